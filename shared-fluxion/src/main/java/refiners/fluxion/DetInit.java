@@ -1,0 +1,83 @@
+package refiners.fluxion;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * detinit v1: deterministic, key-derived weights, bit-exact with the oracle's generator (see shared/oracle/README.md).
+ * Each element is a SplitMix64-style hash of (FNV-1a-64(key) XOR seed, index), mapped to [-1, 1) and scaled.
+ */
+public final class DetInit {
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+    private static final long FNV_PRIME = 0x100000001b3L;
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    private static final int CHUNK = 1 << 20;
+
+    private DetInit() {}
+
+    public static long fnv1a64(String key) {
+        long h = FNV_OFFSET;
+        for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
+            h ^= (b & 0xff);
+            h *= FNV_PRIME;
+        }
+        return h;
+    }
+
+    /** The v1 rule for parameters: fan-in scaling for matrices, 1 ± 0.1 for 1-D weights, ±0.02 otherwise. */
+    public static double[] centerScale(String key, long[] shape) {
+        if (shape.length >= 2) {
+            long fanIn = 1;
+            for (int i = 1; i < shape.length; i++) fanIn *= shape[i];
+            return new double[] {0.0, Math.sqrt(3.0 / fanIn)};
+        }
+        if (shape.length == 1 && key.endsWith("weight")) return new double[] {1.0, 0.1};
+        return new double[] {0.0, 0.02};
+    }
+
+    /** A parameter tensor following the v1 center/scale rule. */
+    public static Tensor tensor(String key, long[] shape, long seed) {
+        double[] cs = centerScale(key, shape);
+        return tensor(key, shape, seed, cs[0], cs[1]);
+    }
+
+    /** A tensor with an explicit center and scale (test inputs use pseudo-keys such as "input:x"). */
+    public static Tensor tensor(String key, long[] shape, long seed, double center, double scale) {
+        long n = Tensor.numel(shape);
+        ByteBuffer buf = Tensor.allocate(4 * n);
+        fill(key, seed, center, scale, buf, n);
+        return new Tensor(DType.F32, shape, buf);
+    }
+
+    /** The float32 value of element i (exposed for tests and for generators that write their own layout). */
+    public static float value(long state, long i, double center, double scale) {
+        long z = state + (i + 1) * GOLDEN;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        double u = (z >>> 40) * 0x1p-24;
+        double v = 2 * u - 1;
+        return (float) (center + scale * v);
+    }
+
+    private static void fill(String key, long seed, double center, double scale, ByteBuffer out, long n) {
+        long state = fnv1a64(key) ^ seed;
+        int chunks = (int) ((n + CHUNK - 1) / CHUNK);
+        IntStream range = IntStream.range(0, chunks);
+        if (chunks > 1) range = range.parallel();
+        range.forEach(c -> {
+            long start = (long) c * CHUNK, end = Math.min(n, start + CHUNK);
+            for (long i = start; i < end; i++) out.putFloat((int) (4 * i), value(state, i, center, scale));
+        });
+    }
+
+    /** A whole state dict: every key gets its v1 tensor, in the order given. */
+    public static Map<String, Tensor> stateDict(Map<String, long[]> shapes, long seed) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        shapes.forEach((k, s) -> out.put(k, tensor(k, s, seed)));
+        return out;
+    }
+}
