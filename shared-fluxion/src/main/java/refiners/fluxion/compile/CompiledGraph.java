@@ -1,0 +1,19 @@
+package refiners.fluxion.compile;
+
+import java.util.List;
+import java.util.Map;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.layers.Module;
+
+/**
+ * A compiled model: the serialized ONNX model (structure only), the weights to bind by initializer name, and how to
+ * feed it: positional inputs, context inputs, outputs and tapped layers.
+ */
+public record CompiledGraph(
+        byte[] model,
+        Map<String, Tensor> weights,
+        List<String> inputNames,
+        List<Graph.ContextFeed> contextFeeds,
+        List<String> outputNames,
+        Map<Module, String> tapOutputs,
+        long nodeCount) {}

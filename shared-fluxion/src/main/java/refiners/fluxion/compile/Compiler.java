@@ -1,0 +1,58 @@
+package refiners.fluxion.compile;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import refiners.fluxion.DType;
+import refiners.fluxion.compile.onnx.Onnx.ModelProto;
+import refiners.fluxion.compile.onnx.Onnx.OperatorSetIdProto;
+import refiners.fluxion.layers.Module;
+
+/** Compiles a layer tree to an ONNX model (IR 10, opset 21, plus com.microsoft contrib ops). */
+public final class Compiler {
+    public static final int IR_VERSION = 10;
+    public static final int OPSET = 21;
+
+    /** A positional input's type and (policy-applied) shape. */
+    public record InputSpec(DType dtype, long[] shape) {}
+
+    private Compiler() {}
+
+    public static CompiledGraph compile(Module root, List<InputSpec> inputs, CompileOptions options) {
+        Graph g = new Graph(options, Contexts.collect(root));
+        List<Value> args = new ArrayList<>();
+        List<String> inputNames = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            String name = "input_" + i;
+            inputNames.add(name);
+            args.add(g.input(name, inputs.get(i).dtype(), inputs.get(i).shape()));
+        }
+        List<Value> outs = g.call(root, null, args);
+        List<String> outputNames = new ArrayList<>();
+        for (int i = 0; i < outs.size(); i++) {
+            String name = "output_" + i;
+            g.output(name, outs.get(i));
+            outputNames.add(name);
+        }
+        Map<Module, String> taps = new IdentityHashMap<>();
+        for (Module t : options.taps()) {
+            Value v = g.tapValues().get(t);
+            if (v == null) throw new CompileException("tapped layer " + t.className() + " is not part of the compiled model");
+            String name = "tap_" + taps.size();
+            g.output(name, v);
+            taps.put(t, name);
+        }
+        ModelProto model = ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .setProducerName("refiners-java")
+                .setProducerVersion("0.1")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1))
+                .setGraph(g.proto())
+                .build();
+        return new CompiledGraph(model.toByteArray(), new LinkedHashMap<>(g.weights()), inputNames, List.copyOf(g.contextFeeds()),
+                outputNames, taps, g.proto().getNodeCount());
+    }
+}

@@ -1,0 +1,225 @@
+package refiners.fluxion.compile;
+
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import refiners.fluxion.DType;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.compile.onnx.Onnx.AttributeProto;
+import refiners.fluxion.compile.onnx.Onnx.GraphProto;
+import refiners.fluxion.compile.onnx.Onnx.NodeProto;
+import refiners.fluxion.compile.onnx.Onnx.StringStringEntryProto;
+import refiners.fluxion.compile.onnx.Onnx.TensorProto;
+import refiners.fluxion.compile.onnx.Onnx.TensorShapeProto;
+import refiners.fluxion.compile.onnx.Onnx.TypeProto;
+import refiners.fluxion.compile.onnx.Onnx.ValueInfoProto;
+import refiners.fluxion.layers.Module;
+
+/**
+ * The ONNX graph under construction while a layer tree lowers itself. Weights are declared as external initializers
+ * named by their state-dict key and handed to ONNX Runtime separately (never serialized into the model), small
+ * constants are embedded, context tensors become named inputs, and the layer path is tracked for names and errors.
+ */
+public final class Graph {
+    /** Where a context tensor input comes from. */
+    public record ContextFeed(String inputName, String context, String key) {}
+
+    private final CompileOptions options;
+    private final Contexts contexts;
+    private final GraphProto.Builder proto = GraphProto.newBuilder().setName("fluxion");
+    private final Map<String, Tensor> weights = new LinkedHashMap<>();
+    private final IdentityHashMap<Tensor, Value> weightValues = new IdentityHashMap<>();
+    private final Map<String, Value> constants = new HashMap<>();
+    private final Map<String, Value> contextInputs = new LinkedHashMap<>();
+    private final List<ContextFeed> contextFeeds = new ArrayList<>();
+    private final Deque<String> path = new ArrayDeque<>();
+    private final IdentityHashMap<Module, Value> tapValues = new IdentityHashMap<>();
+    private final Map<String, Integer> nameCounts = new HashMap<>();
+
+    Graph(CompileOptions options, Contexts contexts) {
+        this.options = options;
+        this.contexts = contexts;
+    }
+
+    public CompileOptions options() { return options; }
+
+    /** The floating-point type computations run in (F32 or F16). */
+    public DType computeType() { return options.dtype(); }
+
+    public Contexts contexts() { return contexts; }
+
+    /** The dotted path of the layer being lowered, as in state-dict keys. */
+    public String path() {
+        return String.join(".", path);
+    }
+
+    // ------------------------------------------------------------ layers
+
+    /** Lowers a child layer under {@code name}: path tracking, taps, and errors that name the layer. */
+    public List<Value> call(Module module, String name, List<Value> args) {
+        if (name != null) path.addLast(name);
+        try {
+            List<Value> out = Module.lowerLayer(module, this, args);
+            if (options.taps().stream().anyMatch(t -> t == module)) {
+                if (out.size() != 1) throw new CompileException("tap on " + module.className() + " which returns " + out.size() + " values");
+                tapValues.put(module, out.get(0));
+            }
+            return out;
+        } catch (CompileException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CompileException("while compiling " + (path.isEmpty() ? module.className() : path()) + " (" + module + "): " + e.getMessage(), e);
+        } finally {
+            if (name != null) path.removeLast();
+        }
+    }
+
+    Map<Module, Value> tapValues() {
+        return tapValues;
+    }
+
+    // ------------------------------------------------------------ values
+
+    String fresh(String base) {
+        int n = nameCounts.merge(base, 1, Integer::sum);
+        return n == 1 ? base : base + "_" + n;
+    }
+
+    Value input(String name, DType dtype, long[] shape) {
+        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+        for (int i = 0; i < shape.length; i++) {
+            TensorShapeProto.Dimension.Builder d = TensorShapeProto.Dimension.newBuilder();
+            if (shape[i] >= 0) d.setDimValue(shape[i]);
+            else d.setDimParam(name + "_d" + i);
+            s.addDim(d);
+        }
+        proto.addInput(ValueInfoProto.newBuilder().setName(name)
+                .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(dtype.onnxCode).setShape(s))));
+        nameCounts.merge(name, 1, Integer::sum);
+        Value v = new Value(this, name, dtype, shape, null);
+        return dtype.isFloatingPoint() ? v.cast(computeType()) : v;
+    }
+
+    void output(String name, Value v) {
+        Value out = v.dtype().isFloatingPoint() && v.dtype() != DType.F32 ? v.cast(DType.F32) : v;
+        proto.addNode(NodeProto.newBuilder().setOpType("Identity").addInput(out.name()).addOutput(name));
+        proto.addOutput(ValueInfoProto.newBuilder().setName(name)
+                .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(out.dtype().onnxCode))));
+    }
+
+    /**
+     * A layer's parameter as an external initializer named by its state-dict key. The same tensor used twice is bound
+     * once. Weights are converted to the compute dtype only when they differ (that conversion copies).
+     */
+    public Value weight(Module module, String parameter) {
+        Tensor t = module.parameter(parameter);
+        String key = path.isEmpty() ? parameter : path() + "." + parameter;
+        if (t == null) throw new CompileException("parameter " + key + " has no value: load weights first (loadStateDict)");
+        Value existing = weightValues.get(t);
+        if (existing != null) return existing;
+        DType dt = t.dtype().isFloatingPoint() ? computeType() : t.dtype();
+        Tensor bound = t.to(dt);
+        String name = fresh(key);
+        weights.put(name, bound);
+        TensorProto.Builder init = TensorProto.newBuilder().setName(name).setDataType(dt.onnxCode)
+                .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("fluxion-weights.bin"))
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue("0"))
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue(Long.toString(bound.byteSize())));
+        for (long d : bound.shape()) init.addDims(d);
+        proto.addInitializer(init);
+        Value v = new Value(this, name, dt, bound.shape(), null);
+        weightValues.put(t, v);
+        return v;
+    }
+
+    /** A context tensor, fed at run time through an input named "context.key". */
+    public Value contextInput(String context, String key, Tensor t) {
+        String name = context + "." + key;
+        Value v = contextInputs.get(name);
+        if (v == null) {
+            v = input(name, t.dtype(), options.shapePolicy().apply(t.shape()));
+            contextInputs.put(name, v);
+            contextFeeds.add(new ContextFeed(name, context, key));
+        }
+        return v;
+    }
+
+    List<ContextFeed> contextFeeds() {
+        return contextFeeds;
+    }
+
+    /** An embedded constant (for small tensors: shapes, scalars, masks). */
+    public Value constant(Tensor t) {
+        String name = fresh("const");
+        TensorProto.Builder init = TensorProto.newBuilder().setName(name).setDataType(t.dtype().onnxCode)
+                .setRawData(ByteString.copyFrom(t.data()));
+        for (long d : t.shape()) init.addDims(d);
+        proto.addInitializer(init);
+        long[] known = t.dtype() == DType.I64 && t.numel() <= 64 ? t.toLongArray() : null;
+        return new Value(this, name, t.dtype(), t.shape(), known);
+    }
+
+    /** A 1-D int64 constant (shared when repeated). */
+    public Value constLongs(long... values) {
+        return constants.computeIfAbsent("i64" + Arrays.toString(values),
+                k -> constant(Tensor.ofLongs(new long[] {values.length}, values)));
+    }
+
+    /** A scalar constant of the given floating type (shared when repeated). */
+    public Value scalar(double v, DType dtype) {
+        return constants.computeIfAbsent(dtype + ":" + Double.doubleToLongBits(v), k -> {
+            Tensor t = Tensor.ofDoubles(new long[0], v).to(dtype);
+            return constant(t);
+        });
+    }
+
+    // ------------------------------------------------------------ nodes
+
+    public Value node(String op, List<Value> inputs, List<AttributeProto> attrs, DType outType, long[] outShape) {
+        return node(op, "", inputs, attrs, outType, outShape);
+    }
+
+    public Value node(String op, String domain, List<Value> inputs, List<AttributeProto> attrs, DType outType, long[] outShape) {
+        return nodeN(op, domain, inputs, attrs, outType, new long[][] {outShape}).get(0);
+    }
+
+    public List<Value> nodeN(String op, List<Value> inputs, List<AttributeProto> attrs, DType outType, long[][] outShapes) {
+        return nodeN(op, "", inputs, attrs, outType, outShapes);
+    }
+
+    public List<Value> nodeN(String op, String domain, List<Value> inputs, List<AttributeProto> attrs, DType outType, long[][] outShapes) {
+        String base = (path.isEmpty() ? "" : path() + "/") + op;
+        NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(fresh(base));
+        if (!domain.isEmpty()) n.setDomain(domain);
+        for (Value v : inputs) n.addInput(v == null ? "" : v.name());
+        n.addAllAttribute(attrs);
+        List<Value> outs = new ArrayList<>();
+        for (long[] s : outShapes) {
+            String name = fresh(base + ":out");
+            n.addOutput(name);
+            outs.add(new Value(this, name, outType, s, null));
+        }
+        proto.addNode(n);
+        return outs;
+    }
+
+    // ------------------------------------------------------------ result
+
+    GraphProto.Builder proto() {
+        return proto;
+    }
+
+    Map<String, Tensor> weights() {
+        return weights;
+    }
+}

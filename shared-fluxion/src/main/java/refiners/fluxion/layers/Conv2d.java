@@ -1,0 +1,85 @@
+package refiners.fluxion.layers;
+
+import java.util.ArrayList;
+import java.util.List;
+import refiners.fluxion.compile.Attr;
+import refiners.fluxion.compile.Graph;
+import refiners.fluxion.compile.Value;
+
+/** 2-D convolution (torch.nn.Conv2d semantics, zero padding). */
+public class Conv2d extends WeightedModule {
+    private final int inChannels;
+    private final int outChannels;
+    private final int[] kernelSize;
+    private final int[] stride;
+    private final int[] padding;
+    private final int[] dilation;
+    private final int groups;
+    private final boolean useBias;
+
+    public Conv2d(int inChannels, int outChannels, int kernelSize) {
+        this(inChannels, outChannels, kernelSize, 1, 0);
+    }
+
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
+        this(inChannels, outChannels, new int[] {kernelSize, kernelSize}, new int[] {stride, stride}, new int[] {padding, padding}, new int[] {1, 1}, 1, true);
+    }
+
+    public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] dilation, int groups, boolean useBias) {
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+            throw new IllegalArgumentException("channels " + inChannels + "/" + outChannels + " not divisible by groups " + groups);
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernelSize = kernelSize.clone();
+        this.stride = stride.clone();
+        this.padding = padding.clone();
+        this.dilation = dilation.clone();
+        this.groups = groups;
+        this.useBias = useBias;
+        declareParameter("weight", outChannels, inChannels / groups, kernelSize[0], kernelSize[1]);
+        if (useBias) declareParameter("bias", outChannels);
+    }
+
+    /** A kernel_size x kernel_size convolution without bias. */
+    public static Conv2d noBias(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
+        return new Conv2d(inChannels, outChannels, new int[] {kernelSize, kernelSize}, new int[] {stride, stride}, new int[] {padding, padding}, new int[] {1, 1}, 1, false);
+    }
+
+    public int inChannels() { return inChannels; }
+    public int outChannels() { return outChannels; }
+    public int[] kernelSize() { return kernelSize.clone(); }
+    public int[] stride() { return stride.clone(); }
+    public int[] padding() { return padding.clone(); }
+    public int[] dilation() { return dilation.clone(); }
+    public int groups() { return groups; }
+    public boolean useBias() { return useBias; }
+
+    @Override
+    protected void describe(Attributes a) {
+        a.add("in_channels", inChannels).add("out_channels", outChannels).add("kernel_size", kernelSize)
+                .addIfNot("stride", stride, new int[] {1, 1})
+                .addIfNot("padding", padding, new int[] {0, 0})
+                .addIfNot("dilation", dilation, new int[] {1, 1})
+                .addIfNot("groups", groups, 1)
+                .addIfNot("use_bias", useBias, true);
+    }
+
+    @Override
+    protected List<Value> lower(Graph g, List<Value> args) {
+        Value x = single(this, args);
+        List<Value> in = new ArrayList<>(List.of(x, g.weight(this, "weight")));
+        if (useBias) in.add(g.weight(this, "bias"));
+        long[] out = {x.dim(0), outChannels, outSize(x.dim(2), 0), outSize(x.dim(3), 1)};
+        return List.of(g.node("Conv", in, List.of(
+                Attr.ints("kernel_shape", kernelSize[0], kernelSize[1]),
+                Attr.ints("strides", stride[0], stride[1]),
+                Attr.ints("pads", padding[0], padding[1], padding[0], padding[1]),
+                Attr.ints("dilations", dilation[0], dilation[1]),
+                Attr.i("group", groups)), x.dtype(), out));
+    }
+
+    private long outSize(long in, int axis) {
+        if (in < 0) return -1;
+        return (in + 2L * padding[axis] - (long) dilation[axis] * (kernelSize[axis] - 1) - 1) / stride[axis] + 1;
+    }
+}

@@ -1,0 +1,14 @@
+package refiners.fluxion.layers;
+
+import java.util.List;
+import refiners.fluxion.compile.Graph;
+import refiners.fluxion.compile.Value;
+
+/** x * sigmoid(x). */
+public class SiLU extends Module {
+    @Override
+    protected List<Value> lower(Graph g, List<Value> args) {
+        Value x = single(this, args);
+        return List.of(x.mul(x.sigmoid()));
+    }
+}

@@ -1,0 +1,46 @@
+package refiners.fluxion.layers;
+
+import java.util.List;
+import java.util.function.Function;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.compile.Graph;
+import refiners.fluxion.compile.Value;
+
+/**
+ * Outputs context.key, ignoring its inputs. A value set at run time with setContext becomes a graph input; a value
+ * set by a SetContext earlier in the model is a plain edge. compose() transforms the stored value first.
+ */
+public class UseContext extends Module {
+    private final String context;
+    private final String key;
+    private Function<Object, Value> func;
+
+    public UseContext(String context, String key) {
+        this.context = context;
+        this.key = key;
+    }
+
+    /** Applies {@code f} to the stored value (e.g. picks one element of a stored list). */
+    public UseContext compose(Function<Object, Value> f) {
+        this.func = f;
+        return this;
+    }
+
+    public String context() { return context; }
+    public String key() { return key; }
+
+    @Override
+    protected void describe(Attributes a) {
+        a.add("context", context).add("key", key);
+    }
+
+    @Override
+    protected List<Value> lower(Graph g, List<Value> args) {
+        Object v = g.contexts().get(context, key);
+        if (v instanceof Tensor t) v = g.contextInput(context, key, t);
+        if (func != null) v = func.apply(v);
+        if (!(v instanceof Value value))
+            throw new IllegalStateException("context entry " + context + "." + key + " holds " + v.getClass().getSimpleName() + ", not a tensor");
+        return List.of(value);
+    }
+}

@@ -1,0 +1,172 @@
+package refiners.fluxion.runtime;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import refiners.fluxion.DType;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.compile.CompiledGraph;
+import refiners.fluxion.compile.Graph;
+import refiners.fluxion.layers.Module;
+
+/**
+ * An ONNX Runtime session over a compiled graph. Weights are wrapped as tensors over their own (usually mapped)
+ * memory and handed over with addInitializer, so the session reads them in place. Thread-safe; closing waits for
+ * running calls.
+ */
+public final class CompiledModel implements AutoCloseable {
+    private final CompiledGraph graph;
+    private final OrtSession session;
+    private final List<OnnxTensor> weightTensors;
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile boolean closeRequested;
+    private final double creationSeconds;
+
+    private CompiledModel(CompiledGraph graph, OrtSession session, List<OnnxTensor> weightTensors, double creationSeconds) {
+        this.graph = graph;
+        this.session = session;
+        this.weightTensors = weightTensors;
+        this.creationSeconds = creationSeconds;
+    }
+
+    public static CompiledModel create(CompiledGraph graph, RuntimeConfig config) {
+        OrtEnvironment env = OrtRuntime.environment();
+        List<OnnxTensor> weights = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try (OrtSession.SessionOptions options = OrtRuntime.sessionOptions(config)) {
+            for (Map.Entry<String, Tensor> e : graph.weights().entrySet()) {
+                OnnxTensor t = wrap(env, e.getValue());
+                weights.add(t);
+                options.addInitializer(e.getKey(), t);
+            }
+            OrtSession session = env.createSession(graph.model(), options);
+            return new CompiledModel(graph, session, weights, (System.nanoTime() - t0) / 1e9);
+        } catch (OrtException e) {
+            weights.forEach(OnnxTensor::close);
+            throw new IllegalStateException("ONNX Runtime could not create the session: " + e.getMessage(), e);
+        }
+    }
+
+    /** Wraps a tensor's buffer without copying it (the buffer must be direct, as Tensors made here are). */
+    static OnnxTensor wrap(OrtEnvironment env, Tensor t) throws OrtException {
+        ByteBuffer b = t.data();
+        if (!b.isDirect()) {
+            ByteBuffer d = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+            d.put(b).flip();
+            b = d;
+        }
+        return OnnxTensor.createTensor(env, b.order(ByteOrder.nativeOrder()), t.shape(), javaType(t.dtype()));
+    }
+
+    private static OnnxJavaType javaType(DType d) {
+        return switch (d) {
+            case F32 -> OnnxJavaType.FLOAT;
+            case F16 -> OnnxJavaType.FLOAT16;
+            case BF16 -> OnnxJavaType.BFLOAT16;
+            case F64 -> OnnxJavaType.DOUBLE;
+            case I64 -> OnnxJavaType.INT64;
+            case I32 -> OnnxJavaType.INT32;
+            case I8 -> OnnxJavaType.INT8;
+            case U8 -> OnnxJavaType.UINT8;
+            case BOOL -> OnnxJavaType.BOOL;
+        };
+    }
+
+    public double creationSeconds() {
+        return creationSeconds;
+    }
+
+    public CompiledGraph graph() {
+        return graph;
+    }
+
+    /** Runs with positional inputs and the current context tensors (by "context.key"). */
+    public RunResult run(List<Tensor> inputs, Map<String, Tensor> contextTensors) {
+        if (inputs.size() != graph.inputNames().size())
+            throw new IllegalArgumentException("model takes " + graph.inputNames().size() + " inputs, got " + inputs.size());
+        if (!acquire()) throw new IllegalStateException("compiled model is closed");
+        OrtEnvironment env = OrtRuntime.environment();
+        Map<String, OnnxTensor> feeds = new HashMap<>();
+        try {
+            for (int i = 0; i < inputs.size(); i++) feeds.put(graph.inputNames().get(i), wrap(env, inputs.get(i)));
+            for (Graph.ContextFeed f : graph.contextFeeds()) {
+                Tensor t = contextTensors.get(f.inputName());
+                if (t == null) throw new IllegalStateException("context entry " + f.inputName() + " is unset");
+                feeds.put(f.inputName(), wrap(env, t));
+            }
+            List<String> names = new ArrayList<>(graph.outputNames());
+            names.addAll(graph.tapOutputs().values());
+            Map<String, Tensor> results = new LinkedHashMap<>();
+            try (OrtSession.Result r = session.run(feeds, new java.util.LinkedHashSet<>(names))) {
+                for (Map.Entry<String, OnnxValue> e : r) results.put(e.getKey(), toTensor((OnnxTensor) e.getValue()));
+            }
+            List<Tensor> outs = new ArrayList<>();
+            for (String n : graph.outputNames()) outs.add(results.get(n));
+            Map<Module, Tensor> taps = new IdentityHashMap<>();
+            graph.tapOutputs().forEach((m, n) -> taps.put(m, results.get(n)));
+            return new RunResult(outs, taps);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime run failed: " + e.getMessage(), e);
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
+            release();
+        }
+    }
+
+    private static Tensor toTensor(OnnxTensor t) {
+        long[] shape = t.getInfo().getShape();
+        DType dtype = switch (t.getInfo().type) {
+            case FLOAT -> DType.F32;
+            case DOUBLE -> DType.F64;
+            case INT64 -> DType.I64;
+            case INT32 -> DType.I32;
+            case FLOAT16 -> DType.F16;
+            case UINT8 -> DType.U8;
+            case BOOL -> DType.BOOL;
+            default -> throw new IllegalStateException("unsupported output type " + t.getInfo().type);
+        };
+        ByteBuffer src = t.getByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer dst = Tensor.allocate(src.remaining());
+        dst.put(src).flip();
+        return new Tensor(dtype, shape, dst);
+    }
+
+    private synchronized boolean acquire() {
+        if (closeRequested) return false;
+        running.incrementAndGet();
+        return true;
+    }
+
+    private synchronized void release() {
+        if (running.decrementAndGet() == 0 && closeRequested) closeNow();
+    }
+
+    /** Closes now, or after the calls in progress finish. */
+    @Override
+    public synchronized void close() {
+        if (closeRequested) return;
+        closeRequested = true;
+        if (running.get() == 0) closeNow();
+    }
+
+    private void closeNow() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            // nothing to recover: the session is gone either way
+        }
+        weightTensors.forEach(OnnxTensor::close);
+    }
+}

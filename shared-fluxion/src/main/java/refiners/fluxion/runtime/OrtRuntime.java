@@ -1,0 +1,35 @@
+package refiners.fluxion.runtime;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
+
+/** The process-wide ONNX Runtime environment and session options. */
+public final class OrtRuntime {
+    private OrtRuntime() {}
+
+    public static OrtEnvironment environment() {
+        return OrtEnvironment.getEnvironment();
+    }
+
+    static OrtSession.SessionOptions sessionOptions(RuntimeConfig config) throws OrtException {
+        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.valueOf(System.getProperty("refiners.optLevel", "ALL_OPT")));
+        if (config.intraOpThreads() > 0) o.setIntraOpNumThreads(config.intraOpThreads());
+        if (!config.prepacking()) o.addConfigEntry("session.disable_prepacking", "1");
+        // Weights are bound with addInitializer and never serialized: optimizers that read initializer data at
+        // session creation (folding, NCHWc weight reordering) would find no data, and would copy it if they did.
+        o.addConfigEntry("optimization.disable_specified_optimizers", System.getProperty("refiners.disableOpt", "ConstantFolding;NchwcTransformer"));
+        if (config.device().equals("cuda")) {
+            // Needs the onnxruntime_gpu artifact (Maven profile "gpu") and a CUDA-capable machine.
+            try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(config.cudaDevice())) {
+                cuda.add("cudnn_conv_algo_search", "HEURISTIC");
+                o.addCUDA(cuda);
+            }
+        }
+        String dump = System.getProperty("refiners.dumpOptimized");
+        if (dump != null) o.setOptimizedModelFilePath(dump);
+        return o;
+    }
+}

@@ -1,0 +1,57 @@
+package refiners.fluxion.runtime;
+
+/**
+ * How ONNX Runtime sessions are created. Defaults come from system properties or environment variables
+ * (refiners.device / REFINERS_DEVICE = cpu|cuda[:N], refiners.threads / REFINERS_THREADS, refiners.prepacking /
+ * REFINERS_PREPACKING, refiners.sessionCache / REFINERS_SESSION_CACHE).
+ *
+ * <p>Prepacking is off by default: with it, ONNX Runtime repacks every constant weight into its own buffers, which
+ * doubles resident memory; without it the mapped weights are used in place (zero copy).
+ */
+public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, boolean prepacking, int sessionCacheSize) {
+    private static volatile RuntimeConfig global;
+
+    public static RuntimeConfig fromEnvironment() {
+        String dev = setting("refiners.device", "REFINERS_DEVICE", "cpu").toLowerCase();
+        int cuda = 0;
+        if (dev.startsWith("cuda:")) {
+            cuda = Integer.parseInt(dev.substring(5));
+            dev = "cuda";
+        }
+        if (!dev.equals("cpu") && !dev.equals("cuda")) throw new IllegalArgumentException("device must be cpu or cuda[:N], not " + dev);
+        int threads = Integer.parseInt(setting("refiners.threads", "REFINERS_THREADS", "0"));
+        boolean prepack = Boolean.parseBoolean(setting("refiners.prepacking", "REFINERS_PREPACKING", "false"));
+        int cache = Integer.parseInt(setting("refiners.sessionCache", "REFINERS_SESSION_CACHE", "4"));
+        return new RuntimeConfig(dev, cuda, threads, prepack, cache);
+    }
+
+    private static String setting(String property, String env, String def) {
+        String v = System.getProperty(property);
+        if (v == null) v = System.getenv(env);
+        return v == null || v.isBlank() ? def : v.trim();
+    }
+
+    /** The configuration new sessions use (set once at service start-up; tests may switch it). */
+    public static RuntimeConfig global() {
+        RuntimeConfig g = global;
+        if (g == null) {
+            synchronized (RuntimeConfig.class) {
+                if (global == null) global = fromEnvironment();
+                g = global;
+            }
+        }
+        return g;
+    }
+
+    public static void setGlobal(RuntimeConfig config) {
+        global = config;
+    }
+
+    public RuntimeConfig withPrepacking(boolean p) {
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, p, sessionCacheSize);
+    }
+
+    public RuntimeConfig withThreads(int t) {
+        return new RuntimeConfig(device, cudaDevice, t, prepacking, sessionCacheSize);
+    }
+}
