@@ -52,8 +52,16 @@ public final class Graph {
 
     public CompileOptions options() { return options; }
 
-    /** The floating-point type computations run in (F32 or F16). */
-    public DType computeType() { return options.dtype(); }
+    /**
+     * The floating-point type computations run in. F16 compute needs a GPU: ONNX Runtime's CPU kernels are float32,
+     * so on CPU an F16 model keeps its weights in float16 (half the memory) and computes in float32.
+     */
+    public DType computeType() {
+        return options.dtype() == DType.F16 && options.device().equals("cuda") ? DType.F16 : DType.F32;
+    }
+
+    /** The floating-point type weights are stored in. */
+    public DType storageType() { return options.dtype(); }
 
     public Contexts contexts() { return contexts; }
 
@@ -126,7 +134,7 @@ public final class Graph {
         if (t == null) throw new CompileException("parameter " + key + " has no value: load weights first (loadStateDict)");
         Value existing = weightValues.get(t);
         if (existing != null) return existing;
-        DType dt = t.dtype().isFloatingPoint() ? computeType() : t.dtype();
+        DType dt = t.dtype().isFloatingPoint() ? storageType() : t.dtype();
         Tensor bound = t.to(dt);
         String name = fresh(key);
         weights.put(name, bound);
@@ -138,6 +146,7 @@ public final class Graph {
         for (long d : bound.shape()) init.addDims(d);
         proto.addInitializer(init);
         Value v = new Value(this, name, dt, bound.shape(), null);
+        if (dt.isFloatingPoint()) v = v.cast(computeType());
         weightValues.put(t, v);
         return v;
     }

@@ -28,7 +28,7 @@ public final class CompiledCache {
 
     /** The session for these inputs, compiling it on first use. */
     public CompiledModel get(Module root, CompileOptions options, List<Tensor> inputs, Map<String, Tensor> contextTensors) {
-        StringBuilder key = new StringBuilder(options.dtype() + "|" + options.shapePolicy() + "|taps");
+        StringBuilder key = new StringBuilder(options.dtype() + "|" + options.device() + "|" + options.shapePolicy() + "|taps");
         options.taps().forEach(t -> key.append(':').append(System.identityHashCode(t)));
         List<Compiler.InputSpec> specs = new ArrayList<>();
         for (Tensor t : inputs) {

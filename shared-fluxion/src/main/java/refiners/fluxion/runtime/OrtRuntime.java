@@ -20,7 +20,7 @@ public final class OrtRuntime {
         if (!config.prepacking()) o.addConfigEntry("session.disable_prepacking", "1");
         // Weights are bound with addInitializer and never serialized: optimizers that read initializer data at
         // session creation (folding, NCHWc weight reordering) would find no data, and would copy it if they did.
-        o.addConfigEntry("optimization.disable_specified_optimizers", System.getProperty("refiners.disableOpt", "ConstantFolding;NchwcTransformer"));
+        o.addConfigEntry("optimization.disable_specified_optimizers", System.getProperty("refiners.disableOpt", "ConstantFolding;NchwcTransformer;FuseFp16InitializerToFp32NodeTransformer"));
         if (config.device().equals("cuda")) {
             // Needs the onnxruntime_gpu artifact (Maven profile "gpu") and a CUDA-capable machine.
             try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(config.cudaDevice())) {
