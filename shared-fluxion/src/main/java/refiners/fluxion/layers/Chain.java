@@ -24,11 +24,17 @@ public class Chain extends Module implements Iterable<Module> {
     }
 
     public Chain(List<? extends Module> modules) {
+        this(modules, false);
+    }
+
+    /**
+     * With {@code keepExistingParents}, children that already sit in another chain keep it as their parent: adapters
+     * use this so their target still knows where it lives until the adapter is injected.
+     */
+    protected Chain(List<? extends Module> modules, boolean keepExistingParents) {
         for (Module m : modules) {
-            if (m.parent() != null && m instanceof Chain && m.parent() != this)
-                throw new IllegalArgumentException(m.className() + " already has parent " + m.parent().className());
             children.add(m);
-            m.setParent(this);
+            if (!keepExistingParents || m.parent() == null) m.setParent(this);
         }
     }
 

@@ -114,7 +114,7 @@ public abstract class Module implements Cloneable {
     }
 
     /** Drops compiled sessions of this layer and of every enclosing chain (their graphs embed this layer). */
-    void invalidateCompiled() {
+    protected void invalidateCompiled() {
         for (Module m = this; m != null; m = m.parent()) m.closeCompiled();
     }
 

@@ -6,7 +6,7 @@ import refiners.fluxion.compile.Value;
 
 /** scale * x + bias, with constant scale and bias. */
 public class Multiply extends Module {
-    private final double scale;
+    private double scale;
     private final double bias;
 
     public Multiply(double scale) {
@@ -19,6 +19,12 @@ public class Multiply extends Module {
     }
 
     public double scale() { return scale; }
+
+    /** Changes the scale (compiled graphs embedding the old value are dropped). */
+    public void setScale(double scale) {
+        this.scale = scale;
+        invalidateCompiled();
+    }
 
     @Override
     protected void describe(Attributes a) {

@@ -14,6 +14,10 @@ public class Sum extends Chain {
         super(modules);
     }
 
+    protected Sum(List<? extends Module> modules, boolean keepExistingParents) {
+        super(modules, keepExistingParents);
+    }
+
     @Override
     protected List<Value> lower(Graph graph, List<Value> args) {
         Value total = null;
