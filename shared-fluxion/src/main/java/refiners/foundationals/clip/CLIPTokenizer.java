@@ -6,13 +6,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import refiners.fluxion.Tensor;
+import refiners.fluxion.compile.Graph;
+import refiners.fluxion.compile.Value;
+import refiners.fluxion.layers.Module;
 
 /**
  * refiners' CLIPTokenizer: text -> [start, BPE ids (at most sequence_length - 2, the rest dropped), end, padding].
+ * It is the first layer of {@link CLIPTextEncoderL}, as in refiners; text cannot flow through an ONNX graph, so
+ * tokenization runs on the host ({@link #tokenize}) and in the compiled graph this layer passes the ids through.
  * Pre-tokenization follows Python's semantics ({@link TokenPattern}); each pre-token's UTF-8 bytes become byte symbols
  * ({@link ByteToUnicode}) and are byte-pair encoded ({@link BytePairEncoder}).
  */
-public final class CLIPTokenizer {
+public final class CLIPTokenizer extends Module {
     public static final int DEFAULT_SEQUENCE_LENGTH = 77;
     public static final long DEFAULT_START_OF_TEXT_TOKEN_ID = 49406;
     public static final long DEFAULT_END_OF_TEXT_TOKEN_ID = 49407;
@@ -126,4 +131,10 @@ public final class CLIPTokenizer {
     public long startOfTextTokenId() { return startOfTextTokenId; }
     public long endOfTextTokenId() { return endOfTextTokenId; }
     public long padTokenId() { return padTokenId; }
+
+    /** In the graph the input already is token ids (see the class comment). */
+    @Override
+    protected List<Value> lower(Graph graph, List<Value> args) {
+        return args;
+    }
 }
