@@ -1,6 +1,13 @@
 package refiners.fluxion;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import refiners.fluxion.safetensors.SafeTensors;
+import refiners.fluxion.safetensors.SafeTensorsException;
+import refiners.fluxion.safetensors.SafeTensorsWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -72,6 +79,40 @@ public final class DetInit {
             long start = (long) c * CHUNK, end = Math.min(n, start + CHUNK);
             for (long i = start; i < end; i++) out.putFloat((int) (4 * i), value(state, i, center, scale));
         });
+    }
+
+    /**
+     * A whole state dict, written once to a safetensors file in the cache directory (REFINERS_CACHE or
+     * refiners.cache, default ~/.cache/refiners-java) and memory-mapped from there: full-size models then start in
+     * seconds, and processes on one machine share the pages.
+     */
+    public static Map<String, Tensor> cachedStateDict(String modelName, Map<String, long[]> shapes, long seed) {
+        Path file = cacheDirectory().resolve("detinit-v1").resolve(modelName + "-seed" + seed + ".safetensors");
+        if (Files.exists(file)) {
+            try (SafeTensors st = SafeTensors.open(file)) {
+                if (matches(st, shapes)) return st.all();
+            } catch (SafeTensorsException e) {
+                // a partial or stale file: write it again
+            }
+        }
+        Map<String, SafeTensorsWriter.Entry> entries = new LinkedHashMap<>();
+        shapes.forEach((k, s) -> entries.put(k, new SafeTensorsWriter.Entry(DType.F32, s, () -> tensor(k, s, seed))));
+        SafeTensorsWriter.writeLazily(file, entries, Map.of("detinit", "v1", "seed", Long.toString(seed)));
+        try (SafeTensors st = SafeTensors.open(file)) {
+            return st.all();
+        }
+    }
+
+    private static boolean matches(SafeTensors st, Map<String, long[]> shapes) {
+        if (!st.keys().equals(new ArrayList<>(shapes.keySet()))) return false;
+        for (Map.Entry<String, long[]> e : shapes.entrySet())
+            if (!Arrays.equals(st.info(e.getKey()).shape(), e.getValue()) || st.info(e.getKey()).dtype() != DType.F32) return false;
+        return true;
+    }
+
+    public static Path cacheDirectory() {
+        String dir = System.getProperty("refiners.cache", System.getenv("REFINERS_CACHE"));
+        return dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "refiners-java");
     }
 
     /** A whole state dict: every key gets its v1 tensor, in the order given. */

@@ -26,21 +26,34 @@ public final class SafeTensorsWriter {
     }
 
     public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) {
+        Map<String, Entry> entries = new java.util.LinkedHashMap<>();
+        tensors.forEach((k, t) -> entries.put(k, new Entry(t.dtype(), t.shape(), () -> t)));
+        writeLazily(path, entries, metadata);
+    }
+
+    /** A tensor to write, produced only when its turn comes (so a multi-GB file never sits in memory at once). */
+    public record Entry(refiners.fluxion.DType dtype, long[] shape, java.util.function.Supplier<Tensor> data) {
+        long bytes() {
+            return Tensor.numel(shape) * dtype.size;
+        }
+    }
+
+    public static void writeLazily(Path path, Map<String, Entry> tensors, Map<String, String> metadata) {
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
             metadata.forEach(m::put);
         }
         long offset = 0;
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            Tensor t = e.getValue();
+        for (Map.Entry<String, Entry> e : tensors.entrySet()) {
+            Entry t = e.getValue();
             ObjectNode n = header.putObject(e.getKey());
             n.put("dtype", t.dtype().safetensorsName);
             ArrayNode shape = n.putArray("shape");
             for (long d : t.shape()) shape.add(d);
             ArrayNode off = n.putArray("data_offsets");
             off.add(offset);
-            offset += t.byteSize();
+            offset += t.bytes();
             off.add(offset);
         }
         byte[] json;
@@ -59,7 +72,12 @@ public final class SafeTensorsWriter {
             if (path.getParent() != null) Files.createDirectories(path.getParent());
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
                 writeFully(ch, head);
-                for (Tensor t : tensors.values()) writeFully(ch, t.data());
+                for (Map.Entry<String, Entry> e : tensors.entrySet()) {
+                    Tensor t = e.getValue().data().get();
+                    if (t.byteSize() != e.getValue().bytes() || t.dtype() != e.getValue().dtype())
+                        throw new SafeTensorsException(path + ": tensor '" + e.getKey() + "' does not match its declared dtype and shape");
+                    writeFully(ch, t.data());
+                }
             }
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
