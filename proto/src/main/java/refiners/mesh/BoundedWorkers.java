@@ -1,0 +1,96 @@
+package refiners.mesh;
+
+import io.grpc.Status;
+import io.smallrye.mutiny.Uni;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The worker pool of a service's blocking model work (never the event loop): at most {@code maxConcurrent} tasks run,
+ * at most {@code queueLimit} wait, and anything past that fails at once with RESOURCE_EXHAUSTED.
+ */
+public final class BoundedWorkers implements AutoCloseable {
+    private final String name;
+    private final int maxConcurrent;
+    private final int queueLimit;
+    private final ThreadPoolExecutor executor;
+
+    public BoundedWorkers(String name, int maxConcurrent, int queueLimit) {
+        if (maxConcurrent < 1) throw new IllegalArgumentException(name + ": max-concurrent must be at least 1, got " + maxConcurrent);
+        if (queueLimit < 0) throw new IllegalArgumentException(name + ": queue-limit must be at least 0, got " + queueLimit);
+        this.name = name;
+        this.maxConcurrent = maxConcurrent;
+        this.queueLimit = queueLimit;
+        BlockingQueue<Runnable> queue = queueLimit == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queueLimit);
+        AtomicInteger n = new AtomicInteger();
+        executor = new ThreadPoolExecutor(maxConcurrent, maxConcurrent, 0, TimeUnit.MILLISECONDS, queue, r -> {
+            Thread t = new Thread(r, name + "-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        executor.prestartAllCoreThreads();
+    }
+
+    /**
+     * Runs {@code work} on a worker. Cancelling the Uni before the work starts removes it from the queue; work that
+     * has started runs to its end (a model call cannot be interrupted) and its result is dropped.
+     */
+    public <T> Uni<T> submit(Callable<T> work) {
+        return Uni.createFrom().emitter(em -> {
+            AtomicReference<Future<?>> task = new AtomicReference<>();
+            em.onTermination(() -> {
+                Future<?> f = task.get();
+                if (f != null && !f.isDone() && f.cancel(false)) executor.purge();
+            });
+            try {
+                task.set(executor.submit(() -> {
+                    try {
+                        em.complete(work.call());
+                    } catch (Throwable t) {
+                        em.fail(t);
+                    }
+                }));
+            } catch (RejectedExecutionException e) {
+                em.fail(exhausted());
+            }
+        });
+    }
+
+    /** Runs {@code work} on a worker and waits for it (for callers already off the event loop). */
+    public <T> T call(Callable<T> work) {
+        return submit(work).await().indefinitely();
+    }
+
+    private RuntimeException exhausted() {
+        return Status.RESOURCE_EXHAUSTED
+                .withDescription(name + " is busy: " + maxConcurrent + " running and " + queueLimit + " queued; retry later")
+                .asRuntimeException();
+    }
+
+    /** Tasks waiting for a worker. */
+    public int queueDepth() {
+        return executor.getQueue().size();
+    }
+
+    /** Tasks running now. */
+    public int running() {
+        return executor.getActiveCount();
+    }
+
+    public String name() { return name; }
+    public int maxConcurrent() { return maxConcurrent; }
+    public int queueLimit() { return queueLimit; }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}
