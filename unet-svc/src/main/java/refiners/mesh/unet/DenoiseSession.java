@@ -73,8 +73,8 @@ final class DenoiseSession {
         List<LoraWeight> weights = new ArrayList<>();
         for (int i = 0; i < start.getLorasCount(); i++) {
             var l = start.getLoras(i);
-            loras.require(l.getName(), "start.loras[" + i + "].name");
-            if (!Float.isFinite(l.getScale())) throw Tensors.invalid("start.loras[" + i + "].scale", "must be finite, got " + l.getScale());
+            loras.require(l.getName(), "loras[" + i + "].name");
+            if (!Float.isFinite(l.getScale())) throw Tensors.invalid("loras[" + i + "].scale", "must be finite, got " + l.getScale());
             weights.add(new LoraWeight(l.getName(), l.getScale()));
         }
         latentShape = shape;

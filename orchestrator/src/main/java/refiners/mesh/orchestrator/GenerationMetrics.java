@@ -1,0 +1,53 @@
+package refiners.mesh.orchestrator;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
+
+/**
+ * Per-stage latency of generations as seen from the orchestrator (transport included):
+ * refiners_generation_stage_seconds{stage=text-encoder|unet|solver|vae|total}, the step rate of the last generation,
+ * and the generations in flight.
+ */
+@ApplicationScoped
+public class GenerationMetrics {
+    private final MeterRegistry registry;
+    private final AtomicInteger inflight = new AtomicInteger();
+    private volatile double stepsPerSecond;
+
+    @Inject
+    public GenerationMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        Gauge.builder("refiners.generations.inflight", inflight, AtomicInteger::get).description("generations running").register(registry);
+        Gauge.builder("refiners.generation.steps.per.second", this, m -> m.stepsPerSecond)
+                .description("denoising steps per second of the last generation, transport included").register(registry);
+    }
+
+    public void started() {
+        inflight.incrementAndGet();
+    }
+
+    public void ended() {
+        inflight.decrementAndGet();
+    }
+
+    public void record(GenerationResult.Timings t, int steps) {
+        stage("text-encoder", t.textEncoderSeconds());
+        stage("unet", t.unetSeconds());
+        stage("solver", t.solverSeconds());
+        stage("vae", t.vaeSeconds());
+        stage("total", t.totalSeconds());
+        if (t.unetSeconds() + t.solverSeconds() > 0) stepsPerSecond = steps / (t.unetSeconds() + t.solverSeconds());
+    }
+
+    private void stage(String stage, double seconds) {
+        Timer.builder("refiners.generation.stage").tag("stage", stage).publishPercentileHistogram()
+                .description("time per generation spent in each stage").register(registry)
+                .record(Duration.ofNanos((long) (seconds * 1e9)));
+    }
+}

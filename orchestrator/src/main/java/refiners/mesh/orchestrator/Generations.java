@@ -1,0 +1,111 @@
+package refiners.mesh.orchestrator;
+
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import refiners.fluxion.utils.Images;
+import refiners.foundationals.latent_diffusion.InvalidRequestException;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
+import refiners.mesh.BoundedWorkers;
+import refiners.proto.orchestrator.v1.GenerateEvent;
+import refiners.proto.orchestrator.v1.GenerateRequest;
+import refiners.proto.orchestrator.v1.Progress;
+import refiners.proto.orchestrator.v1.Result;
+import refiners.proto.orchestrator.v1.Timings;
+
+/**
+ * Generations for both front doors (gRPC and REST): validation, then the generation loop over RemoteStages on the
+ * bounded worker pool, as a stream of progress events ending with the result. A caller that goes away cancels it.
+ */
+@ApplicationScoped
+public class Generations {
+    @Inject
+    OrchestratorConfig config;
+    @Inject
+    StageClients clients;
+    @Inject
+    BoundedWorkers workers;
+    @Inject
+    GenerationMetrics metrics;
+
+    /** The validated request, or INVALID_ARGUMENT naming the field. */
+    public GenerationRequest validate(GenerateRequest request) {
+        try {
+            if (request.getPreviewEvery() < 0) throw new InvalidRequestException("preview_every", "must be >= 0, got " + request.getPreviewEvery());
+            return GenerateRequests.toGenerationRequest(request, config.maxPixels());
+        } catch (InvalidRequestException e) {
+            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+    }
+
+    /** @param callerDeadline the caller's deadline, or null for the configured generation timeout */
+    public Multi<GenerateEvent> generate(GenerationRequest request, int previewEvery, Deadline callerDeadline) {
+        Deadline deadline = callerDeadline != null ? callerDeadline
+                : Deadline.after(config.generationTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return Multi.createFrom().emitter(em -> {
+            RemoteStages stages = new RemoteStages(clients, deadline, config.stageTimeout());
+            AtomicBoolean finished = new AtomicBoolean();
+            Cancellable task = workers.submit(() -> run(request, previewEvery, deadline, stages, em))
+                    .subscribe().with(result -> {
+                        finished.set(true);
+                        em.emit(result);
+                        em.complete();
+                    }, failure -> {
+                        finished.set(true);
+                        em.fail(asStatus(failure));
+                    });
+            em.onTermination(() -> {
+                if (!finished.get()) {
+                    stages.cancel();
+                    task.cancel();
+                }
+            });
+        });
+    }
+
+    private GenerateEvent run(GenerationRequest request, int previewEvery, Deadline deadline, RemoteStages stages,
+                              MultiEmitter<? super GenerateEvent> em) {
+        metrics.started();
+        try {
+            GenerationResult r = GenerationLoop.generate(request, stages, (step, total, elapsed, latents) -> {
+                if (em.isCancelled()) throw Status.CANCELLED.withDescription("the caller cancelled the generation").asRuntimeException();
+                if (deadline.isExpired()) throw Status.DEADLINE_EXCEEDED.withDescription("generation deadline exceeded at step " + step + " of " + total).asRuntimeException();
+                Progress.Builder p = Progress.newBuilder().setStep(step).setTotalSteps(total).setElapsedSeconds(elapsed);
+                if (previewEvery > 0 && step % previewEvery == 0) p.setPreviewPng(com.google.protobuf.ByteString.copyFrom(LatentPreview.png(latents)));
+                em.emit(GenerateEvent.newBuilder().setProgress(p).build());
+            });
+            metrics.record(r.timings(), request.steps());
+            var t = r.timings();
+            return GenerateEvent.newBuilder().setResult(Result.newBuilder()
+                    .setPng(com.google.protobuf.ByteString.copyFrom(Images.toPng(r.image())))
+                    .setSeed(r.seed())
+                    .setWidth((int) r.image().dim(3))
+                    .setHeight((int) r.image().dim(2))
+                    .setTimings(Timings.newBuilder()
+                            .setTextEncoderSeconds(t.textEncoderSeconds())
+                            .setUnetSeconds(t.unetSeconds())
+                            .setSolverSeconds(t.solverSeconds())
+                            .setVaeSeconds(t.vaeSeconds())
+                            .setTotalSeconds(t.totalSeconds()))).build();
+        } finally {
+            metrics.ended();
+        }
+    }
+
+    /** The first gRPC status in the cause chain; a request error is INVALID_ARGUMENT; anything else INTERNAL. */
+    static StatusRuntimeException asStatus(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StatusRuntimeException s) return s;
+            if (t instanceof InvalidRequestException e) return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+        return Status.INTERNAL.withDescription(String.valueOf(failure)).withCause(failure).asRuntimeException();
+    }
+}

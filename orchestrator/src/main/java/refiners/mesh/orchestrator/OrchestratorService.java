@@ -1,0 +1,25 @@
+package refiners.mesh.orchestrator;
+
+import io.grpc.Context;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Multi;
+import jakarta.inject.Inject;
+import refiners.proto.orchestrator.v1.GenerateEvent;
+import refiners.proto.orchestrator.v1.GenerateRequest;
+import refiners.proto.orchestrator.v1.Orchestrator;
+
+/** Generate over gRPC: progress events, then the result; the caller's deadline bounds every stage call. */
+@GrpcService
+public class OrchestratorService implements Orchestrator {
+    @Inject
+    Generations generations;
+
+    @Override
+    public Multi<GenerateEvent> generate(GenerateRequest request) {
+        try {
+            return generations.generate(generations.validate(request), request.getPreviewEvery(), Context.current().getDeadline());
+        } catch (RuntimeException e) {
+            return Multi.createFrom().failure(e);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package refiners.mesh.orchestrator;
+
+import io.grpc.Deadline;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import refiners.fluxion.DType;
+import refiners.fluxion.Tensor;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
+import refiners.mesh.Tensors;
+import refiners.proto.common.v1.LoraWeight.Builder;
+import refiners.proto.textencoder.v1.EncodeRequest;
+import refiners.proto.unet.v1.DenoiseStart;
+import refiners.proto.vae.v1.DecodeRequest;
+import refiners.proto.vae.v1.ImageFormat;
+
+/**
+ * SD1Stages over the mesh: the same generation loop runs here as in process, each stage call going to its service.
+ * Tensors cross the wire as raw bytes, so the result is bit-identical. One instance serves one generation.
+ */
+public final class RemoteStages implements SD1Stages {
+    private final StageClients clients;
+    private final Deadline generationDeadline;
+    private final Duration stageTimeout;
+    private volatile RemoteDenoiser denoiser;
+    private volatile boolean cancelled;
+
+    public RemoteStages(StageClients clients, Deadline generationDeadline, Duration stageTimeout) {
+        this.clients = clients;
+        this.generationDeadline = generationDeadline;
+        this.stageTimeout = stageTimeout;
+    }
+
+    /** The sooner of the generation's deadline and one stage timeout from now. */
+    private Deadline stageDeadline() {
+        Deadline d = Deadline.after(stageTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        return d.isBefore(generationDeadline) ? d : generationDeadline;
+    }
+
+    @Override
+    public Tensor encodeText(List<String> prompts) {
+        try {
+            var response = clients.textEncoder().withDeadline(stageDeadline())
+                    .encode(EncodeRequest.newBuilder().addAllPrompts(prompts).build()).await().indefinitely();
+            return Tensors.expect(Tensors.fromMessage(response.getEmbeddings(), "embeddings"), "embeddings", DType.F32, prompts.size(), 77, 768);
+        } catch (Throwable t) {
+            throw Stage.TEXT_ENCODER.failure(t);
+        }
+    }
+
+    @Override
+    public Denoiser openDenoiser(Tensor conditional, Tensor unconditional, double guidanceScale, List<LoraWeight> loras, long[] latentShape) {
+        DenoiseStart.Builder start = DenoiseStart.newBuilder()
+                .setConditionalEmbedding(Tensors.toMessage(conditional))
+                .setUnconditionalEmbedding(Tensors.toMessage(unconditional))
+                .setGuidanceScale((float) guidanceScale);
+        for (long d : latentShape) start.addLatentShape(d);
+        for (LoraWeight l : loras) {
+            Builder w = refiners.proto.common.v1.LoraWeight.newBuilder().setName(l.name()).setScale((float) l.scale());
+            start.addLoras(w);
+        }
+        RemoteDenoiser opened = new RemoteDenoiser(clients.unet().withDeadline(generationDeadline), stageTimeout);
+        denoiser = opened;
+        if (cancelled) opened.cancel();
+        opened.start(start.build());
+        return opened;
+    }
+
+    @Override
+    public Tensor decode(Tensor latents) {
+        try {
+            var response = clients.vae().withDeadline(stageDeadline())
+                    .decode(DecodeRequest.newBuilder().setLatents(Tensors.toMessage(latents)).setFormat(ImageFormat.IMAGE_FORMAT_TENSOR).build())
+                    .await().indefinitely();
+            return Tensors.expect(Tensors.fromMessage(response.getTensor(), "image"), "image", DType.F32, 1, 3, 8 * latents.dim(2), 8 * latents.dim(3));
+        } catch (Throwable t) {
+            throw Stage.VAE.failure(t);
+        }
+    }
+
+    /** Stops the generation's UNet stream now (the caller went away): the service stops within one step. */
+    public void cancel() {
+        cancelled = true;
+        RemoteDenoiser d = denoiser;
+        if (d != null) d.cancel();
+    }
+
+    /** UNet compute time reported by the service, summed over the steps (the rest of a step's time is transport). */
+    public double unetServiceSeconds() {
+        RemoteDenoiser d = denoiser;
+        return d == null ? 0 : d.serviceSeconds();
+    }
+}

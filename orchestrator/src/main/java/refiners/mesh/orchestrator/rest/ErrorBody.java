@@ -1,0 +1,36 @@
+package refiners.mesh.orchestrator.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.grpc.Status;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A REST error: the gRPC status code, the request field at fault when there is one, and the message. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ErrorBody(String code, String field, String message) {
+    // "field: ..." or "some-svc: field: ..." (a stage's answer)
+    private static final Pattern FIELD = Pattern.compile("^(?:[a-z-]+-svc: )?([a-z_]+(?:\\[\\d+])?(?:\\.[a-z_]+)*): ");
+
+    public static ErrorBody of(Status status) {
+        String message = status.getDescription() == null ? status.getCode().toString() : status.getDescription();
+        String field = null;
+        if (status.getCode() == Status.Code.INVALID_ARGUMENT || status.getCode() == Status.Code.NOT_FOUND) {
+            Matcher m = FIELD.matcher(message);
+            if (m.find()) field = m.group(1);
+        }
+        return new ErrorBody(status.getCode().name(), field, message);
+    }
+
+    /** 400 bad input, 404 unknown LoRA, 429 queue full, 503 stage down, 504 too slow, 499 cancelled, else 500. */
+    public static int httpStatus(Status.Code code) {
+        return switch (code) {
+            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
+            case NOT_FOUND -> 404;
+            case RESOURCE_EXHAUSTED -> 429;
+            case UNAVAILABLE -> 503;
+            case DEADLINE_EXCEEDED -> 504;
+            case CANCELLED -> 499;
+            default -> 500;
+        };
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The mesh on this machine: builds it if needed, starts text-encoder-svc, unet-svc, vae-svc and orchestrator as
+# separate processes on loopback (ports 8081, 8082, 8083, 8080), waits until they are ready, generates an image with
+# the CLI client (progress bar, image.png, per-stage timings) and stops them. Options go to the client, e.g.
+#   ./run-mesh.sh --prompt "a red fox in the snow" --steps 20 --width 512 --height 512 --seed 7 --out fox.png
+# Without REFINERS_WEIGHTS (a real SD1.5 folder or file) the services use full-size detinit weights: noise images.
+set -euo pipefail
+cd "$(dirname "$0")"
+modules=(text-encoder-svc unet-svc vae-svc orchestrator)
+for m in "${modules[@]}"; do
+  if [ ! -f "$m/target/quarkus-app/quarkus-run.jar" ]; then
+    echo "building the mesh (mvn package, once) ..."
+    mvn -B -q package -DskipTests -pl "$(IFS=,; echo "${modules[*]}")" -am
+    break
+  fi
+done
+app="orchestrator/target/quarkus-app"
+exec java -Dmesh.root=. -cp "$(ls orchestrator/target/orchestrator-*.jar | head -1):$app/lib/main/*:$app/lib/boot/*" \
+  refiners.mesh.orchestrator.launch.Demo "$@"
