@@ -21,7 +21,12 @@ public final class Compiler {
     private Compiler() {}
 
     public static CompiledGraph compile(Module root, List<InputSpec> inputs, CompileOptions options) {
-        Graph g = new Graph(options, Contexts.collect(root));
+        return compile(root, inputs, options, Map.of());
+    }
+
+    /** Compiles with per-call context values on top of the model's own (see Module.run). */
+    public static CompiledGraph compile(Module root, List<InputSpec> inputs, CompileOptions options, Map<String, Map<String, Object>> contexts) {
+        Graph g = new Graph(options, Contexts.collect(root, contexts));
         List<Value> args = new ArrayList<>();
         List<String> inputNames = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
