@@ -30,7 +30,7 @@ public final class CompiledCache {
         return get(root, options, inputs, contextTensors, Map.of());
     }
 
-    private CompiledModel get(Module root, CompileOptions options, List<Tensor> inputs, Map<String, Tensor> contextTensors,
+    public CompiledModel get(Module root, CompileOptions options, List<Tensor> inputs, Map<String, Tensor> contextTensors,
                               Map<String, Map<String, Object>> overrides) {
         StringBuilder key = new StringBuilder(options.dtype() + "|" + options.device() + "|" + options.shapePolicy() + "|taps");
         options.taps().forEach(t -> key.append(':').append(System.identityHashCode(t)));
