@@ -12,8 +12,17 @@ public final class Tensor {
     private final DType dtype;
     private final long[] shape;
     private final ByteBuffer data;
+    private final Origin origin;
+
+    /** Where a tensor's bytes live on disk, when it is a view of a mapped file (lets ONNX Runtime read it itself). */
+    public record Origin(java.nio.file.Path file, long offset) {}
 
     public Tensor(DType dtype, long[] shape, ByteBuffer data) {
+        this(dtype, shape, data, null);
+    }
+
+    public Tensor(DType dtype, long[] shape, ByteBuffer data, Origin origin) {
+        this.origin = origin;
         this.dtype = dtype;
         this.shape = shape.clone();
         long expected = numel(shape) * dtype.size;
@@ -83,7 +92,12 @@ public final class Tensor {
     public ByteBuffer data() { return data.duplicate().order(ByteOrder.LITTLE_ENDIAN); }
 
     public Tensor reshape(long... newShape) {
-        return new Tensor(dtype, newShape, data());
+        return new Tensor(dtype, newShape, data(), origin);
+    }
+
+    /** The file region holding this tensor's bytes, or null when it lives only in memory. */
+    public Origin origin() {
+        return origin;
     }
 
     public float[] toFloatArray() {

@@ -7,7 +7,8 @@ import refiners.fluxion.layers.Module;
 
 /**
  * A compiled model: the serialized ONNX model (structure only), the weights to bind by initializer name, and how to
- * feed it: positional inputs, context inputs, outputs and tapped layers.
+ * feed it: positional inputs, context inputs, outputs and tapped layers. Weights that live in files are declared
+ * relative to weightsFolder (null if none).
  */
 public record CompiledGraph(
         byte[] model,
@@ -16,4 +17,5 @@ public record CompiledGraph(
         List<Graph.ContextFeed> contextFeeds,
         List<String> outputNames,
         Map<Module, String> tapOutputs,
-        long nodeCount) {}
+        long nodeCount,
+        java.nio.file.Path weightsFolder) {}

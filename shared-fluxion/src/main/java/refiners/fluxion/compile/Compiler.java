@@ -21,7 +21,12 @@ public final class Compiler {
     private Compiler() {}
 
     public static CompiledGraph compile(Module root, List<InputSpec> inputs, CompileOptions options) {
-        Graph g = new Graph(options, Contexts.collect(root));
+        return compile(root, inputs, options, Map.of());
+    }
+
+    /** Compiles with per-call context values on top of the model's own (see Module.run). */
+    public static CompiledGraph compile(Module root, List<InputSpec> inputs, CompileOptions options, Map<String, Map<String, Object>> contexts) {
+        Graph g = new Graph(options, Contexts.collect(root, contexts));
         List<Value> args = new ArrayList<>();
         List<String> inputNames = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
@@ -44,6 +49,7 @@ public final class Compiler {
             g.output(name, v);
             taps.put(t, name);
         }
+        java.nio.file.Path weightsFolder = relativizeWeightLocations(g.proto());
         ModelProto model = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .setProducerName("refiners-java")
@@ -53,6 +59,35 @@ public final class Compiler {
                 .setGraph(g.proto())
                 .build();
         return new CompiledGraph(model.toByteArray(), new LinkedHashMap<>(g.weights()), inputNames, List.copyOf(g.contextFeeds()),
-                outputNames, taps, g.proto().getNodeCount());
+                outputNames, taps, g.proto().getNodeCount(), weightsFolder);
+    }
+
+    /**
+     * ONNX Runtime only accepts external data paths relative to one folder: point the declarations of file-backed
+     * weights at their common folder. Returns it (null when no weight lives in a file).
+     */
+    private static java.nio.file.Path relativizeWeightLocations(refiners.fluxion.compile.onnx.Onnx.GraphProto.Builder graph) {
+        java.nio.file.Path common = null;
+        for (var init : graph.getInitializerList()) {
+            java.nio.file.Path p = externalFile(init);
+            if (p == null) continue;
+            java.nio.file.Path dir = p.getParent();
+            if (common == null) common = dir;
+            while (common != null && !dir.startsWith(common)) common = common.getParent();
+        }
+        if (common == null) return null;
+        for (var init : graph.getInitializerBuilderList()) {
+            java.nio.file.Path p = externalFile(init.build());
+            if (p == null) continue;
+            for (var e : init.getExternalDataBuilderList())
+                if (e.getKey().equals("location")) e.setValue(common.relativize(p).toString());
+        }
+        return common;
+    }
+
+    private static java.nio.file.Path externalFile(refiners.fluxion.compile.onnx.Onnx.TensorProto init) {
+        for (var e : init.getExternalDataList())
+            if (e.getKey().equals("location") && e.getValue().startsWith("/")) return java.nio.file.Path.of(e.getValue());
+        return null;
     }
 }

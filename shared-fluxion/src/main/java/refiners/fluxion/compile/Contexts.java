@@ -16,9 +16,15 @@ public final class Contexts {
 
     /** Collects the contexts of a model tree: init contexts first (root to leaves), then explicitly set ones. */
     public static Contexts collect(Module root) {
+        return collect(root, Map.of());
+    }
+
+    /** Like {@link #collect(Module)}, then the given per-call values on top. */
+    public static Contexts collect(Module root, Map<String, Map<String, Object>> overrides) {
         Contexts c = new Contexts();
         c.mergeInit(root);
         c.mergeSet(root);
+        overrides.forEach((ctx, m) -> m.forEach((k, v) -> c.set(ctx, k, v)));
         return c;
     }
 

@@ -138,10 +138,13 @@ public final class Graph {
         Tensor bound = t.to(dt);
         String name = fresh(key);
         weights.put(name, bound);
+        // The data is bound at session creation (addInitializer). When the bytes also sit in a file, the declaration
+        // points there, so optimizers that must read a weight (if enabled) can; otherwise it names no real file.
+        Tensor.Origin origin = bound.origin();
         TensorProto.Builder init = TensorProto.newBuilder().setName(name).setDataType(dt.onnxCode)
                 .setDataLocation(TensorProto.DataLocation.EXTERNAL)
-                .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("fluxion-weights.bin"))
-                .addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue("0"))
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(origin != null ? origin.file().toString() : "fluxion-weights.bin"))
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue(Long.toString(origin != null ? origin.offset() : 0)))
                 .addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue(Long.toString(bound.byteSize())));
         for (long d : bound.shape()) init.addDims(d);
         proto.addInitializer(init);

@@ -1,5 +1,6 @@
 package refiners.fluxion.layers;
 
+import java.util.Arrays;
 import java.util.List;
 import refiners.fluxion.compile.Attr;
 import refiners.fluxion.compile.Graph;
@@ -16,7 +17,7 @@ public class Interpolate extends Module {
         long[] known = size.known();
         for (int i = 2; i < out.length; i++) out[i] = known != null ? known[i - 2] : -1;
         // torch "nearest": source index = floor(dst * in / out), i.e. ONNX asymmetric + floor.
-        return List.of(g.node("Resize", List.of(x, null, null, sizes), List.of(
+        return List.of(g.node("Resize", Arrays.asList(x, null, null, sizes), List.of(
                 Attr.s("mode", "nearest"), Attr.s("coordinate_transformation_mode", "asymmetric"), Attr.s("nearest_mode", "floor")),
                 x.dtype(), out));
     }

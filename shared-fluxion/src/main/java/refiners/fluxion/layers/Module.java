@@ -145,12 +145,20 @@ public abstract class Module implements Cloneable {
 
     /** Runs with explicit options (dtype, shape policy, taps on inner layers); returns outputs and taps. */
     public RunResult run(CompileOptions options, List<Tensor> inputs) {
+        return run(options, inputs, Map.of());
+    }
+
+    /**
+     * Runs with context values for this call only, on top of the model's own (set with setContext). Concurrent calls
+     * with different contexts are safe: nothing is written to the model.
+     */
+    public RunResult run(CompileOptions options, List<Tensor> inputs, Map<String, Map<String, Object>> contexts) {
         CompiledCache c;
         synchronized (this) {
             if (compiled == null) compiled = new CompiledCache();
             c = compiled;
         }
-        return c.run(this, options, inputs);
+        return c.run(this, options, inputs, contexts);
     }
 
     // ---------------------------------------------------------------- printing

@@ -19,15 +19,19 @@ import refiners.fluxion.layers.Module;
 public final class CompiledCache {
     private final LinkedHashMap<String, CompiledModel> sessions = new LinkedHashMap<>(8, 0.75f, true);
 
-    public RunResult run(Module root, CompileOptions options, List<Tensor> inputs) {
-        Contexts contexts = Contexts.collect(root);
-        Map<String, Tensor> contextTensors = contexts.tensors();
-        CompiledModel model = get(root, options, inputs, contextTensors);
+    public RunResult run(Module root, CompileOptions options, List<Tensor> inputs, Map<String, Map<String, Object>> overrides) {
+        Map<String, Tensor> contextTensors = Contexts.collect(root, overrides).tensors();
+        CompiledModel model = get(root, options, inputs, contextTensors, overrides);
         return model.run(inputs, contextTensors);
     }
 
     /** The session for these inputs, compiling it on first use. */
     public CompiledModel get(Module root, CompileOptions options, List<Tensor> inputs, Map<String, Tensor> contextTensors) {
+        return get(root, options, inputs, contextTensors, Map.of());
+    }
+
+    public CompiledModel get(Module root, CompileOptions options, List<Tensor> inputs, Map<String, Tensor> contextTensors,
+                              Map<String, Map<String, Object>> overrides) {
         StringBuilder key = new StringBuilder(options.dtype() + "|" + options.device() + "|" + options.shapePolicy() + "|taps");
         options.taps().forEach(t -> key.append(':').append(System.identityHashCode(t)));
         List<Compiler.InputSpec> specs = new ArrayList<>();
@@ -41,7 +45,7 @@ public final class CompiledCache {
         synchronized (this) {
             CompiledModel m = sessions.get(k);
             if (m != null) return m;
-            CompiledGraph g = Compiler.compile(root, specs, options);
+            CompiledGraph g = Compiler.compile(root, specs, options, overrides);
             m = CompiledModel.create(g, RuntimeConfig.global());
             sessions.put(k, m);
             int max = Math.max(1, RuntimeConfig.global().sessionCacheSize());

@@ -46,6 +46,8 @@ public final class CompiledModel implements AutoCloseable {
         List<OnnxTensor> weights = new ArrayList<>();
         long t0 = System.nanoTime();
         try (OrtSession.SessionOptions options = OrtRuntime.sessionOptions(config)) {
+            if (graph.weightsFolder() != null)
+                options.addConfigEntry("session.model_external_initializers_file_folder_path", graph.weightsFolder().toString());
             for (Map.Entry<String, Tensor> e : graph.weights().entrySet()) {
                 OnnxTensor t = wrap(env, e.getValue());
                 weights.add(t);

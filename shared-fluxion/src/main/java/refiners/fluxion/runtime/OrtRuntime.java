@@ -15,12 +15,13 @@ public final class OrtRuntime {
 
     static OrtSession.SessionOptions sessionOptions(RuntimeConfig config) throws OrtException {
         OrtSession.SessionOptions o = new OrtSession.SessionOptions();
-        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.valueOf(System.getProperty("refiners.optLevel", "ALL_OPT")));
+        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         if (config.intraOpThreads() > 0) o.setIntraOpNumThreads(config.intraOpThreads());
         if (!config.prepacking()) o.addConfigEntry("session.disable_prepacking", "1");
         // Weights are bound with addInitializer and never serialized: optimizers that read initializer data at
         // session creation (folding, NCHWc weight reordering) would find no data, and would copy it if they did.
-        o.addConfigEntry("optimization.disable_specified_optimizers", System.getProperty("refiners.disableOpt", "ConstantFolding;NchwcTransformer;FuseFp16InitializerToFp32NodeTransformer"));
+        if (!config.weightRewrites())
+            o.addConfigEntry("optimization.disable_specified_optimizers", "ConstantFolding;NchwcTransformer;FuseFp16InitializerToFp32NodeTransformer");
         if (config.device().equals("cuda")) {
             // Needs the onnxruntime_gpu artifact (Maven profile "gpu") and a CUDA-capable machine.
             try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(config.cudaDevice())) {

@@ -6,9 +6,11 @@ package refiners.fluxion.runtime;
  * REFINERS_PREPACKING, refiners.sessionCache / REFINERS_SESSION_CACHE).
  *
  * <p>Prepacking is off by default: with it, ONNX Runtime repacks every constant weight into its own buffers, which
- * doubles resident memory; without it the mapped weights are used in place (zero copy).
+ * doubles resident memory; without it the mapped weights are used in place (zero copy). Likewise weight rewrites
+ * (refiners.weightRewrites / REFINERS_WEIGHT_REWRITES: constant folding and the NCHWc convolution layout, which
+ * reorder weights into new buffers) are off by default; they need weights that live in files.
  */
-public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, boolean prepacking, int sessionCacheSize) {
+public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, boolean prepacking, int sessionCacheSize, boolean weightRewrites) {
     private static volatile RuntimeConfig global;
 
     public static RuntimeConfig fromEnvironment() {
@@ -22,7 +24,8 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
         int threads = Integer.parseInt(setting("refiners.threads", "REFINERS_THREADS", "0"));
         boolean prepack = Boolean.parseBoolean(setting("refiners.prepacking", "REFINERS_PREPACKING", "false"));
         int cache = Integer.parseInt(setting("refiners.sessionCache", "REFINERS_SESSION_CACHE", "4"));
-        return new RuntimeConfig(dev, cuda, threads, prepack, cache);
+        boolean rewrites = Boolean.parseBoolean(setting("refiners.weightRewrites", "REFINERS_WEIGHT_REWRITES", "false"));
+        return new RuntimeConfig(dev, cuda, threads, prepack, cache, rewrites);
     }
 
     private static String setting(String property, String env, String def) {
@@ -48,10 +51,14 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
     }
 
     public RuntimeConfig withPrepacking(boolean p) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, p, sessionCacheSize);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, p, sessionCacheSize, weightRewrites);
     }
 
     public RuntimeConfig withThreads(int t) {
-        return new RuntimeConfig(device, cudaDevice, t, prepacking, sessionCacheSize);
+        return new RuntimeConfig(device, cudaDevice, t, prepacking, sessionCacheSize, weightRewrites);
+    }
+
+    public RuntimeConfig withWeightRewrites(boolean w) {
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, w);
     }
 }

@@ -182,7 +182,8 @@ public final class SafeTensors implements AutoCloseable {
         if (len > Integer.MAX_VALUE) throw new SafeTensorsException(path + ": tensor '" + name + "' is larger than 2 GiB");
         try {
             ByteBuffer buf = len == 0 ? ByteBuffer.allocateDirect(0) : channel.map(FileChannel.MapMode.READ_ONLY, dataStart + i.begin(), len);
-            return new Tensor(i.dtype(), i.shape(), buf.order(ByteOrder.LITTLE_ENDIAN));
+            return new Tensor(i.dtype(), i.shape(), buf.order(ByteOrder.LITTLE_ENDIAN),
+                    new Tensor.Origin(path.toAbsolutePath(), dataStart + i.begin()));
         } catch (IOException e) {
             throw new SafeTensorsException(path + ": cannot map tensor '" + name + "' (" + e.getMessage() + ")", e);
         }

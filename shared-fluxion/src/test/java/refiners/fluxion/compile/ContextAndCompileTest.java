@@ -52,6 +52,30 @@ class ContextAndCompileTest {
     }
 
     @Test
+    void perCallContextsLeaveTheModelUntouchedAndAreThreadSafe() throws Exception {
+        Chain m = new Chain(new Sum(new Linear(4, 4), new UseContext("run", "offset")));
+        m.loadStateDict(DetInit.stateDict(m.stateDictShapes(), 5));
+        Tensor x = input(2, 4);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<float[]>>();
+            for (int i = 0; i < 16; i++) {
+                float o = i;
+                futures.add(pool.submit(() -> m.run(CompileOptions.defaults(), List.of(x),
+                        Map.of("run", Map.of("offset", Tensor.ofFloats(new long[] {4}, o, o, o, o)))).output().toFloatArray()));
+            }
+            float[] base = futures.get(0).get();
+            for (int i = 0; i < 16; i++) {
+                float[] y = futures.get(i).get();
+                for (int j = 0; j < y.length; j++) assertEquals(base[j] + i, y[j], 1e-5);
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(null, m.context("run"));
+    }
+
+    @Test
     void dynamicShapePolicyServesManyShapesWithOneSession() {
         Linear l = new Linear(8, 3);
         l.loadStateDict(DetInit.stateDict(l.stateDictShapes(), 2));

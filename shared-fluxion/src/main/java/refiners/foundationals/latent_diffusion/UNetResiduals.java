@@ -1,0 +1,31 @@
+package refiners.foundationals.latent_diffusion;
+
+import java.util.List;
+
+/** The "unet" context's residuals list, indexed like a Python list (negative indices count from the end). */
+final class UNetResiduals {
+    private UNetResiduals() {}
+
+    @SuppressWarnings("unchecked")
+    static List<Object> of(Object residuals) {
+        if (!(residuals instanceof List<?>)) throw new IllegalStateException("context unet.residuals is not a list");
+        return (List<Object>) residuals;
+    }
+
+    static int index(List<Object> residuals, int n) {
+        int i = n < 0 ? residuals.size() + n : n;
+        if (i < 0 || i >= residuals.size())
+            throw new IndexOutOfBoundsException("residual index " + n + " out of range for " + residuals.size() + " residuals");
+        return i;
+    }
+
+    static Object get(Object residuals, int n) {
+        List<Object> l = of(residuals);
+        return l.get(index(l, n));
+    }
+
+    static void set(Object residuals, int n, Object value) {
+        List<Object> l = of(residuals);
+        l.set(index(l, n), value);
+    }
+}
