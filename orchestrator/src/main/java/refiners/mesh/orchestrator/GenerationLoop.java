@@ -4,7 +4,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.StandInGeneration;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.StableDiffusion_1;
 
 /**
  * The one generation loop, shared by the mesh (over RemoteStages) and in process (over the local stages): same
@@ -14,7 +14,6 @@ public final class GenerationLoop {
     private GenerationLoop() {}
 
     public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener) {
-        // WIRE: return StableDiffusion_1.generate(request, stages, listener) (or its instance form).
-        return StandInGeneration.generate(request, stages, listener);
+        return StableDiffusion_1.generate(request, stages, listener);
     }
 }

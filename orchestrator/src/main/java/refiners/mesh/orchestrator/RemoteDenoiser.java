@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.mesh.Tensors;
+import refiners.mesh.WireTensors;
 import refiners.proto.unet.v1.DenoiseRequest;
 import refiners.proto.unet.v1.DenoiseResponse;
 import refiners.proto.unet.v1.DenoiseStart;
@@ -52,12 +52,12 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
     @Override
     public Tensor guidedNoise(int stepIndex, double timestep, Tensor latents) {
         requests.onNext(DenoiseRequest.newBuilder().setStep(DenoiseStep.newBuilder()
-                .setStepIndex(stepIndex).setTimestep(timestep).setLatents(Tensors.toMessage(latents))).build());
+                .setStepIndex(stepIndex).setTimestep(timestep).setLatents(WireTensors.toMessage(latents))).build());
         DenoiseResponse r = next();
         if (!r.hasResult() || r.getResult().getStepIndex() != stepIndex)
             throw Stage.UNET.failure(Status.INTERNAL.withDescription("expected the result of step " + stepIndex + ", got " + r).asRuntimeException());
         serviceSeconds += r.getResult().getSeconds();
-        return Tensors.expect(Tensors.fromMessage(r.getResult().getNoise(), "noise"), "noise", DType.F32, latentShape);
+        return WireTensors.expect(WireTensors.fromMessage(r.getResult().getNoise(), "noise"), "noise", DType.F32, latentShape);
     }
 
     private DenoiseResponse next() {

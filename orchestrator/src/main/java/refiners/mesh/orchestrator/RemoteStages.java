@@ -8,7 +8,7 @@ import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.mesh.Tensors;
+import refiners.mesh.WireTensors;
 import refiners.proto.common.v1.LoraWeight.Builder;
 import refiners.proto.textencoder.v1.EncodeRequest;
 import refiners.proto.unet.v1.DenoiseStart;
@@ -43,7 +43,7 @@ public final class RemoteStages implements SD1Stages {
         try {
             var response = clients.textEncoder().withDeadline(stageDeadline())
                     .encode(EncodeRequest.newBuilder().addAllPrompts(prompts).build()).await().indefinitely();
-            return Tensors.expect(Tensors.fromMessage(response.getEmbeddings(), "embeddings"), "embeddings", DType.F32, prompts.size(), 77, 768);
+            return WireTensors.expect(WireTensors.fromMessage(response.getEmbeddings(), "embeddings"), "embeddings", DType.F32, prompts.size(), 77, 768);
         } catch (Throwable t) {
             throw Stage.TEXT_ENCODER.failure(t);
         }
@@ -52,8 +52,8 @@ public final class RemoteStages implements SD1Stages {
     @Override
     public Denoiser openDenoiser(Tensor conditional, Tensor unconditional, double guidanceScale, List<LoraWeight> loras, long[] latentShape) {
         DenoiseStart.Builder start = DenoiseStart.newBuilder()
-                .setConditionalEmbedding(Tensors.toMessage(conditional))
-                .setUnconditionalEmbedding(Tensors.toMessage(unconditional))
+                .setConditionalEmbedding(WireTensors.toMessage(conditional))
+                .setUnconditionalEmbedding(WireTensors.toMessage(unconditional))
                 .setGuidanceScale((float) guidanceScale);
         for (long d : latentShape) start.addLatentShape(d);
         for (LoraWeight l : loras) {
@@ -71,9 +71,9 @@ public final class RemoteStages implements SD1Stages {
     public Tensor decode(Tensor latents) {
         try {
             var response = clients.vae().withDeadline(stageDeadline())
-                    .decode(DecodeRequest.newBuilder().setLatents(Tensors.toMessage(latents)).setFormat(ImageFormat.IMAGE_FORMAT_TENSOR).build())
+                    .decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(latents)).setFormat(ImageFormat.IMAGE_FORMAT_TENSOR).build())
                     .await().indefinitely();
-            return Tensors.expect(Tensors.fromMessage(response.getTensor(), "image"), "image", DType.F32, 1, 3, 8 * latents.dim(2), 8 * latents.dim(3));
+            return WireTensors.expect(WireTensors.fromMessage(response.getTensor(), "image"), "image", DType.F32, 1, 3, 8 * latents.dim(2), 8 * latents.dim(3));
         } catch (Throwable t) {
             throw Stage.VAE.failure(t);
         }

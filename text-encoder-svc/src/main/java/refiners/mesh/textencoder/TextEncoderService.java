@@ -9,7 +9,7 @@ import jakarta.inject.Inject;
 import java.util.List;
 import refiners.fluxion.Tensor;
 import refiners.mesh.BoundedWorkers;
-import refiners.mesh.Tensors;
+import refiners.mesh.WireTensors;
 import refiners.proto.textencoder.v1.EncodeRequest;
 import refiners.proto.textencoder.v1.EncodeResponse;
 import refiners.proto.textencoder.v1.PromptTokens;
@@ -30,16 +30,16 @@ public class TextEncoderService implements TextEncoder {
     @Override
     public Uni<EncodeResponse> encode(EncodeRequest request) {
         List<String> prompts = request.getPromptsList();
-        if (prompts.isEmpty()) return Uni.createFrom().failure(Tensors.invalid("prompts", "is empty"));
+        if (prompts.isEmpty()) return Uni.createFrom().failure(WireTensors.invalid("prompts", "is empty"));
         if (prompts.size() > config.maxPrompts())
-            return Uni.createFrom().failure(Tensors.invalid("prompts", prompts.size() + " prompts exceed the limit of " + config.maxPrompts()));
+            return Uni.createFrom().failure(WireTensors.invalid("prompts", prompts.size() + " prompts exceed the limit of " + config.maxPrompts()));
         if (!engine.ready())
             return Uni.createFrom().failure(Status.UNAVAILABLE.withDescription(TextEncoderWorkers.SERVICE + " is still loading its weights").asRuntimeException());
         Timer timer = Timer.builder("refiners.stage").tag("stage", "text-encoder").publishPercentileHistogram()
                 .description("model time per call").register(registry);
         return workers.submit(() -> timer.record(() -> {
             Tensor embeddings = engine.encode(prompts);
-            EncodeResponse.Builder response = EncodeResponse.newBuilder().setEmbeddings(Tensors.toMessage(embeddings));
+            EncodeResponse.Builder response = EncodeResponse.newBuilder().setEmbeddings(WireTensors.toMessage(embeddings));
             for (String p : prompts) {
                 var t = engine.tokenization(p);
                 response.addTokens(PromptTokens.newBuilder().setCount(t.length()).setTruncated(t.truncated()));

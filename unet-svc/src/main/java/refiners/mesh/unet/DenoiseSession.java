@@ -10,7 +10,7 @@ import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.mesh.BoundedWorkers;
-import refiners.mesh.Tensors;
+import refiners.mesh.WireTensors;
 import refiners.proto.unet.v1.DenoiseReady;
 import refiners.proto.unet.v1.DenoiseRequest;
 import refiners.proto.unet.v1.DenoiseResponse;
@@ -50,7 +50,7 @@ final class DenoiseSession {
             return switch (request.getKindCase()) {
                 case START -> start(request.getStart());
                 case STEP -> step(request.getStep());
-                case KIND_NOT_SET -> throw Tensors.invalid("kind", "a DenoiseRequest must hold a start or a step");
+                case KIND_NOT_SET -> throw WireTensors.invalid("kind", "a DenoiseRequest must hold a start or a step");
             };
         } catch (RuntimeException e) {
             return Uni.createFrom().failure(e);
@@ -58,23 +58,23 @@ final class DenoiseSession {
     }
 
     private Uni<DenoiseResponse> start(DenoiseStart start) {
-        if (latentShape != null) throw Tensors.invalid("start", "sent twice on one stream");
+        if (latentShape != null) throw WireTensors.invalid("start", "sent twice on one stream");
         long[] shape = start.getLatentShapeList().stream().mapToLong(Long::longValue).toArray();
         if (shape.length != 4 || shape[0] != 1 || shape[1] != 4 || shape[2] < 1 || shape[3] < 1)
-            throw Tensors.invalid("start.latent_shape", "expected (1, 4, h, w), got " + Arrays.toString(shape));
+            throw WireTensors.invalid("start.latent_shape", "expected (1, 4, h, w), got " + Arrays.toString(shape));
         if (shape[2] * shape[3] * 64 > maxPixels)
-            throw Tensors.invalid("start.latent_shape", Arrays.toString(shape) + " exceeds the " + maxPixels + "-pixel budget");
-        Tensor cond = Tensors.expect(Tensors.fromMessage(start.getConditionalEmbedding(), "start.conditional_embedding"),
+            throw WireTensors.invalid("start.latent_shape", Arrays.toString(shape) + " exceeds the " + maxPixels + "-pixel budget");
+        Tensor cond = WireTensors.expect(WireTensors.fromMessage(start.getConditionalEmbedding(), "start.conditional_embedding"),
                 "start.conditional_embedding", DType.F32, 1, 77, 768);
-        Tensor uncond = Tensors.expect(Tensors.fromMessage(start.getUnconditionalEmbedding(), "start.unconditional_embedding"),
+        Tensor uncond = WireTensors.expect(WireTensors.fromMessage(start.getUnconditionalEmbedding(), "start.unconditional_embedding"),
                 "start.unconditional_embedding", DType.F32, 1, 77, 768);
         double guidance = start.getGuidanceScale();
-        if (!Double.isFinite(guidance)) throw Tensors.invalid("start.guidance_scale", "must be a finite number, got " + guidance);
+        if (!Double.isFinite(guidance)) throw WireTensors.invalid("start.guidance_scale", "must be a finite number, got " + guidance);
         List<LoraWeight> weights = new ArrayList<>();
         for (int i = 0; i < start.getLorasCount(); i++) {
             var l = start.getLoras(i);
             loras.require(l.getName(), "loras[" + i + "].name");
-            if (!Float.isFinite(l.getScale())) throw Tensors.invalid("loras[" + i + "].scale", "must be finite, got " + l.getScale());
+            if (!Float.isFinite(l.getScale())) throw WireTensors.invalid("loras[" + i + "].scale", "must be finite, got " + l.getScale());
             weights.add(new LoraWeight(l.getName(), l.getScale()));
         }
         latentShape = shape;
@@ -89,9 +89,9 @@ final class DenoiseSession {
 
     private Uni<DenoiseResponse> step(DenoiseStep step) {
         if (latentShape == null) throw Status.FAILED_PRECONDITION.withDescription("step: a Denoise stream must begin with a start").asRuntimeException();
-        Tensor latents = Tensors.expect(Tensors.fromMessage(step.getLatents(), "step.latents"), "step.latents", DType.F32, latentShape);
+        Tensor latents = WireTensors.expect(WireTensors.fromMessage(step.getLatents(), "step.latents"), "step.latents", DType.F32, latentShape);
         double timestep = step.getTimestep();
-        if (!Double.isFinite(timestep) || timestep < 0) throw Tensors.invalid("step.timestep", "must be a finite non-negative number, got " + timestep);
+        if (!Double.isFinite(timestep) || timestep < 0) throw WireTensors.invalid("step.timestep", "must be a finite non-negative number, got " + timestep);
         return run(() -> {
             SD1Stages.Denoiser d;
             synchronized (this) {
@@ -102,7 +102,7 @@ final class DenoiseSession {
             long nanos = System.nanoTime() - t0;
             metrics.stepDone(nanos);
             return DenoiseResponse.newBuilder().setResult(DenoiseResult.newBuilder()
-                    .setStepIndex(step.getStepIndex()).setNoise(Tensors.toMessage(noise)).setSeconds(nanos / 1e9)).build();
+                    .setStepIndex(step.getStepIndex()).setNoise(WireTensors.toMessage(noise)).setSeconds(nanos / 1e9)).build();
         });
     }
 

@@ -11,7 +11,7 @@ import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.utils.Images;
 import refiners.mesh.BoundedWorkers;
-import refiners.mesh.Tensors;
+import refiners.mesh.WireTensors;
 import refiners.proto.vae.v1.Autoencoder;
 import refiners.proto.vae.v1.DecodeRequest;
 import refiners.proto.vae.v1.DecodeResponse;
@@ -34,14 +34,14 @@ public class AutoencoderService implements Autoencoder {
     @Override
     public Uni<DecodeResponse> decode(DecodeRequest request) {
         return checked(() -> {
-            Tensor latents = Tensors.expect(Tensors.fromMessage(request.getLatents(), "latents"), "latents", DType.F32, 1, 4, -1, -1);
+            Tensor latents = WireTensors.expect(WireTensors.fromMessage(request.getLatents(), "latents"), "latents", DType.F32, 1, 4, -1, -1);
             checkPixels("latents", 64 * latents.dim(2) * latents.dim(3));
             ImageFormat format = request.getFormat();
-            if (format == ImageFormat.UNRECOGNIZED) throw Tensors.invalid("format", "unknown image format");
+            if (format == ImageFormat.UNRECOGNIZED) throw WireTensors.invalid("format", "unknown image format");
             return workers.submit(() -> timed("vae-decode", () -> {
                 Tensor image = engine.decode(latents);
                 DecodeResponse.Builder r = DecodeResponse.newBuilder();
-                return (format == ImageFormat.IMAGE_FORMAT_TENSOR ? r.setTensor(Tensors.toMessage(image)) : r.setPng(com.google.protobuf.ByteString.copyFrom(Images.toPng(image)))).build();
+                return (format == ImageFormat.IMAGE_FORMAT_TENSOR ? r.setTensor(WireTensors.toMessage(image)) : r.setPng(com.google.protobuf.ByteString.copyFrom(Images.toPng(image)))).build();
             }));
         });
     }
@@ -54,23 +54,23 @@ public class AutoencoderService implements Autoencoder {
                     try {
                         yield Images.fromEncoded(request.getEncoded().toByteArray());
                     } catch (IllegalArgumentException e) {
-                        throw Tensors.invalid("encoded", e.getMessage());
+                        throw WireTensors.invalid("encoded", e.getMessage());
                     }
                 }
-                case TENSOR -> Tensors.expect(Tensors.fromMessage(request.getTensor(), "tensor"), "tensor", DType.F32, 1, 3, -1, -1);
-                case IMAGE_NOT_SET -> throw Tensors.invalid("image", "an EncodeRequest must hold an encoded image or a tensor");
+                case TENSOR -> WireTensors.expect(WireTensors.fromMessage(request.getTensor(), "tensor"), "tensor", DType.F32, 1, 3, -1, -1);
+                case IMAGE_NOT_SET -> throw WireTensors.invalid("image", "an EncodeRequest must hold an encoded image or a tensor");
             };
             String field = request.getImageCase() == EncodeRequest.ImageCase.ENCODED ? "encoded" : "tensor";
             if (image.dim(2) % 8 != 0 || image.dim(3) % 8 != 0)
-                throw Tensors.invalid(field, "image sides must be multiples of 8, got " + image.dim(3) + "x" + image.dim(2));
+                throw WireTensors.invalid(field, "image sides must be multiples of 8, got " + image.dim(3) + "x" + image.dim(2));
             checkPixels(field, image.dim(2) * image.dim(3));
             return workers.submit(() -> timed("vae-encode",
-                    () -> EncodeResponse.newBuilder().setLatents(Tensors.toMessage(engine.encode(image))).build()));
+                    () -> EncodeResponse.newBuilder().setLatents(WireTensors.toMessage(engine.encode(image))).build()));
         });
     }
 
     private void checkPixels(String field, long pixels) {
-        if (pixels > config.maxPixels()) throw Tensors.invalid(field, pixels + " pixels exceed the " + config.maxPixels() + "-pixel budget");
+        if (pixels > config.maxPixels()) throw WireTensors.invalid(field, pixels + " pixels exceed the " + config.maxPixels() + "-pixel budget");
     }
 
     /** Readiness and argument checks fail the call rather than throwing on the event loop. */

@@ -11,8 +11,8 @@ import refiners.fluxion.Tensor;
  * Fluxion tensors to and from the wire's {@code refiners.common.v1.Tensor}: the raw little-endian bytes travel as they
  * are (no float conversion), so a tensor arrives bit-identical.
  */
-public final class Tensors {
-    private Tensors() {}
+public final class WireTensors {
+    private WireTensors() {}
 
     public static refiners.proto.common.v1.Tensor toMessage(Tensor t) {
         return refiners.proto.common.v1.Tensor.newBuilder()

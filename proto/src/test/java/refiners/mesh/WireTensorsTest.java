@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 
-class TensorsTest {
+class WireTensorsTest {
     @Test
     void bytesTravelUnchanged() {
         float[] values = {Float.NaN, -0.0f, Float.MIN_VALUE, 1.1754942E-38f, 3.4028235E38f, 0.1f};
         Tensor t = Tensor.ofFloats(new long[] {1, 2, 3}, values);
-        Tensor back = Tensors.fromMessage(Tensors.toMessage(t), "x");
+        Tensor back = WireTensors.fromMessage(WireTensors.toMessage(t), "x");
         assertEquals(DType.F32, back.dtype());
         assertArrayEquals(t.shape(), back.shape());
         assertTrue(back.data().isDirect());
@@ -26,12 +26,12 @@ class TensorsTest {
 
     @Test
     void malformedTensorsAreInvalidArgumentsNamingTheField() {
-        var m = Tensors.toMessage(Tensor.ofFloats(new long[] {2}, 1, 2)).toBuilder().clearShape().addShape(3).build();
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> Tensors.fromMessage(m, "latents"));
+        var m = WireTensors.toMessage(Tensor.ofFloats(new long[] {2}, 1, 2)).toBuilder().clearShape().addShape(3).build();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> WireTensors.fromMessage(m, "latents"));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().startsWith("latents: "), e.getStatus().getDescription());
         Tensor t = Tensor.ofFloats(new long[] {1, 4, 2, 2}, new float[16]);
-        assertEquals(t, Tensors.expect(t, "latents", DType.F32, 1, 4, -1, -1));
-        assertThrows(StatusRuntimeException.class, () -> Tensors.expect(t, "latents", DType.F32, 1, 3, -1, -1));
+        assertEquals(t, WireTensors.expect(t, "latents", DType.F32, 1, 4, -1, -1));
+        assertThrows(StatusRuntimeException.class, () -> WireTensors.expect(t, "latents", DType.F32, 1, 3, -1, -1));
     }
 }
