@@ -25,6 +25,7 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
     private final UnicastProcessor<DenoiseRequest> requests = UnicastProcessor.create();
     private final BlockingQueue<Object> responses = new LinkedBlockingQueue<>();
     private final AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicBoolean requestsEnded = new java.util.concurrent.atomic.AtomicBoolean();
     private final Duration stepTimeout;
     private long[] latentShape;
     private double serviceSeconds;
@@ -84,6 +85,9 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
 
     /** Abandons the stream (the service stops within one step) and wakes a waiting step up. */
     void cancel() {
+        // failing the request side cancels the gRPC call (cancelling the response subscription alone does not)
+        if (requestsEnded.compareAndSet(false, true))
+            requests.onError(Status.CANCELLED.withDescription("generation cancelled").asRuntimeException());
         Flow.Subscription s = subscription.get();
         if (s != null) s.cancel();
         responses.add(Status.CANCELLED.withDescription("generation cancelled").asRuntimeException());
@@ -91,6 +95,6 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
 
     @Override
     public void close() {
-        requests.onComplete();
+        if (requestsEnded.compareAndSet(false, true)) requests.onComplete();
     }
 }

@@ -18,6 +18,19 @@ public class ErrorMappers {
         return json(Status.INVALID_ARGUMENT.withDescription("body: " + e.getOriginalMessage()));
     }
 
+    /** Errors Quarkus raises before the resource runs (unreadable body, unknown path, wrong method or media type). */
+    @ServerExceptionMapper
+    public Response web(jakarta.ws.rs.WebApplicationException e) {
+        int http = e.getResponse().getStatus();
+        Status status = switch (http) {
+            case 400 -> Status.INVALID_ARGUMENT.withDescription("body: " + e.getMessage());
+            case 404 -> Status.NOT_FOUND.withDescription(e.getMessage());
+            default -> Status.UNKNOWN.withDescription(e.getMessage());
+        };
+        ErrorBody body = ErrorBody.of(status);
+        return Response.status(http).type(MediaType.APPLICATION_JSON).entity(body).build();
+    }
+
     static Response json(Status status) {
         return Response.status(ErrorBody.httpStatus(status.getCode())).type(MediaType.APPLICATION_JSON).entity(ErrorBody.of(status)).build();
     }

@@ -1,0 +1,31 @@
+package refiners.mesh.orchestrator.bench;
+
+import java.util.Optional;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.StandInStages;
+import refiners.mesh.orchestrator.GenerationLoop;
+
+/**
+ * The same generation in this JVM (the reference the mesh must match bit for bit, and the bench's baseline): the same
+ * loop over the in-process stages, with the weights the services load.
+ */
+public final class InProcessPipeline {
+    private final SD1Stages stages;
+
+    /** @param weights as REFINERS_WEIGHTS (empty: full-size detinit weights) */
+    public InProcessPipeline(Optional<String> weights, String device, String dtype) {
+        // WIRE: this.stages = new LocalStages(SD1Models.load(weights, device, dtype));
+        this.stages = new StandInStages();
+    }
+
+    public GenerationResult generate(GenerationRequest request, ProgressListener listener) {
+        return GenerationLoop.generate(request, stages, listener);
+    }
+
+    public SD1Stages stages() {
+        return stages;
+    }
+}
