@@ -46,16 +46,19 @@ public final class BoundedWorkers implements AutoCloseable {
     public <T> Uni<T> submit(Callable<T> work) {
         return Uni.createFrom().emitter(em -> {
             AtomicReference<Future<?>> task = new AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean terminated = new java.util.concurrent.atomic.AtomicBoolean();
             em.onTermination(() -> {
+                terminated.set(true);
                 Future<?> f = task.get();
                 if (f != null && !f.isDone() && f.cancel(false)) executor.purge();
             });
             try {
                 task.set(executor.submit(() -> {
                     try {
-                        em.complete(work.call());
+                        T result = work.call();
+                        if (!terminated.get()) em.complete(result);
                     } catch (Throwable t) {
-                        em.fail(t);
+                        if (!terminated.get()) em.fail(t); // else nobody listens any more
                     }
                 }));
             } catch (RejectedExecutionException e) {

@@ -4,10 +4,8 @@ import io.grpc.Status;
 import io.smallrye.mutiny.operators.multi.processors.UnicastProcessor;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
@@ -24,7 +22,6 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
 
     private final UnicastProcessor<DenoiseRequest> requests = UnicastProcessor.create();
     private final BlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-    private final AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicBoolean requestsEnded = new java.util.concurrent.atomic.AtomicBoolean();
     private final Duration stepTimeout;
     private long[] latentShape;
@@ -33,10 +30,7 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
     RemoteDenoiser(MutinyUNetStub unet, Duration stepTimeout) {
         this.stepTimeout = stepTimeout;
         unet.denoise(requests).subscribe().with(
-                s -> {
-                    subscription.set(s);
-                    s.request(Long.MAX_VALUE);
-                },
+                s -> s.request(Long.MAX_VALUE),
                 responses::add,
                 responses::add,
                 () -> responses.add(END));
@@ -88,8 +82,6 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
         // failing the request side cancels the gRPC call (cancelling the response subscription alone does not)
         if (requestsEnded.compareAndSet(false, true))
             requests.onError(Status.CANCELLED.withDescription("generation cancelled").asRuntimeException());
-        Flow.Subscription s = subscription.get();
-        if (s != null) s.cancel();
         responses.add(Status.CANCELLED.withDescription("generation cancelled").asRuntimeException());
     }
 
