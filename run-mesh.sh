@@ -3,6 +3,7 @@
 # separate processes on loopback (ports 8081, 8082, 8083, 8080), waits until they are ready, generates an image with
 # the CLI client (progress bar, image.png, per-stage timings) and stops them. Options go to the client, e.g.
 #   ./run-mesh.sh --prompt "a red fox in the snow" --steps 20 --width 512 --height 512 --seed 7 --out fox.png
+#   ./run-mesh.sh bench [--requests 3 --steps 5 --size 64]   # mesh vs in process, same requests, and the ratio
 # Without REFINERS_WEIGHTS (a real SD1.5 folder or file) the services use full-size detinit weights: noise images.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,5 +16,7 @@ for m in "${modules[@]}"; do
   fi
 done
 app="orchestrator/target/quarkus-app"
-exec java -Dmesh.root=. -cp "$(ls orchestrator/target/orchestrator-*.jar | head -1):$app/lib/main/*:$app/lib/boot/*" \
-  refiners.mesh.orchestrator.launch.Demo "$@"
+main=refiners.mesh.orchestrator.launch.Demo
+if [ "${1:-}" = bench ]; then main=refiners.mesh.orchestrator.bench.MeshBench; shift; fi
+exec java -Xmx4g -XX:MaxDirectMemorySize=16g -Dmesh.root=. \
+  -cp "$(ls orchestrator/target/orchestrator-*.jar | head -1):$app/lib/main/*:$app/lib/boot/*" "$main" "$@"

@@ -1,0 +1,131 @@
+package refiners.mesh.orchestrator.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
+import refiners.mesh.orchestrator.GenerateRequests;
+import refiners.mesh.orchestrator.launch.MeshProcesses;
+import refiners.mesh.orchestrator.launch.MeshService;
+import refiners.proto.orchestrator.v1.GenerateEvent;
+import refiners.proto.orchestrator.v1.GenerateRequest;
+import refiners.proto.orchestrator.v1.OrchestratorGrpc;
+import refiners.proto.orchestrator.v1.Result;
+
+/**
+ * The same requests through the mesh (four processes on loopback) and in this JVM, alternately, after one warm-up
+ * each: end-to-end times, their ratio, and the UNet's per-step transport overhead (the orchestrator's time per UNet
+ * step minus the service's own compute time per step, scraped from unet-svc's metrics).
+ *
+ * <p>Options: --requests N (3), --steps N (5), --size PIXELS (64), --solver NAME (dpm).
+ */
+public final class MeshBench {
+    private MeshBench() {}
+
+    public static void main(String[] args) throws Exception {
+        int requests = 3, steps = 5, size = 64;
+        String solver = "dpm";
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--requests" -> requests = Integer.parseInt(args[i + 1]);
+                case "--steps" -> steps = Integer.parseInt(args[i + 1]);
+                case "--size" -> size = Integer.parseInt(args[i + 1]);
+                case "--solver" -> solver = args[i + 1];
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
+        Optional<String> weights = Optional.ofNullable(System.getenv("REFINERS_WEIGHTS")).filter(s -> !s.isBlank());
+        System.out.println(weights.isEmpty() ? "weights: FULL-SIZE DETINIT (no REFINERS_WEIGHTS)" : "weights: " + weights.get());
+        System.out.printf(Locale.ROOT, "requests: %d x (%dx%d, %d steps, %s)%n", requests, size, size, steps, solver);
+
+        try (MeshProcesses mesh = new MeshProcesses(root, root.resolve("target/mesh-bench-logs"), MeshProcesses.freePorts())) {
+            long t0 = System.nanoTime();
+            mesh.start(Duration.ofMinutes(15));
+            System.out.printf(Locale.ROOT, "mesh ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            t0 = System.nanoTime();
+            InProcessPipeline inProcess = new InProcessPipeline(weights, "cpu", "float32");
+            System.out.printf(Locale.ROOT, "in-process stages loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            ManagedChannel channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext()
+                    .maxInboundMessageSize(64 << 20).build();
+            try {
+                var stub = OrchestratorGrpc.newBlockingStub(channel);
+                // warm-up: session builds on both sides
+                GenerateRequest warm = request(0, steps, size, solver);
+                mesh(stub, warm);
+                inProcess.generate(GenerateRequests.toGenerationRequest(warm, Long.MAX_VALUE), ProgressListener.NONE);
+
+                double meshTotal = 0, localTotal = 0, meshUnet = 0, localUnet = 0;
+                double[] before = unetCompute(mesh);
+                for (int i = 1; i <= requests; i++) {
+                    GenerateRequest r = request(i, steps, size, solver);
+                    long a = System.nanoTime();
+                    Result viaMesh = mesh(stub, r);
+                    double meshSeconds = (System.nanoTime() - a) / 1e9;
+                    GenerationRequest g = GenerateRequests.toGenerationRequest(r, Long.MAX_VALUE);
+                    long b = System.nanoTime();
+                    GenerationResult local = inProcess.generate(g, ProgressListener.NONE);
+                    double localSeconds = (System.nanoTime() - b) / 1e9;
+                    meshTotal += meshSeconds;
+                    localTotal += localSeconds;
+                    meshUnet += viaMesh.getTimings().getUnetSeconds();
+                    localUnet += local.timings().unetSeconds();
+                    System.out.printf(Locale.ROOT, "request %d: mesh %.3f s, in process %.3f s%n", i, meshSeconds, localSeconds);
+                }
+                double[] after = unetCompute(mesh);
+                double serviceSteps = after[1] - before[1], serviceSeconds = after[0] - before[0];
+                int totalSteps = requests * steps;
+                System.out.printf(Locale.ROOT, "end to end: mesh %.3f s, in process %.3f s per request; ratio mesh / in process = %.3f%n",
+                        meshTotal / requests, localTotal / requests, meshTotal / localTotal);
+                System.out.printf(Locale.ROOT, "UNet per step: in process %.2f ms; through the mesh %.2f ms, of which unet-svc compute %.2f ms%n",
+                        1e3 * localUnet / totalSteps, 1e3 * meshUnet / totalSteps, 1e3 * serviceSeconds / serviceSteps);
+                System.out.printf(Locale.ROOT, "per-step transport overhead: %.2f ms (mesh step - service compute), %.2f ms (mesh step - in-process step)%n",
+                        1e3 * (meshUnet / totalSteps - serviceSeconds / serviceSteps), 1e3 * (meshUnet - localUnet) / totalSteps);
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
+    private static GenerateRequest request(int i, int steps, int size, String solver) {
+        return GenerateRequest.newBuilder().setPrompt("a lighthouse on a cliff at sunset, request " + i).setNegativePrompt("blurry")
+                .setSteps(steps).setGuidanceScale(7.5f).setSolver(solver).setWidth(size).setHeight(size).setSeed(1000 + i).build();
+    }
+
+    private static Result mesh(OrchestratorGrpc.OrchestratorBlockingStub stub, GenerateRequest r) {
+        var events = stub.withDeadlineAfter(30, TimeUnit.MINUTES).generate(r);
+        Result result = null;
+        while (events.hasNext()) {
+            GenerateEvent e = events.next();
+            if (e.hasResult()) result = e.getResult();
+        }
+        if (result == null) throw new IllegalStateException("no result");
+        return result;
+    }
+
+    /** unet-svc's own step compute: [sum of seconds, count]. */
+    private static double[] unetCompute(MeshProcesses mesh) throws IOException, InterruptedException {
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(MeshService.UNET) + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return new double[] {sample(text, "refiners_stage_seconds_sum{stage=\"unet\"}"), sample(text, "refiners_stage_seconds_count{stage=\"unet\"}")};
+    }
+
+    private static double sample(String text, String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(text);
+        if (!m.find()) throw new IllegalStateException("no " + name + " in unet-svc's metrics");
+        return Double.parseDouble(m.group(1));
+    }
+}
