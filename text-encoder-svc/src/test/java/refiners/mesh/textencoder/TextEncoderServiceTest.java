@@ -1,0 +1,69 @@
+package refiners.mesh.textencoder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import refiners.mesh.WireTensors;
+import refiners.proto.textencoder.v1.EncodeRequest;
+import refiners.proto.textencoder.v1.TextEncoderGrpc;
+
+@QuarkusTest
+class TextEncoderServiceTest {
+    @TestHTTPResource
+    URL url;
+    @Inject
+    TextEncoderEngine engine;
+
+    ManagedChannel channel;
+    TextEncoderGrpc.TextEncoderBlockingStub textEncoder;
+
+    @BeforeEach
+    void connect() throws InterruptedException {
+        for (int i = 0; i < 2400 && !engine.ready(); i++) Thread.sleep(250);
+        assertTrue(engine.ready(), "weights loaded");
+        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().maxInboundMessageSize(64 << 20).build();
+        textEncoder = TextEncoderGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
+    }
+
+    @AfterEach
+    void disconnect() {
+        channel.shutdownNow();
+    }
+
+    @Test
+    void encodesABatchOfPromptsInOneCallAsTheEngineDoes() {
+        List<String> prompts = List.of("", "a lighthouse on a cliff at sunset", "word ".repeat(100));
+        var response = textEncoder.encode(EncodeRequest.newBuilder().addAllPrompts(prompts).build());
+        assertEquals(WireTensors.toMessage(engine.encode(prompts)), response.getEmbeddings());
+        assertEquals(List.of(3L, 77L, 768L), response.getEmbeddings().getShapeList());
+        assertEquals(2, response.getTokens(0).getCount());
+        assertEquals(false, response.getTokens(1).getTruncated());
+        assertEquals(77, response.getTokens(2).getCount());
+        assertEquals(true, response.getTokens(2).getTruncated());
+    }
+
+    @Test
+    void anEmptyOrOversizedBatchIsInvalid() {
+        for (EncodeRequest bad : List.of(EncodeRequest.getDefaultInstance(),
+                EncodeRequest.newBuilder().addAllPrompts(Collections.nCopies(17, "x")).build())) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> textEncoder.encode(bad));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().startsWith("prompts: "), e.getStatus().getDescription());
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package refiners.mesh.unet;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import refiners.fluxion.Tensor;
+import refiners.foundationals.latent_diffusion.GaussianNoise;
+import refiners.mesh.WireTensors;
+import refiners.proto.common.v1.LoraWeight;
+import refiners.proto.unet.v1.DenoiseRequest;
+import refiners.proto.unet.v1.DenoiseResponse;
+import refiners.proto.unet.v1.DenoiseStart;
+import refiners.proto.unet.v1.DenoiseStep;
+import refiners.proto.unet.v1.UNetGrpc;
+
+/** The Denoise stream in one JVM: answers equal the engine's own denoiser bit for bit; steps resume on a new stream. */
+@QuarkusTest
+class UNetServiceTest {
+    static final long[] LATENTS = {1, 4, 8, 8};
+
+    @TestHTTPResource
+    URL url;
+    @Inject
+    UNetEngine engine;
+
+    ManagedChannel channel;
+
+    @BeforeEach
+    void connect() throws InterruptedException {
+        for (int i = 0; i < 2400 && !engine.ready(); i++) Thread.sleep(250);
+        assertTrue(engine.ready(), "weights loaded");
+        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    }
+
+    @AfterEach
+    void disconnect() {
+        channel.shutdownNow();
+    }
+
+    static Tensor embedding(long seed) {
+        return GaussianNoise.sample(seed, 1, 77, 768);
+    }
+
+    static DenoiseStart.Builder start() {
+        DenoiseStart.Builder b = DenoiseStart.newBuilder().setConditionalEmbedding(WireTensors.toMessage(embedding(1)))
+                .setUnconditionalEmbedding(WireTensors.toMessage(embedding(2))).setGuidanceScale(7.5f).setGenerationId("test");
+        for (long d : LATENTS) b.addLatentShape(d);
+        return b;
+    }
+
+    static DenoiseRequest step(int index, double timestep, long seed) {
+        return DenoiseRequest.newBuilder().setStep(DenoiseStep.newBuilder().setStepIndex(index).setTimestep(timestep)
+                .setLatents(WireTensors.toMessage(GaussianNoise.sample(seed, LATENTS)))).build();
+    }
+
+    /** Sends the messages on one stream, half-closes, and returns every answer (or the failure). */
+    List<DenoiseResponse> exchange(List<DenoiseRequest> messages) throws Exception {
+        List<DenoiseResponse> answers = new ArrayList<>();
+        CompletableFuture<List<DenoiseResponse>> done = new CompletableFuture<>();
+        StreamObserver<DenoiseRequest> requests = UNetGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES).denoise(new StreamObserver<>() {
+            @Override
+            public void onNext(DenoiseResponse r) {
+                answers.add(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                done.complete(answers);
+            }
+        });
+        messages.forEach(requests::onNext);
+        requests.onCompleted();
+        try {
+            return done.get(10, TimeUnit.MINUTES);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw (Exception) e.getCause();
+        }
+    }
+
+    @Test
+    void stepsAreAnsweredInOrderWithTheEnginesGuidedNoise() throws Exception {
+        List<DenoiseResponse> answers = exchange(List.of(DenoiseRequest.newBuilder().setStart(start()).build(),
+                step(0, 999, 10), step(1, 899.5, 11)));
+        assertEquals(3, answers.size());
+        assertTrue(answers.get(0).hasReady());
+        try (var local = engine.open(embedding(1), embedding(2), 7.5, List.of(), LATENTS)) {
+            assertBitEqual(local.guidedNoise(0, 999, GaussianNoise.sample(10, LATENTS)), answers.get(1));
+            assertBitEqual(local.guidedNoise(1, 899.5, GaussianNoise.sample(11, LATENTS)), answers.get(2));
+        }
+        assertEquals(1, answers.get(2).getResult().getStepIndex());
+    }
+
+    @Test
+    void aGenerationResumesOnAnotherStreamFromItsNextStep() throws Exception {
+        List<DenoiseResponse> first = exchange(List.of(DenoiseRequest.newBuilder().setStart(start()).build(), step(0, 999, 10), step(1, 899, 11)));
+        List<DenoiseResponse> resumed = exchange(List.of(DenoiseRequest.newBuilder().setStart(start()).build(), step(1, 899, 11)));
+        assertEquals(first.get(2).getResult().getNoise(), resumed.get(1).getResult().getNoise());
+    }
+
+    @Test
+    void badMessagesAreRefusedNamingTheField() {
+        assertStatus(Status.Code.FAILED_PRECONDITION, "step", List.of(step(0, 999, 1)));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "start.latent_shape", List.of(startWith(b -> b.clearLatentShape().addLatentShape(4))));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "start.latent_shape", List.of(startWith(b -> b.clearLatentShape()
+                .addLatentShape(1).addLatentShape(4).addLatentShape(4096).addLatentShape(4096))));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "start.conditional_embedding",
+                List.of(startWith(b -> b.setConditionalEmbedding(WireTensors.toMessage(GaussianNoise.sample(1, 1, 77, 512))))));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "start.guidance_scale", List.of(startWith(b -> b.setGuidanceScale(Float.NaN))));
+        assertStatus(Status.Code.NOT_FOUND, "loras[0].name", List.of(startWith(b -> b.addLoras(LoraWeight.newBuilder().setName("nope").setScale(1)))));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "loras[0].name", List.of(startWith(b -> b.addLoras(LoraWeight.newBuilder().setName("../nope").setScale(1)))));
+        DenoiseRequest wrongLatents = DenoiseRequest.newBuilder().setStep(DenoiseStep.newBuilder().setStepIndex(0).setTimestep(999)
+                .setLatents(WireTensors.toMessage(GaussianNoise.sample(1, 1, 4, 16, 16)))).build();
+        assertStatus(Status.Code.INVALID_ARGUMENT, "step.latents", List.of(DenoiseRequest.newBuilder().setStart(start()).build(), wrongLatents));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "start", List.of(DenoiseRequest.newBuilder().setStart(start()).build(), DenoiseRequest.newBuilder().setStart(start()).build()));
+    }
+
+    static DenoiseRequest startWith(UnaryOperator<DenoiseStart.Builder> change) {
+        return DenoiseRequest.newBuilder().setStart(change.apply(start())).build();
+    }
+
+    void assertStatus(Status.Code code, String field, List<DenoiseRequest> messages) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> exchange(messages), field);
+        assertEquals(code, e.getStatus().getCode(), field + ": " + e.getStatus());
+        assertTrue(e.getStatus().getDescription().startsWith(field + ": "), field + " -> " + e.getStatus().getDescription());
+    }
+
+    static void assertBitEqual(Tensor expected, DenoiseResponse answer) {
+        Tensor got = WireTensors.fromMessage(answer.getResult().getNoise(), "noise");
+        assertArrayEquals(expected.shape(), got.shape());
+        byte[] a = new byte[(int) expected.byteSize()], b = new byte[(int) got.byteSize()];
+        expected.data().get(a);
+        got.data().get(b);
+        assertArrayEquals(a, b);
+    }
+}

@@ -1,0 +1,89 @@
+package refiners.mesh.vae;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.utils.Images;
+import refiners.foundationals.latent_diffusion.GaussianNoise;
+import refiners.mesh.WireTensors;
+import refiners.proto.vae.v1.AutoencoderGrpc;
+import refiners.proto.vae.v1.DecodeRequest;
+import refiners.proto.vae.v1.EncodeRequest;
+import refiners.proto.vae.v1.ImageFormat;
+
+@QuarkusTest
+class AutoencoderServiceTest {
+    @TestHTTPResource
+    URL url;
+    @Inject
+    AutoencoderEngine engine;
+
+    ManagedChannel channel;
+    AutoencoderGrpc.AutoencoderBlockingStub vae;
+
+    @BeforeEach
+    void connect() throws InterruptedException {
+        for (int i = 0; i < 2400 && !engine.ready(); i++) Thread.sleep(250);
+        assertTrue(engine.ready(), "weights loaded");
+        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().maxInboundMessageSize(64 << 20).build();
+        vae = AutoencoderGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
+    }
+
+    @AfterEach
+    void disconnect() {
+        channel.shutdownNow();
+    }
+
+    @Test
+    void decodesToTheEnginesImageAsTensorOrPng() {
+        Tensor latents = GaussianNoise.sample(3, 1, 4, 8, 8);
+        Tensor expected = engine.decode(latents);
+        var tensor = vae.decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(latents)).setFormat(ImageFormat.IMAGE_FORMAT_TENSOR).build());
+        assertEquals(WireTensors.toMessage(expected), tensor.getTensor());
+        var png = vae.decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(latents)).build());
+        assertArrayEquals(Images.toPng(expected), png.getPng().toByteArray());
+    }
+
+    @Test
+    void encodesImagesToLatents() {
+        byte[] png = Images.toPng(GaussianNoise.sample(4, 1, 3, 64, 64));
+        Tensor image = Images.fromEncoded(png);
+        var fromPng = vae.encode(EncodeRequest.newBuilder().setEncoded(ByteString.copyFrom(png)).build());
+        assertEquals(WireTensors.toMessage(engine.encode(image)), fromPng.getLatents());
+        var fromTensor = vae.encode(EncodeRequest.newBuilder().setTensor(WireTensors.toMessage(image)).build());
+        assertEquals(fromPng.getLatents(), fromTensor.getLatents());
+    }
+
+    @Test
+    void badImagesAndLatentsAreInvalidArguments() {
+        assertInvalid("encoded", () -> vae.encode(EncodeRequest.newBuilder().setEncoded(ByteString.copyFromUtf8("not an image")).build()));
+        assertInvalid("encoded", () -> vae.encode(EncodeRequest.newBuilder()
+                .setEncoded(ByteString.copyFrom(Images.toPng(GaussianNoise.sample(1, 1, 3, 60, 64)))).build()));
+        assertInvalid("tensor", () -> vae.encode(EncodeRequest.newBuilder().setTensor(WireTensors.toMessage(GaussianNoise.sample(1, 1, 4, 64, 64))).build()));
+        assertInvalid("image", () -> vae.encode(EncodeRequest.getDefaultInstance()));
+        assertInvalid("latents", () -> vae.decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(GaussianNoise.sample(1, 1, 3, 8, 8))).build()));
+        assertInvalid("latents", () -> vae.decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(GaussianNoise.sample(1, 1, 4, 256, 256))).build()));
+    }
+
+    static void assertInvalid(String field, org.junit.jupiter.api.function.Executable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call, field);
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), field);
+        assertTrue(e.getStatus().getDescription().startsWith(field + ": "), e.getStatus().getDescription());
+    }
+}
