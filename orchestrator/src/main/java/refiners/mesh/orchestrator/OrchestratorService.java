@@ -1,6 +1,5 @@
 package refiners.mesh.orchestrator;
 
-import io.grpc.Context;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
@@ -17,7 +16,7 @@ public class OrchestratorService implements Orchestrator {
     @Override
     public Multi<GenerateEvent> generate(GenerateRequest request) {
         try {
-            return generations.generate(generations.validate(request), request.getPreviewEvery(), Context.current().getDeadline());
+            return generations.generate(generations.validate(request), request.getPreviewEvery(), CallerDeadline.current());
         } catch (RuntimeException e) {
             return Multi.createFrom().failure(e);
         }
