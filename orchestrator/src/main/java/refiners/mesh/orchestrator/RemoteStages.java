@@ -60,7 +60,7 @@ public final class RemoteStages implements SD1Stages {
             Builder w = refiners.proto.common.v1.LoraWeight.newBuilder().setName(l.name()).setScale((float) l.scale());
             start.addLoras(w);
         }
-        RemoteDenoiser opened = new RemoteDenoiser(clients.unet().withDeadline(generationDeadline), stageTimeout);
+        RemoteDenoiser opened = new RemoteDenoiser(clients.unet(), generationDeadline, stageTimeout);
         denoiser = opened;
         if (cancelled) opened.cancel();
         opened.start(start.build());

@@ -100,7 +100,7 @@ public final class MeshProcesses implements AutoCloseable {
             command.add("-jar");
             command.add(jar.toString());
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log(s).toFile()));
+                    .redirectOutput(ProcessBuilder.Redirect.to(log(s).toFile()));
             pb.environment().putAll(commonEnv);
             pb.environment().putAll(serviceEnv.get(s));
             processes.put(s, pb.start());
