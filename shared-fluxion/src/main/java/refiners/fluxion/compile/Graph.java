@@ -159,7 +159,7 @@ public final class Graph {
         String name = context + "." + key;
         Value v = contextInputs.get(name);
         if (v == null) {
-            v = input(name, t.dtype(), options.shapePolicy().apply(t.shape()));
+            v = input(name, t.dtype(), options.contextShape(context, t.shape()));
             contextInputs.put(name, v);
             contextFeeds.add(new ContextFeed(name, context, key));
         }

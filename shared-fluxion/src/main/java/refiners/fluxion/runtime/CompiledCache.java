@@ -32,7 +32,7 @@ public final class CompiledCache {
 
     public CompiledModel get(Module root, CompileOptions options, List<Tensor> inputs, Map<String, Tensor> contextTensors,
                               Map<String, Map<String, Object>> overrides) {
-        StringBuilder key = new StringBuilder(options.dtype() + "|" + options.device() + "|" + options.shapePolicy() + "|taps");
+        StringBuilder key = new StringBuilder(options.dtype() + "|" + options.device() + "|" + options.shapePolicy() + "|" + new java.util.TreeSet<>(options.freeShapeContexts()) + "|taps");
         options.taps().forEach(t -> key.append(':').append(System.identityHashCode(t)));
         List<Compiler.InputSpec> specs = new ArrayList<>();
         for (Tensor t : inputs) {
@@ -40,7 +40,8 @@ public final class CompiledCache {
             specs.add(new Compiler.InputSpec(t.dtype(), s));
             key.append('|').append(t.dtype()).append(java.util.Arrays.toString(s));
         }
-        contextTensors.forEach((k, t) -> key.append('|').append(k).append(t.dtype()).append(java.util.Arrays.toString(options.shapePolicy().apply(t.shape()))));
+        contextTensors.forEach((k, t) -> key.append('|').append(k).append(t.dtype())
+                .append(java.util.Arrays.toString(options.contextShape(k.substring(0, k.indexOf('.')), t.shape()))));
         String k = key.toString();
         synchronized (this) {
             CompiledModel m = sessions.get(k);

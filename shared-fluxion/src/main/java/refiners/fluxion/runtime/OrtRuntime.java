@@ -21,7 +21,7 @@ public final class OrtRuntime {
         // Weights are bound with addInitializer and never serialized: optimizers that read initializer data at
         // session creation (folding, NCHWc weight reordering) would find no data, and would copy it if they did.
         if (!config.weightRewrites())
-            o.addConfigEntry("optimization.disable_specified_optimizers", "ConstantFolding;NchwcTransformer;FuseFp16InitializerToFp32NodeTransformer");
+            o.addConfigEntry("optimization.disable_specified_optimizers", "ConstantFolding;NchwcTransformer;FuseFp16InitializerToFp32NodeTransformer;ConvAddFusion;ConvMulFusion;ConvBNFusion");
         if (config.device().equals("cuda")) {
             // Needs the onnxruntime_gpu artifact (Maven profile "gpu") and a CUDA-capable machine.
             try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(config.cudaDevice())) {

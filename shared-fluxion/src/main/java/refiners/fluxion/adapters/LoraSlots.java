@@ -1,0 +1,114 @@
+package refiners.fluxion.adapters;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import refiners.fluxion.DType;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.Tensors;
+import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.layers.Chain;
+import refiners.fluxion.layers.Conv2d;
+import refiners.fluxion.layers.Linear;
+import refiners.fluxion.layers.Module;
+import refiners.fluxion.layers.WeightedModule;
+
+/**
+ * Installs run-time LoRA slots on a model's layers and builds what to feed them for a set of LoRAs: per layer, the
+ * LoRAs' down matrices stacked along the rank axis and their up matrices (times their factors) side by side, so one
+ * slot computes the sum of all of them.
+ */
+public final class LoraSlots {
+    private final Map<String, LoraSlot> slots;
+
+    private LoraSlots(Map<String, LoraSlot> slots) {
+        this.slots = slots;
+    }
+
+    /** Every Linear and Conv2d layer of the model matching {@code which} gets a slot, keyed by its state-dict path. */
+    public static LoraSlots install(Chain model, Predicate<WeightedModule> which) {
+        Map<String, WeightedModule> targets = new LinkedHashMap<>();
+        collect(model, "", which, targets);
+        Map<String, LoraSlot> slots = new LinkedHashMap<>();
+        targets.forEach((path, layer) -> {
+            LoraSlotAdapter a = new LoraSlotAdapter(path, layer);
+            a.inject(layer.parent());
+            slots.put(path, a.slot());
+        });
+        return new LoraSlots(slots);
+    }
+
+    private static void collect(Chain c, String prefix, Predicate<WeightedModule> which, Map<String, WeightedModule> out) {
+        List<String> names = c.childNames();
+        for (int i = 0; i < c.size(); i++) {
+            Module m = c.get(i);
+            String path = prefix + names.get(i);
+            if ((m instanceof Linear || m instanceof Conv2d) && which.test((WeightedModule) m)) out.put(path, (WeightedModule) m);
+            else if (m instanceof Chain sub) collect(sub, path + ".", which, out);
+        }
+    }
+
+    /** Slot keys: the layers' paths in the model before the slots went in. */
+    public Set<String> keys() {
+        return slots.keySet();
+    }
+
+    /** Compile options for a model with slots: slot tensors may change rank between runs without a new session. */
+    public static CompileOptions options(CompileOptions base) {
+        return base.withFreeShapeContexts(Set.of(LoraSlot.CONTEXT));
+    }
+
+    /**
+     * The per-call context for a set of LoRA layers (several LoRAs may name the same layer); layers named by none get
+     * rank 0. An unknown target is an error naming it.
+     */
+    public Map<String, Map<String, Object>> feeds(List<LoraWeights> loras) {
+        Map<String, List<LoraWeights>> byTarget = new LinkedHashMap<>();
+        for (LoraWeights w : loras) {
+            if (!slots.containsKey(w.target())) throw new IllegalArgumentException("no LoRA slot on layer " + w.target());
+            byTarget.computeIfAbsent(w.target(), k -> new ArrayList<>()).add(w);
+        }
+        Map<String, Object> feed = new LinkedHashMap<>();
+        slots.forEach((key, slot) -> {
+            List<LoraWeights> ws = byTarget.get(key);
+            Tensor[] t = ws == null ? slot.empty() : stack(ws);
+            feed.put(key + ".down", t[0]);
+            feed.put(key + ".up", t[1]);
+        });
+        return Map.of(LoraSlot.CONTEXT, feed);
+    }
+
+    private static Tensor[] stack(List<LoraWeights> ws) {
+        List<Tensor> downs = new ArrayList<>(), ups = new ArrayList<>();
+        for (LoraWeights w : ws) {
+            downs.add(w.down().to(DType.F32));
+            ups.add(scaledTransposedRows(w.up().to(DType.F32), w.factor()));
+        }
+        Tensor down = Tensors.concat(downs);
+        Tensor upT = Tensors.concat(ups); // (sum of ranks, out, ...): rows are rank entries
+        return new Tensor[] {down, transposeFirstTwo(upT)};
+    }
+
+    /** up (out, r, ...) times factor, as (r, out, ...) so ranks can be stacked along the first axis. */
+    private static Tensor scaledTransposedRows(Tensor up, double factor) {
+        Tensor t = transposeFirstTwo(up);
+        float[] v = t.toFloatArray();
+        for (int i = 0; i < v.length; i++) v[i] = (float) (v[i] * factor);
+        return Tensor.ofFloats(t.shape(), v);
+    }
+
+    private static Tensor transposeFirstTwo(Tensor t) {
+        long[] s = t.shape();
+        int a = (int) s[0], b = (int) s[1];
+        int inner = (int) (t.numel() / Math.max(1, (long) a * b));
+        float[] v = t.toFloatArray(), out = new float[v.length];
+        for (int i = 0; i < a; i++) for (int j = 0; j < b; j++) System.arraycopy(v, (i * b + j) * inner, out, (j * a + i) * inner, inner);
+        long[] ts = s.clone();
+        ts[0] = b;
+        ts[1] = a;
+        return Tensor.ofFloats(ts, out);
+    }
+}

@@ -1,0 +1,49 @@
+package refiners.foundationals.clip;
+
+import java.util.List;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.layers.Chain;
+import refiners.fluxion.layers.Converter;
+import refiners.fluxion.layers.GeLU;
+import refiners.fluxion.layers.GeLUApproximation;
+import refiners.fluxion.layers.LayerNorm;
+import refiners.fluxion.layers.Module;
+import refiners.fluxion.layers.Sum;
+
+/**
+ * CLIP's text transformer: tokenizer, token + position embeddings, causal transformer layers, final layer norm.
+ * Prompts are tokenized on the host ({@link #encode}); the compiled graph starts from the (N, 77) ids.
+ */
+public class CLIPTextEncoder extends Chain {
+    public CLIPTextEncoder(int embeddingDim, int maxSequenceLength, int vocabularySize, int numLayers, int numAttentionHeads,
+                           int feedforwardDim, double layerNormEps, boolean useQuickGelu) {
+        super(layers(embeddingDim, maxSequenceLength, vocabularySize, numLayers, numAttentionHeads, feedforwardDim, layerNormEps, useQuickGelu));
+        if (useQuickGelu) {
+            for (Walked<GeLU> w : walk(GeLU.class, true)) w.parent().replace(w.module(), new GeLU(GeLUApproximation.SIGMOID));
+        }
+    }
+
+    private static List<Module> layers(int d, int maxLen, int vocab, int numLayers, int heads, int ff, double eps, boolean quick) {
+        List<Module> l = new java.util.ArrayList<>();
+        l.add(new CLIPTokenizer());
+        l.add(new Converter(true, false));
+        l.add(new Sum(new TokenEncoder(vocab, d), new PositionalEncoder(maxLen, d)));
+        for (int i = 0; i < numLayers; i++) l.add(new TransformerLayer(d, ff, heads, eps, quick));
+        l.add(new LayerNorm(d, eps));
+        return l;
+    }
+
+    public CLIPTokenizer tokenizer() {
+        return (CLIPTokenizer) get(0);
+    }
+
+    /** (N, 77, D) embeddings of the prompts, encoded in one batch. */
+    public Tensor encode(List<String> prompts) {
+        return encode(prompts, CompileOptions.defaults());
+    }
+
+    public Tensor encode(List<String> prompts, CompileOptions options) {
+        return run(options, List.of(tokenizer().tokenize(prompts))).output();
+    }
+}
