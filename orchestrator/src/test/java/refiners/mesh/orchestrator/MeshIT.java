@@ -266,7 +266,7 @@ class MeshIT {
     @Order(6)
     void pastTheQueueLimitTheOrchestratorAnswersResourceExhausted() throws Exception {
         // one generation runs, one waits in the queue (limit 1), the third is refused
-        GenerateRequest longRequest = small("ddim").setSteps(150).setWidth(512).setHeight(512).build();
+        GenerateRequest longRequest = small("ddim").setSteps(150).build();
         Context.CancellableContext context = Context.current().withCancellation();
         try {
             Iterator<GenerateEvent> running = context.call(() -> orchestrator().generate(longRequest));
@@ -281,6 +281,10 @@ class MeshIT {
             awaitMetric(MeshService.ORCHESTRATOR, "refiners_queue_depth{service=\"orchestrator\"}", 1);
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> generate(small("dpm").build()));
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
+            assertTrue(e.getStatus().getDescription().startsWith("orchestrator is busy"), e.getStatus().getDescription());
+            given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json")
+                    .body(Map.of("steps", 2, "width", 64, "height", 64)).post("/v1/images")
+                    .then().statusCode(429).body("code", org.hamcrest.Matchers.equalTo("RESOURCE_EXHAUSTED"));
             assertFalse(queued.isDone() && !queued.isCompletedExceptionally() && !queued.get(), "the queued generation was refused");
         } finally {
             context.cancel(null);
@@ -291,6 +295,19 @@ class MeshIT {
 
     @Test
     @Order(7)
+    void theCallersDeadlineEndsTheGenerationEverywhere() throws Exception {
+        GenerateRequest request = small("euler").setSteps(150).build();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> {
+            Iterator<GenerateEvent> events = OrchestratorGrpc.newBlockingStub(orchestratorChannel).withDeadlineAfter(2, TimeUnit.SECONDS).generate(request);
+            while (events.hasNext()) events.next();
+        });
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode(), e.getStatus().toString());
+        awaitMetric(MeshService.UNET, "refiners_unet_inflight_streams", 0);
+        awaitMetric(MeshService.ORCHESTRATOR, "refiners_generations_inflight", 0);
+    }
+
+    @Test
+    @Order(8)
     void metricsHealthAndReflectionAreServed() throws Exception {
         for (MeshService s : MeshService.values()) {
             given().baseUri(mesh.httpUrl(s)).get("/q/health/ready").then().statusCode(200);

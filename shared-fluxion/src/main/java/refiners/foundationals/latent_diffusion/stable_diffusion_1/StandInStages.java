@@ -30,6 +30,11 @@ public final class StandInStages implements SD1Stages {
         return new Denoiser() {
             @Override
             public Tensor guidedNoise(int stepIndex, double timestep, Tensor latents) {
+                try {
+                    Thread.sleep(20); // a model takes time: keeps the mesh's timing-dependent tests meaningful
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 float[] x = latents.toFloatArray();
                 float[] out = new float[x.length];
                 for (int i = 0; i < x.length; i++) {
