@@ -10,7 +10,7 @@ import refiners.fluxion.Tensor;
 import refiners.foundationals.clip.CLIPTokenizer;
 import refiners.foundationals.clip.Tokenization;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.StandInStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.InterimLocalStages;
 
 /**
  * The model behind the service: the tokenizer and CLIPTextEncoderL, loaded on a worker thread at startup (the
@@ -24,7 +24,7 @@ public class TextEncoderEngine {
     @Inject
     TextEncoderConfig config;
 
-    private final CLIPTokenizer tokenizer = new CLIPTokenizer();
+    private volatile CLIPTokenizer tokenizer;
     private volatile SD1Stages stages;
     private volatile Throwable loadFailure;
 
@@ -39,9 +39,11 @@ public class TextEncoderEngine {
             long t0 = System.nanoTime();
             if (config.weights().isEmpty())
                 LOG.warn("NO WEIGHTS GIVEN (refiners.weights / REFINERS_WEIGHTS): using FULL-SIZE DETINIT weights; images will be noise");
-            // WIRE: stages = new LocalStages(SD1Models.load(config.weights(), config.device(), config.dtype())); and the
-            // tokenizer from the loaded CLIPTextEncoderL (a real model folder may ship its own vocabulary).
-            stages = new StandInStages();
+            // WIRE: stages = new LocalStages(SD1Models.load(config.weights(), config.device(), config.dtype()));
+            InterimLocalStages local = new InterimLocalStages();
+            tokenizer = local.textEncoder().tokenizer();
+            local.encodeText(List.of("", "warm-up")); // compile the session before declaring readiness
+            stages = local;
             LOG.infof("text encoder ready in %.1f s (device %s, dtype %s)", (System.nanoTime() - t0) / 1e9, config.device(), config.dtype());
         } catch (Throwable t) {
             loadFailure = t;

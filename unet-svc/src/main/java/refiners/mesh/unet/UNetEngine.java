@@ -9,7 +9,7 @@ import org.jboss.logging.Logger;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.StandInStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.InterimLocalStages;
 
 /**
  * The model behind the service: SD1UNet, loaded on a worker thread at startup (not ready until then). Denoisers come
@@ -38,12 +38,23 @@ public class UNetEngine {
             if (config.weights().isEmpty())
                 LOG.warn("NO WEIGHTS GIVEN (refiners.weights / REFINERS_WEIGHTS): using FULL-SIZE DETINIT weights; images will be noise");
             // WIRE: stages = new LocalStages(SD1Models.load(config.weights(), config.device(), config.dtype()), loras);
-            // then warm the session up (one step at a small latent size) so the first stream does not pay the build.
-            stages = new StandInStages();
+            InterimLocalStages local = new InterimLocalStages();
+            local.unet();
+            warmUp(local);
+            stages = local;
             LOG.infof("UNet ready in %.1f s (device %s, dtype %s)", (System.nanoTime() - t0) / 1e9, config.device(), config.dtype());
         } catch (Throwable t) {
             loadFailure = t;
             LOG.error("cannot load the UNet", t);
+        }
+    }
+
+    /** One step at the smallest size, so that the first stream does not pay the session build. */
+    private static void warmUp(SD1Stages local) {
+        Tensor embedding = Tensor.zeros(refiners.fluxion.DType.F32, 1, 77, 768);
+        long[] shape = {1, 4, 8, 8};
+        try (var d = local.openDenoiser(embedding, embedding, 7.5, List.of(), shape)) {
+            d.guidedNoise(0, 999, Tensor.zeros(refiners.fluxion.DType.F32, shape));
         }
     }
 

@@ -6,7 +6,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 import refiners.fluxion.Tensor;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.StandInStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.InterimLocalStages;
 
 /**
  * The model behind the service: SD1Autoencoder, loaded on a worker thread at startup (not ready until then). Decoding
@@ -19,7 +19,7 @@ public class AutoencoderEngine {
     @Inject
     AutoencoderConfig config;
 
-    private volatile StandInStages stages;
+    private volatile InterimLocalStages stages;
     private volatile Throwable loadFailure;
 
     void onStart(@Observes StartupEvent event) {
@@ -35,7 +35,10 @@ public class AutoencoderEngine {
                 LOG.warn("NO WEIGHTS GIVEN (refiners.weights / REFINERS_WEIGHTS): using FULL-SIZE DETINIT weights; images will be noise");
             // WIRE: models = SD1Models.load(config.weights(), config.device(), config.dtype()); stages = new LocalStages(models);
             // encode through models.autoencoder().encode(image).
-            stages = new StandInStages();
+            InterimLocalStages local = new InterimLocalStages();
+            local.autoencoder();
+            local.decode(Tensor.zeros(refiners.fluxion.DType.F32, 1, 4, 8, 8)); // compile before declaring readiness
+            stages = local;
             LOG.infof("autoencoder ready in %.1f s (device %s, dtype %s)", (System.nanoTime() - t0) / 1e9, config.device(), config.dtype());
         } catch (Throwable t) {
             loadFailure = t;

@@ -5,7 +5,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.StandInStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.InterimLocalStages;
 import refiners.mesh.orchestrator.GenerationLoop;
 
 /**
@@ -18,7 +18,7 @@ public final class InProcessPipeline {
     /** @param weights as REFINERS_WEIGHTS (empty: full-size detinit weights) */
     public InProcessPipeline(Optional<String> weights, String device, String dtype) {
         // WIRE: this.stages = new LocalStages(SD1Models.load(weights, device, dtype));
-        this.stages = new StandInStages();
+        this.stages = new InterimLocalStages();
     }
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener) {
