@@ -30,13 +30,13 @@ import refiners.proto.orchestrator.v1.Result;
  * each: end-to-end times, their ratio, and the UNet's per-step transport overhead (the orchestrator's time per UNet
  * step minus the service's own compute time per step, scraped from unet-svc's metrics).
  *
- * <p>Options: --requests N (3), --steps N (5), --size PIXELS (64), --solver NAME (dpm).
+ * <p>Options: --requests N (5), --steps N (5), --size PIXELS (64), --solver NAME (dpm).
  */
 public final class MeshBench {
     private MeshBench() {}
 
     public static void main(String[] args) throws Exception {
-        int requests = 3, steps = 5, size = 64;
+        int requests = 5, steps = 5, size = 64;
         String solver = "dpm";
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
@@ -69,6 +69,8 @@ public final class MeshBench {
                 inProcess.generate(GenerateRequests.toGenerationRequest(warm, Long.MAX_VALUE), ProgressListener.NONE);
 
                 double meshTotal = 0, localTotal = 0, meshUnet = 0, localUnet = 0;
+                double[] meshStages = new double[4], localStages = new double[4];
+                double[] ratios = new double[requests];
                 double[] before = unetCompute(mesh);
                 for (int i = 1; i <= requests; i++) {
                     GenerateRequest r = request(i, steps, size, solver);
@@ -83,13 +85,22 @@ public final class MeshBench {
                     localTotal += localSeconds;
                     meshUnet += viaMesh.getTimings().getUnetSeconds();
                     localUnet += local.timings().unetSeconds();
+                    var mt = viaMesh.getTimings();
+                    var lt = local.timings();
+                    add(meshStages, mt.getTextEncoderSeconds(), mt.getUnetSeconds(), mt.getSolverSeconds(), mt.getVaeSeconds());
+                    add(localStages, lt.textEncoderSeconds(), lt.unetSeconds(), lt.solverSeconds(), lt.vaeSeconds());
+                    ratios[i - 1] = meshSeconds / localSeconds;
                     System.out.printf(Locale.ROOT, "request %d: mesh %.3f s, in process %.3f s%n", i, meshSeconds, localSeconds);
                 }
                 double[] after = unetCompute(mesh);
                 double serviceSteps = after[1] - before[1], serviceSeconds = after[0] - before[0];
                 int totalSteps = requests * steps;
-                System.out.printf(Locale.ROOT, "end to end: mesh %.3f s, in process %.3f s per request; ratio mesh / in process = %.3f%n",
-                        meshTotal / requests, localTotal / requests, meshTotal / localTotal);
+                java.util.Arrays.sort(ratios);
+                System.out.printf(Locale.ROOT, "end to end: mesh %.3f s, in process %.3f s per request; ratio mesh / in process = %.3f (median of per-request ratios %.3f)%n",
+                        meshTotal / requests, localTotal / requests, meshTotal / localTotal, ratios[requests / 2]);
+                System.out.printf(Locale.ROOT, "per request, mesh vs in process: text-encoder %.1f / %.1f ms, unet %.1f / %.1f ms, solver %.1f / %.1f ms, vae %.1f / %.1f ms%n",
+                        1e3 * meshStages[0] / requests, 1e3 * localStages[0] / requests, 1e3 * meshStages[1] / requests, 1e3 * localStages[1] / requests,
+                        1e3 * meshStages[2] / requests, 1e3 * localStages[2] / requests, 1e3 * meshStages[3] / requests, 1e3 * localStages[3] / requests);
                 System.out.printf(Locale.ROOT, "UNet per step: in process %.2f ms; through the mesh %.2f ms, of which unet-svc compute %.2f ms%n",
                         1e3 * localUnet / totalSteps, 1e3 * meshUnet / totalSteps, 1e3 * serviceSeconds / serviceSteps);
                 System.out.printf(Locale.ROOT, "per-step transport overhead: %.2f ms (mesh step - service compute), %.2f ms (mesh step - in-process step)%n",
@@ -98,6 +109,10 @@ public final class MeshBench {
                 channel.shutdownNow();
             }
         }
+    }
+
+    private static void add(double[] sums, double... values) {
+        for (int i = 0; i < sums.length; i++) sums[i] += values[i];
     }
 
     private static GenerateRequest request(int i, int steps, int size, String solver) {
