@@ -105,8 +105,7 @@ public class FluxionLayersCase implements CaseRunner {
     public Map<String, Executable> checks(OracleCase oc, JsonNode sub) {
         Map<String, Executable> out = new LinkedHashMap<>();
         JsonNode spec = sub.get("models").get(0);
-        out.put("state_dict keys and shapes", () -> ModelChecks.stateDict(spec, build(spec, lastInputDim(oc, sub))));
-        out.put("structure", () -> ModelChecks.structure(spec, build(spec, lastInputDim(oc, sub))));
+        out.putAll(ModelChecks.of(spec, () -> build(spec, lastInputDim(oc, sub))));
         return out;
     }
 

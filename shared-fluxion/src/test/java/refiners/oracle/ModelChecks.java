@@ -11,6 +11,15 @@ import refiners.fluxion.layers.Module;
 final class ModelChecks {
     private ModelChecks() {}
 
+    /** The checks the manifest's model entry allows: state dict when it lists one, structure when it gives one. */
+    static java.util.Map<String, org.junit.jupiter.api.function.Executable> of(JsonNode spec, java.util.function.Supplier<Module> build) {
+        java.util.Map<String, org.junit.jupiter.api.function.Executable> out = new java.util.LinkedHashMap<>();
+        String prefix = spec.has("name") ? spec.get("name").asText() + " " : "";
+        if (spec.has("state_dict")) out.put(prefix + "state_dict keys and shapes", () -> stateDict(spec, build.get()));
+        if (spec.has("structure")) out.put(prefix + "structure", () -> structure(spec, build.get()));
+        return out;
+    }
+
     static void stateDict(JsonNode spec, Module model) {
         List<String> expected = new ArrayList<>();
         for (JsonNode kv : spec.get("state_dict")) expected.add(kv.get(0).asText() + " " + Arrays.toString(OracleCase.shape(kv.get(1))));

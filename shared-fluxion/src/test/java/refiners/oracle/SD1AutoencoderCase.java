@@ -26,8 +26,7 @@ public class SD1AutoencoderCase implements CaseRunner {
     public Map<String, Executable> checks(OracleCase oc, JsonNode sub) {
         JsonNode spec = sub.get("models").get(0);
         Map<String, Executable> out = new LinkedHashMap<>();
-        out.put("state_dict keys and shapes", () -> ModelChecks.stateDict(spec, build(spec)));
-        out.put("structure", () -> ModelChecks.structure(spec, build(spec)));
+        out.putAll(ModelChecks.of(spec, () -> build(spec)));
         return out;
     }
 

@@ -50,8 +50,7 @@ public final class SD1UNetCase implements CaseRunner {
     public Map<String, Executable> checks(OracleCase oc, JsonNode sub) {
         JsonNode spec = onlyModel(sub);
         Map<String, Executable> out = new LinkedHashMap<>();
-        out.put("state_dict keys and shapes", () -> ModelChecks.stateDict(spec, build(spec)));
-        out.put("structure", () -> ModelChecks.structure(spec, build(spec)));
+        out.putAll(ModelChecks.of(spec, () -> build(spec)));
         return out;
     }
 

@@ -80,10 +80,16 @@ public final class SchedulersCase implements CaseRunner {
         return out;
     }
 
-    private static Solver solver(JsonNode spec) {
+    /** A solver from a manifest's spec: class, params and constructor arguments (under "ctor", or beside class). */
+    static Solver solver(JsonNode spec) {
         String cls = spec.get("class").asText();
         String simple = cls.startsWith(PACKAGE) ? cls.substring(cls.lastIndexOf('.') + 1) : cls;
         JsonNode ctor = spec.get("ctor");
+        if (ctor == null) {
+            com.fasterxml.jackson.databind.node.ObjectNode c = ((com.fasterxml.jackson.databind.node.ObjectNode) spec).deepCopy();
+            c.remove(List.of("class", "params"));
+            ctor = c;
+        }
         Integer steps = null, firstStep = 0;
         Boolean lastStepFirstOrder = null;
         for (Iterator<Map.Entry<String, JsonNode>> it = ctor.fields(); it.hasNext(); ) {
@@ -131,7 +137,7 @@ public final class SchedulersCase implements CaseRunner {
     }
 
     /** Integer outputs keep refiners' dtype (I64 DDIM, I32 DPMSolver); float timesteps (Euler) are compared as F64. */
-    private static Tensor timesteps(Solver solver, JsonNode output) {
+    static Tensor timesteps(Solver solver, JsonNode output) {
         DType listed = OracleCase.dtype(output.get("dtype").asText());
         if (listed == null) throw new IllegalArgumentException("unknown dtype " + output.get("dtype"));
         if (listed.isFloatingPoint()) return vector(solver.timesteps().values());

@@ -150,17 +150,26 @@ public final class Value {
     public Value reshape(long... target) {
         long[] out = target.clone();
         int infer = -1;
-        long knownProduct = 1;
-        boolean productKnown = true;
         for (int i = 0; i < out.length; i++) {
             if (out[i] == 0) out[i] = shape[i];
             if (target[i] == -1) infer = i;
-            else if (out[i] < 0) productKnown = false;
-            else knownProduct *= out[i];
         }
         if (infer >= 0) {
-            long total = numelOrMinus1();
-            out[infer] = total >= 0 && productKnown && knownProduct > 0 ? total / knownProduct : -1;
+            // Dimensions copied with 0 cancel out: the inferred size only needs the other input dimensions.
+            long rest = 1;
+            for (int i = 0; i < shape.length; i++) {
+                boolean copied = i < target.length && target[i] == 0;
+                if (copied) continue;
+                rest = (rest < 0 || shape[i] < 0) ? -1 : rest * shape[i];
+            }
+            long explicit = 1;
+            boolean explicitKnown = true;
+            for (int i = 0; i < target.length; i++) {
+                if (i == infer || target[i] == 0) continue;
+                if (target[i] < 0) explicitKnown = false;
+                else explicit *= target[i];
+            }
+            out[infer] = rest >= 0 && explicitKnown && explicit > 0 ? rest / explicit : -1;
         }
         return graph.node("Reshape", List.of(this, graph.constLongs(target)), List.of(), dtype, out);
     }

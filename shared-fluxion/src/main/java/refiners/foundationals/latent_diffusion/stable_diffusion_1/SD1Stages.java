@@ -8,8 +8,8 @@ import refiners.fluxion.Tensor;
  * implementation or over the mesh's services, which is why both give the same pixels.
  */
 public interface SD1Stages {
-    /** CLIP embeddings of the prompts, (N, 77, 768) float32, computed in one batch. */
-    Tensor encodeText(List<String> prompts);
+    /** CLIP embeddings of the prompts, (N, 77, 768) float32, computed in one batch, the LoRAs' text-encoder part applied. */
+    Tensor encodeText(List<String> prompts, List<GenerationRequest.LoraWeight> loras);
 
     /** Opens the UNet for one generation: conditioning, guidance and LoRA set are fixed until closed. */
     Denoiser openDenoiser(Tensor conditional, Tensor unconditional, double guidanceScale,

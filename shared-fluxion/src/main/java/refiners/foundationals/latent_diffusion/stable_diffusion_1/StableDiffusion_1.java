@@ -28,8 +28,8 @@ public final class StableDiffusion_1 {
     }
 
     /** (2, 77, 768): the negative prompt's embedding then the prompt's, encoded in one batch. */
-    public static Tensor clipTextEmbedding(SD1Stages stages, String prompt, String negativePrompt) {
-        return stages.encodeText(List.of(negativePrompt, prompt));
+    public static Tensor clipTextEmbedding(SD1Stages stages, String prompt, String negativePrompt, List<GenerationRequest.LoraWeight> loras) {
+        return stages.encodeText(List.of(negativePrompt, prompt), loras);
     }
 
     public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener) {
@@ -38,10 +38,14 @@ public final class StableDiffusion_1 {
 
     /** With explicit initial noise (1, 4, h, w) instead of the seed's. */
     public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener, Tensor noise) {
+        return generate(request, stages, listener, noise, solver(request.solver(), request.steps()));
+    }
+
+    /** With explicit noise and a configured solver (request.solver() and steps are then ignored). */
+    public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener, Tensor noise, Solver solver) {
         long start = System.nanoTime();
-        Tensor embedding = clipTextEmbedding(stages, request.prompt(), request.negativePrompt());
+        Tensor embedding = clipTextEmbedding(stages, request.prompt(), request.negativePrompt(), request.loras());
         double textSeconds = seconds(start);
-        Solver solver = solver(request.solver(), request.steps());
         long[] shape = noise.shape();
         float[] x = solver.scaleModelInput(noise.toFloatArray(), -1);
         double unetSeconds = 0, solverSeconds = 0;
