@@ -9,7 +9,6 @@ import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.mesh.WireTensors;
-import refiners.proto.common.v1.LoraWeight.Builder;
 import refiners.proto.textencoder.v1.EncodeRequest;
 import refiners.proto.unet.v1.DenoiseStart;
 import refiners.proto.vae.v1.DecodeRequest;
@@ -39,10 +38,11 @@ public final class RemoteStages implements SD1Stages {
     }
 
     @Override
-    public Tensor encodeText(List<String> prompts) {
+    public Tensor encodeText(List<String> prompts, List<LoraWeight> loras) {
         try {
-            var response = clients.textEncoder().withDeadline(stageDeadline())
-                    .encode(EncodeRequest.newBuilder().addAllPrompts(prompts).build()).await().indefinitely();
+            EncodeRequest.Builder request = EncodeRequest.newBuilder().addAllPrompts(prompts);
+            for (LoraWeight l : loras) request.addLoras(wire(l));
+            var response = clients.textEncoder().withDeadline(stageDeadline()).encode(request.build()).await().indefinitely();
             return WireTensors.expect(WireTensors.fromMessage(response.getEmbeddings(), "embeddings"), "embeddings", DType.F32, prompts.size(), 77, 768);
         } catch (Throwable t) {
             throw Stage.TEXT_ENCODER.failure(t);
@@ -56,15 +56,16 @@ public final class RemoteStages implements SD1Stages {
                 .setUnconditionalEmbedding(WireTensors.toMessage(unconditional))
                 .setGuidanceScale((float) guidanceScale);
         for (long d : latentShape) start.addLatentShape(d);
-        for (LoraWeight l : loras) {
-            Builder w = refiners.proto.common.v1.LoraWeight.newBuilder().setName(l.name()).setScale((float) l.scale());
-            start.addLoras(w);
-        }
+        for (LoraWeight l : loras) start.addLoras(wire(l));
         RemoteDenoiser opened = new RemoteDenoiser(clients.unet(), generationDeadline, stageTimeout);
         denoiser = opened;
         if (cancelled) opened.cancel();
         opened.start(start.build());
         return opened;
+    }
+
+    private static refiners.proto.common.v1.LoraWeight wire(LoraWeight l) {
+        return refiners.proto.common.v1.LoraWeight.newBuilder().setName(l.name()).setScale((float) l.scale()).build();
     }
 
     @Override

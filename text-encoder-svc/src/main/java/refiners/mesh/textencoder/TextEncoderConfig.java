@@ -18,6 +18,9 @@ public interface TextEncoderConfig {
     @WithDefault("float32")
     String dtype();
 
+    /** Where LoRA files (NAME.safetensors) live, the UNet service's directory; empty: no LoRAs. */
+    Optional<String> loraDir();
+
     /** Most prompts one Encode call may carry. */
     @WithDefault("16")
     int maxPrompts();

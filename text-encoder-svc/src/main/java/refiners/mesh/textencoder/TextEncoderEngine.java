@@ -10,7 +10,9 @@ import refiners.fluxion.Tensor;
 import refiners.foundationals.clip.CLIPTokenizer;
 import refiners.foundationals.clip.Tokenization;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.InterimLocalStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.mesh.MeshModels;
 
 /**
  * The model behind the service: the tokenizer and CLIPTextEncoderL, loaded on a worker thread at startup (the
@@ -27,6 +29,10 @@ public class TextEncoderEngine {
     private volatile CLIPTokenizer tokenizer;
     private volatile SD1Stages stages;
     private volatile Throwable loadFailure;
+    // WIRE: drop once LocalStages gets the LoRA library's source (LocalStages refuses LoRAs without one)
+    private static RuntimeException lorasPending() {
+        return io.grpc.Status.UNIMPLEMENTED.withDescription("LoRA weights cannot be applied yet: no LoRA library in this build").asRuntimeException();
+    }
 
     void onStart(@Observes StartupEvent event) {
         Thread loader = new Thread(this::load, "text-encoder-weights");
@@ -37,14 +43,12 @@ public class TextEncoderEngine {
     private void load() {
         try {
             long t0 = System.nanoTime();
-            if (config.weights().isEmpty())
-                LOG.warn("NO WEIGHTS GIVEN (refiners.weights / REFINERS_WEIGHTS): using FULL-SIZE DETINIT weights; images will be noise");
-            // WIRE: stages = new LocalStages(SD1Models.load(config.weights(), config.device(), config.dtype()));
-            InterimLocalStages local = new InterimLocalStages();
-            tokenizer = local.textEncoder().tokenizer();
-            local.encodeText(List.of("", "warm-up")); // compile the session before declaring readiness
+            // WIRE: new LocalStages(models, LocalStages.DEFAULT_OPTIONS, loraSource) once the LoRA library is in main
+            LocalStages local = new LocalStages(MeshModels.load(config.weights(), config.device(), config.dtype()));
+            tokenizer = local.models().textEncoder().tokenizer();
+            local.encodeText(List.of("", "warm-up"), List.of()); // build the session before declaring readiness
             stages = local;
-            LOG.infof("text encoder ready in %.1f s (device %s, dtype %s)", (System.nanoTime() - t0) / 1e9, config.device(), config.dtype());
+            LOG.infof("text encoder ready in %.1f s (%s, device %s)", (System.nanoTime() - t0) / 1e9, local.models().source(), config.device());
         } catch (Throwable t) {
             loadFailure = t;
             LOG.error("cannot load the text encoder", t);
@@ -60,9 +64,10 @@ public class TextEncoderEngine {
         return loadFailure;
     }
 
-    /** (N, 77, 768) float32 in one model call. */
-    public Tensor encode(List<String> prompts) {
-        return stages.encodeText(prompts);
+    /** (N, 77, 768) float32 in one model call, the LoRAs' text-encoder part applied. */
+    public Tensor encode(List<String> prompts, List<LoraWeight> loras) {
+        if (!loras.isEmpty()) throw lorasPending();
+        return stages.encodeText(prompts, loras);
     }
 
     public Tokenization tokenization(String prompt) {

@@ -49,7 +49,7 @@ class TextEncoderServiceTest {
     void encodesABatchOfPromptsInOneCallAsTheEngineDoes() {
         List<String> prompts = List.of("", "a lighthouse on a cliff at sunset", "word ".repeat(100));
         var response = textEncoder.encode(EncodeRequest.newBuilder().addAllPrompts(prompts).build());
-        assertEquals(WireTensors.toMessage(engine.encode(prompts)), response.getEmbeddings());
+        assertEquals(WireTensors.toMessage(engine.encode(prompts, List.of())), response.getEmbeddings());
         assertEquals(List.of(3L, 77L, 768L), response.getEmbeddings().getShapeList());
         assertEquals(2, response.getTokens(0).getCount());
         assertEquals(false, response.getTokens(1).getTruncated());

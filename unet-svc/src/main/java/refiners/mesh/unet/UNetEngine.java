@@ -9,7 +9,8 @@ import org.jboss.logging.Logger;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.InterimLocalStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.mesh.MeshModels;
 
 /**
  * The model behind the service: SD1UNet, loaded on a worker thread at startup (not ready until then). Denoisers come
@@ -25,6 +26,10 @@ public class UNetEngine {
 
     private volatile SD1Stages stages;
     private volatile Throwable loadFailure;
+    // WIRE: drop once LocalStages gets the LoRA library's source (LocalStages refuses LoRAs without one)
+    private static RuntimeException lorasPending() {
+        return io.grpc.Status.UNIMPLEMENTED.withDescription("LoRA weights cannot be applied yet: no LoRA library in this build").asRuntimeException();
+    }
 
     void onStart(@Observes StartupEvent event) {
         Thread loader = new Thread(this::load, "unet-weights");
@@ -35,14 +40,11 @@ public class UNetEngine {
     private void load() {
         try {
             long t0 = System.nanoTime();
-            if (config.weights().isEmpty())
-                LOG.warn("NO WEIGHTS GIVEN (refiners.weights / REFINERS_WEIGHTS): using FULL-SIZE DETINIT weights; images will be noise");
-            // WIRE: stages = new LocalStages(SD1Models.load(config.weights(), config.device(), config.dtype()), loras);
-            InterimLocalStages local = new InterimLocalStages();
-            local.unet();
+            // WIRE: new LocalStages(models, LocalStages.DEFAULT_OPTIONS, loraSource) once the LoRA library is in main
+            LocalStages local = new LocalStages(MeshModels.load(config.weights(), config.device(), config.dtype()));
             warmUp(local);
             stages = local;
-            LOG.infof("UNet ready in %.1f s (device %s, dtype %s)", (System.nanoTime() - t0) / 1e9, config.device(), config.dtype());
+            LOG.infof("UNet ready in %.1f s (%s, device %s)", (System.nanoTime() - t0) / 1e9, local.models().source(), config.device());
         } catch (Throwable t) {
             loadFailure = t;
             LOG.error("cannot load the UNet", t);
@@ -68,6 +70,7 @@ public class UNetEngine {
 
     /** A denoiser for one generation (conditioning, guidance and LoRA set fixed until it is closed). */
     public SD1Stages.Denoiser open(Tensor conditional, Tensor unconditional, double guidanceScale, List<LoraWeight> loras, long[] latentShape) {
+        if (!loras.isEmpty()) throw lorasPending();
         return stages.openDenoiser(conditional, unconditional, guidanceScale, loras, latentShape);
     }
 }

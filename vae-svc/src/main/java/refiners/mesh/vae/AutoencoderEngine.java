@@ -6,7 +6,9 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 import refiners.fluxion.Tensor;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.InterimLocalStages;
+import refiners.fluxion.DType;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.mesh.MeshModels;
 
 /**
  * The model behind the service: SD1Autoencoder, loaded on a worker thread at startup (not ready until then). Decoding
@@ -19,7 +21,7 @@ public class AutoencoderEngine {
     @Inject
     AutoencoderConfig config;
 
-    private volatile InterimLocalStages stages;
+    private volatile LocalStages stages;
     private volatile Throwable loadFailure;
 
     void onStart(@Observes StartupEvent event) {
@@ -31,15 +33,10 @@ public class AutoencoderEngine {
     private void load() {
         try {
             long t0 = System.nanoTime();
-            if (config.weights().isEmpty())
-                LOG.warn("NO WEIGHTS GIVEN (refiners.weights / REFINERS_WEIGHTS): using FULL-SIZE DETINIT weights; images will be noise");
-            // WIRE: models = SD1Models.load(config.weights(), config.device(), config.dtype()); stages = new LocalStages(models);
-            // encode through models.autoencoder().encode(image).
-            InterimLocalStages local = new InterimLocalStages();
-            local.autoencoder();
-            local.decode(Tensor.zeros(refiners.fluxion.DType.F32, 1, 4, 8, 8)); // compile before declaring readiness
+            LocalStages local = new LocalStages(MeshModels.load(config.weights(), config.device(), config.dtype()));
+            local.decode(Tensor.zeros(DType.F32, 1, 4, 8, 8)); // build the decoder session before declaring readiness
             stages = local;
-            LOG.infof("autoencoder ready in %.1f s (device %s, dtype %s)", (System.nanoTime() - t0) / 1e9, config.device(), config.dtype());
+            LOG.infof("autoencoder ready in %.1f s (%s, device %s)", (System.nanoTime() - t0) / 1e9, local.models().source(), config.device());
         } catch (Throwable t) {
             loadFailure = t;
             LOG.error("cannot load the autoencoder", t);
@@ -61,6 +58,6 @@ public class AutoencoderEngine {
 
     /** An image (1, 3, H, W) in [-1, 1] to scaled latents (1, 4, H/8, W/8). */
     public Tensor encode(Tensor image) {
-        return stages.encodeImage(image);
+        return stages.models().autoencoder().encode(image, LocalStages.DEFAULT_OPTIONS);
     }
 }

@@ -5,7 +5,8 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.InterimLocalStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.mesh.MeshModels;
 import refiners.mesh.orchestrator.GenerationLoop;
 
 /**
@@ -17,8 +18,8 @@ public final class InProcessPipeline {
 
     /** @param weights as REFINERS_WEIGHTS (empty: full-size detinit weights) */
     public InProcessPipeline(Optional<String> weights, String device, String dtype) {
-        // WIRE: this.stages = new LocalStages(SD1Models.load(weights, device, dtype));
-        this.stages = new InterimLocalStages();
+        // WIRE: with the LoRA library's source, as the services
+        this.stages = new LocalStages(MeshModels.load(weights, device, dtype));
     }
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener) {

@@ -52,13 +52,13 @@ public final class MeshBench {
         System.out.println(weights.isEmpty() ? "weights: FULL-SIZE DETINIT (no REFINERS_WEIGHTS)" : "weights: " + weights.get());
         System.out.printf(Locale.ROOT, "requests: %d x (%dx%d, %d steps, %s)%n", requests, size, size, steps, solver);
 
+        long t0 = System.nanoTime();
+        InProcessPipeline inProcess = new InProcessPipeline(weights, "cpu", "float32"); // first: writes detinit files once
+        System.out.printf(Locale.ROOT, "in-process models loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         try (MeshProcesses mesh = new MeshProcesses(root, root.resolve("target/mesh-bench-logs"), MeshProcesses.freePorts())) {
-            long t0 = System.nanoTime();
+            t0 = System.nanoTime();
             mesh.start(Duration.ofMinutes(15));
             System.out.printf(Locale.ROOT, "mesh ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-            t0 = System.nanoTime();
-            InProcessPipeline inProcess = new InProcessPipeline(weights, "cpu", "float32");
-            System.out.printf(Locale.ROOT, "in-process stages loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             ManagedChannel channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext()
                     .maxInboundMessageSize(64 << 20).build();
             try {
