@@ -79,9 +79,10 @@ public final class Checkpoints {
             Path p = dir.resolve(n);
             if (Files.exists(p) || Files.exists(p.resolveSibling(n + ".index.json"))) return p;
         }
-        for (String n : names) {
-            String pickle = n.replace(".safetensors", ".bin");
-            if (Files.exists(dir.resolve(pickle))) refusePickle(dir.resolve(pickle));
+        try (java.util.stream.Stream<Path> files = Files.isDirectory(dir) ? Files.list(dir) : java.util.stream.Stream.empty()) {
+            for (Path f : files.sorted().toList()) refusePickle(f); // a pickle-only folder says why it cannot be used
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         throw new ConversionException(dir + ": none of " + String.join(", ", names));
     }

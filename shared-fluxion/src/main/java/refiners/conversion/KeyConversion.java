@@ -28,6 +28,7 @@ public final class KeyConversion {
     public static Result convert(String source, Map<String, Tensor> external, ModuleMap map, Map<String, long[]> expected, Predicate<String> droppable) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         List<String> unexpected = new ArrayList<>(), misshaped = new ArrayList<>(), dropped = new ArrayList<>();
+        java.util.Set<String> misshapedTargets = new java.util.HashSet<>();
         Map<String, String> origin = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : external.entrySet()) {
             String key = e.getKey();
@@ -43,6 +44,7 @@ public final class KeyConversion {
             if (ModuleMap.CONV1X1_TO_LINEAR.equals(entry.op()) && t.rank() == 4 && t.dim(2) == 1 && t.dim(3) == 1) t = t.reshape(t.dim(0), t.dim(1));
             if (!Arrays.equals(want, t.shape())) {
                 misshaped.add(key + " " + Arrays.toString(t.shape()) + " (" + target + " needs " + Arrays.toString(want) + ")");
+                misshapedTargets.add(target);
                 continue;
             }
             if (origin.containsKey(target)) {
@@ -53,7 +55,7 @@ public final class KeyConversion {
             out.put(target, t);
         }
         List<String> missing = new ArrayList<>();
-        for (String k : expected.keySet()) if (!out.containsKey(k)) missing.add(k);
+        for (String k : expected.keySet()) if (!out.containsKey(k) && !misshapedTargets.contains(k)) missing.add(k);
         if (!missing.isEmpty() || !unexpected.isEmpty() || !misshaped.isEmpty())
             throw new ConversionException(source + " does not match " + map.name() + ":"
                     + ConversionException.list("missing", missing) + ConversionException.list("unexpected", unexpected)
