@@ -30,23 +30,23 @@ public final class LoraSlots {
 
     /** Every Linear and Conv2d layer of the model matching {@code which} gets a slot, keyed by its state-dict path. */
     public static LoraSlots install(Chain model, Predicate<WeightedModule> which) {
-        Map<String, WeightedModule> targets = new LinkedHashMap<>();
+        Map<String, Chain.Walked<WeightedModule>> targets = new LinkedHashMap<>();
         collect(model, "", which, targets);
         Map<String, LoraSlot> slots = new LinkedHashMap<>();
-        targets.forEach((path, layer) -> {
-            LoraSlotAdapter a = new LoraSlotAdapter(path, layer);
-            a.inject(layer.parent());
+        targets.forEach((path, w) -> {
+            LoraSlotAdapter a = new LoraSlotAdapter(path, w.module());
+            a.inject(w.parent()); // the chain it was found in: a leaf shared by structural copies has one parent field
             slots.put(path, a.slot());
         });
         return new LoraSlots(slots);
     }
 
-    private static void collect(Chain c, String prefix, Predicate<WeightedModule> which, Map<String, WeightedModule> out) {
+    private static void collect(Chain c, String prefix, Predicate<WeightedModule> which, Map<String, Chain.Walked<WeightedModule>> out) {
         List<String> names = c.childNames();
         for (int i = 0; i < c.size(); i++) {
             Module m = c.get(i);
             String path = prefix + names.get(i);
-            if ((m instanceof Linear || m instanceof Conv2d) && which.test((WeightedModule) m)) out.put(path, (WeightedModule) m);
+            if ((m instanceof Linear || m instanceof Conv2d) && which.test((WeightedModule) m)) out.put(path, new Chain.Walked<>((WeightedModule) m, c));
             else if (m instanceof Chain sub) collect(sub, path + ".", which, out);
         }
     }

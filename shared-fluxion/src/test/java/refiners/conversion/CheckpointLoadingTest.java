@@ -1,0 +1,133 @@
+package refiners.conversion;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import refiners.fluxion.DType;
+import refiners.fluxion.DetInit;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.safetensors.SafeTensorsWriter;
+import refiners.foundationals.clip.CLIPTextEncoderL;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Autoencoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+
+/**
+ * Full-size checkpoints written under the real external key names (diffusers folder, CompVis single file) from
+ * detinit values load into models whose outputs equal those of the refiners-keyed models, bit for bit.
+ */
+class CheckpointLoadingTest {
+    @TempDir
+    static Path dir;
+
+    static Map<String, Tensor> clipSd, unetSd, ldaSd;
+
+    @BeforeAll
+    static void weights() {
+        clipSd = DetInit.cachedStateDict("CLIPTextEncoderL", new CLIPTextEncoderL().stateDictShapes(), 3);
+        unetSd = DetInit.cachedStateDict("SD1UNet", new SD1UNet(4).stateDictShapes(), 4);
+        ldaSd = DetInit.cachedStateDict("SD1Autoencoder", new SD1Autoencoder().stateDictShapes(), 5);
+    }
+
+    /** The refiners-keyed tensors renamed to a table's external keys (the inverse map), reshaped as the table says. */
+    static Map<String, SafeTensorsWriter.Entry> external(Map<String, Tensor> refiners, String table, String prefix) {
+        Map<String, String> inverse = new LinkedHashMap<>();
+        Map<String, String> ops = new LinkedHashMap<>();
+        ModuleMap.load(table).modules().forEach((ext, e) -> {
+            inverse.put(e.refinersModule(), ext);
+            if (e.op() != null) ops.put(e.refinersModule(), e.op());
+        });
+        Map<String, SafeTensorsWriter.Entry> out = new LinkedHashMap<>();
+        refiners.forEach((k, t) -> {
+            String module = k.substring(0, k.lastIndexOf('.'));
+            Tensor v = ModuleMap.CONV1X1_TO_LINEAR.equals(ops.get(module)) && t.rank() == 2 ? t.reshape(t.dim(0), t.dim(1), 1, 1) : t;
+            out.put(prefix + inverse.get(module) + k.substring(k.lastIndexOf('.')), new SafeTensorsWriter.Entry(v.dtype(), v.shape(), () -> v));
+        });
+        return out;
+    }
+
+    private static void assertSameOutputs(SD1Models loaded) {
+        SD1Models reference = new SD1Models(new CLIPTextEncoderL(), new SD1UNet(4), new SD1Autoencoder(), "refiners keys");
+        reference.textEncoder().loadStateDict(clipSd);
+        reference.unet().loadStateDict(unetSd);
+        reference.autoencoder().loadStateDict(ldaSd);
+        List<String> prompts = List.of("a photo of a cat");
+        assertArrayEquals(reference.textEncoder().encode(prompts).toFloatArray(), loaded.textEncoder().encode(prompts).toFloatArray());
+        Tensor latents = DetInit.tensor("input:latents", new long[] {1, 4, 8, 8}, 1, 0, 1);
+        assertArrayEquals(reference.autoencoder().decode(latents).toFloatArray(), loaded.autoencoder().decode(latents).toFloatArray());
+        Tensor x = DetInit.tensor("input:x", new long[] {2, 4, 8, 8}, 2, 0, 1);
+        Map<String, Map<String, Object>> ctx = Map.of("diffusion", Map.of("timestep", Tensor.ofInts(new long[] {1}, 400)),
+                "cross_attention_block", Map.of("clip_text_embedding", DetInit.tensor("input:e", new long[] {2, 77, 768}, 3, 0, 1)));
+        var opts = refiners.fluxion.compile.CompileOptions.defaults();
+        assertArrayEquals(reference.unet().run(opts, List.of(x), ctx).output().toFloatArray(), loaded.unet().run(opts, List.of(x), ctx).output().toFloatArray());
+    }
+
+    @Test
+    void diffusersFolder() {
+        Path d = dir.resolve("sd15-diffusers");
+        Map<String, SafeTensorsWriter.Entry> te = external(clipSd, "clip_text_l.transformers", "");
+        Tensor positions = Tensor.ofLongs(new long[] {1, 77}, java.util.stream.LongStream.range(0, 77).toArray());
+        te.put("text_model.embeddings.position_ids", new SafeTensorsWriter.Entry(DType.I64, positions.shape(), () -> positions));
+        SafeTensorsWriter.writeLazily(d.resolve("text_encoder/model.safetensors"), te, Map.of());
+        SafeTensorsWriter.writeLazily(d.resolve("unet/diffusion_pytorch_model.safetensors"), external(unetSd, "sd1_unet.diffusers", ""), Map.of());
+        SafeTensorsWriter.writeLazily(d.resolve("vae/diffusion_pytorch_model.safetensors"), external(ldaSd, "sd1_autoencoder.diffusers", ""), Map.of());
+        assertEquals(Checkpoints.Format.DIFFUSERS_FOLDER, Checkpoints.detect(d));
+        assertSameOutputs(SD1Models.load(d));
+    }
+
+    @Test
+    void compvisSingleFile() {
+        Map<String, SafeTensorsWriter.Entry> all = new LinkedHashMap<>();
+        all.putAll(external(unetSd, "sd1_unet.compvis", ""));
+        all.putAll(external(ldaSd, "sd1_autoencoder.compvis", ""));
+        all.putAll(external(clipSd, "clip_text_l.compvis", ""));
+        Tensor schedule = Tensor.zeros(DType.F32, 1000);
+        for (String k : List.of("alphas_cumprod", "betas", "model_ema.decay")) all.put(k, new SafeTensorsWriter.Entry(DType.F32, schedule.shape(), () -> schedule));
+        Path f = dir.resolve("v1-5-pruned.safetensors");
+        SafeTensorsWriter.writeLazily(f, all, Map.of());
+        assertEquals(Checkpoints.Format.COMPVIS_FILE, Checkpoints.detect(f));
+        SD1Models loaded = SD1Models.load(f);
+        assertTrue(loaded.source().contains("COMPVIS"));
+        assertSameOutputs(loaded);
+    }
+
+    @Test
+    void mismatchesAreReportedTogether() {
+        Map<String, Tensor> ext = new LinkedHashMap<>();
+        ModuleMap map = ModuleMap.load("clip_text_l.transformers");
+        clipSd.forEach((k, t) -> ext.put(external(Map.of(k, t), "clip_text_l.transformers", "").keySet().iterator().next(), t));
+        ext.remove("text_model.final_layer_norm.bias");
+        ext.put("text_model.extra.weight", Tensor.zeros(DType.F32, 3));
+        ext.put("text_model.encoder.layers.0.mlp.fc1.bias", Tensor.zeros(DType.F32, 7));
+        ConversionException e = assertThrows(ConversionException.class,
+                () -> KeyConversion.convert("test file", ext, map, new CLIPTextEncoderL().stateDictShapes(), k -> false));
+        String m = e.getMessage();
+        assertTrue(m.contains("LayerNorm.bias") && m.contains("text_model.extra.weight") && m.contains("mlp.fc1.bias [7]"), m);
+        assertTrue(m.contains("1 missing") && m.contains("1 unexpected") && m.contains("1 wrong shape"), m);
+    }
+
+    @Test
+    void picklesAreRefusedWithTheReason() throws Exception {
+        Path ckpt = Files.write(dir.resolve("model.ckpt"), new byte[] {(byte) 0x80, 2});
+        ConversionException e = assertThrows(ConversionException.class, () -> SD1Models.load(ckpt));
+        assertTrue(e.getMessage().contains("arbitrary code") && e.getMessage().contains("safetensors"), e.getMessage());
+        Path folder = dir.resolve("bin-only");
+        Files.createDirectories(folder.resolve("unet"));
+        Files.createDirectories(folder.resolve("vae"));
+        Files.createDirectories(folder.resolve("text_encoder"));
+        Files.write(folder.resolve("text_encoder/pytorch_model.bin"), new byte[] {1});
+        Files.write(folder.resolve("unet/diffusion_pytorch_model.bin"), new byte[] {1});
+        e = assertThrows(ConversionException.class, () -> SD1Models.load(folder));
+        assertTrue(e.getMessage().contains("pickle"), e.getMessage());
+    }
+}
