@@ -5,6 +5,9 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import refiners.conversion.ConversionException;
+import refiners.foundationals.latent_diffusion.InvalidRequestException;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 
 /**
  * LoRA names as the mesh accepts them: plain file names (NAME.safetensors) inside one configured directory. Path
@@ -38,6 +41,18 @@ public final class LoraNames {
     /** The configured directory, if any (a blank setting means none). */
     public static Optional<Path> directory(Optional<String> setting) {
         return setting.filter(s -> !s.isBlank()).map(s -> Path.of(s).toAbsolutePath().normalize());
+    }
+
+    /**
+     * The LoRA library's failures as gRPC statuses: an unknown name is NOT_FOUND, a refused name INVALID_ARGUMENT, a
+     * file that is no usable SD 1.x LoRA FAILED_PRECONDITION; anything else is returned as it is.
+     */
+    public static RuntimeException asStatus(RuntimeException e) {
+        if (e instanceof StatusRuntimeException) return e;
+        if (e instanceof LoraLibrary.LoraNotFoundException) return Status.NOT_FOUND.withDescription("loras: " + e.getMessage()).asRuntimeException();
+        if (e instanceof InvalidRequestException) return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        if (e instanceof ConversionException) return Status.FAILED_PRECONDITION.withDescription("loras: not a usable LoRA file: " + e.getMessage()).asRuntimeException();
+        return e;
     }
 
     private static StatusRuntimeException invalid(String field, String name, String why) {

@@ -3,6 +3,8 @@ package refiners.mesh;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.logging.Logger;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 
 /**
@@ -14,6 +16,14 @@ public final class MeshModels {
     private static final Logger LOG = Logger.getLogger(MeshModels.class.getName());
 
     private MeshModels() {}
+
+    /**
+     * The in-process stages over the models, with run-time LoRA slots when a LoRA library is configured: every process
+     * builds them the same way (same graphs), which keeps the mesh bit-identical to the in-process pipeline.
+     */
+    public static LocalStages stages(SD1Models models, Optional<LoraLibrary> loras) {
+        return loras.map(l -> new LocalStages(models, LocalStages.DEFAULT_OPTIONS, l)).orElseGet(() -> new LocalStages(models));
+    }
 
     public static SD1Models load(Optional<String> weights, String device, String dtype) {
         if (System.getProperty("refiners.device") == null) System.setProperty("refiners.device", device);

@@ -77,11 +77,11 @@ class MeshIT {
     @BeforeAll
     void startMesh() throws Exception {
         Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
-        // first, so that the detinit weight files are written once, before four processes map them
-        inProcess = new InProcessPipeline(Optional.empty(), "cpu", "float32");
         Path work = root.resolve("orchestrator/target/mesh-it");
         loraDir = Files.createDirectories(work.resolve("loras"));
-        SafeTensorsWriter.write(loraDir.resolve("style.safetensors"), Map.of("placeholder", Tensor.ofFloats(new long[] {1}, 0f)));
+        SafeTensorsWriter.write(loraDir.resolve("style.safetensors"), styleLora());
+        // first, so that the detinit weight files are written once, before four processes map them
+        inProcess = new InProcessPipeline(Optional.empty(), "cpu", "float32", Optional.of(loraDir.toString()));
         mesh = new MeshProcesses(root, work.resolve("logs"), MeshProcesses.freePorts())
                 .env("REFINERS_LORA_DIR", loraDir.toString())
                 .env(MeshService.ORCHESTRATOR, "REFINERS_MAX_CONCURRENT", "1")
@@ -94,6 +94,20 @@ class MeshIT {
         }
         orchestratorChannel = channel(MeshService.ORCHESTRATOR);
         unetChannel = channel(MeshService.UNET);
+    }
+
+    /** A small refiners-format LoRA touching one UNet and one text encoder layer (rank 4, detinit values). */
+    static Map<String, Tensor> styleLora() {
+        Map<String, Tensor> t = new java.util.LinkedHashMap<>();
+        Map<String, long[][]> layers = Map.of(
+                "unet.DownBlocks.Chain_2.CLIPLCrossAttention.Chain_2.CrossAttentionBlock.Residual_1.SelfAttention.Distribute.Linear_1", new long[][] {{4, 320}, {320, 4}},
+                "text_encoder.TransformerLayer_4.Residual_1.SelfAttention.Distribute.Linear_3", new long[][] {{4, 768}, {768, 4}});
+        for (var l : new java.util.TreeMap<>(layers).entrySet()) {
+            t.put(l.getKey() + ".down.weight", refiners.fluxion.DetInit.tensor("down:" + l.getKey(), l.getValue()[0], 9));
+            t.put(l.getKey() + ".up.weight", refiners.fluxion.DetInit.tensor("up:" + l.getKey(), l.getValue()[1], 9));
+            t.put(l.getKey() + ".alpha", Tensor.ofFloats(new long[0], 4f));
+        }
+        return t;
     }
 
     private ManagedChannel channel(MeshService s) {
@@ -229,7 +243,11 @@ class MeshIT {
         List<LoraInfo> listed = unet.listLoras(ListLorasRequest.getDefaultInstance()).getLorasList();
         assertEquals(List.of("style"), listed.stream().map(LoraInfo::getName).toList());
         assertFalse(listed.get(0).getLoaded());
-        assertTrue(unet.loadLora(LoadLoraRequest.newBuilder().setName("style").build()).getLoaded());
+        LoraInfo loaded = unet.loadLora(LoadLoraRequest.newBuilder().setName("style").build());
+        assertTrue(loaded.getLoaded());
+        assertEquals(4, loaded.getRank());
+        assertEquals(1, loaded.getUnetLayers());
+        assertEquals(1, loaded.getTextEncoderLayers());
         assertTrue(unet.listLoras(ListLorasRequest.getDefaultInstance()).getLoras(0).getLoaded());
         for (String bad : List.of("../style", "sub/style", "/etc/passwd", "..", "a\\b")) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> unet.loadLora(LoadLoraRequest.newBuilder().setName(bad).build()), bad);
@@ -241,10 +259,12 @@ class MeshIT {
         unet.unloadLora(UnloadLoraRequest.newBuilder().setName("style").build());
         assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class,
                 () -> unet.unloadLora(UnloadLoraRequest.newBuilder().setName("style").build())).getStatus().getCode());
-        // WIRE: with the LoRA library, a generation with a LoRA from the directory goes through (and matches in process)
-        StatusRuntimeException pending = assertThrows(StatusRuntimeException.class,
-                () -> generate(small("dpm").addLoras(LoraWeight.newBuilder().setName("style").setScale(0.8f)).build()));
-        assertEquals(Status.Code.UNIMPLEMENTED, pending.getStatus().getCode(), pending.getStatus().toString());
+        // a generation with a LoRA from the directory (loaded on first use) matches the in-process one, and differs without it
+        GenerateRequest withLora = small("dpm").addLoras(LoraWeight.newBuilder().setName("style").setScale(0.8f)).build();
+        List<GenerateEvent> events = generate(withLora);
+        int[] meshPixels = pixels(events.get(events.size() - 1).getResult().getPng().toByteArray());
+        assertArrayEquals(inProcessPixels(withLora), meshPixels, "with a LoRA: mesh and in-process pixels differ");
+        assertFalse(java.util.Arrays.equals(inProcessPixels(small("dpm").build()), meshPixels), "the LoRA changed nothing");
     }
 
     @Test

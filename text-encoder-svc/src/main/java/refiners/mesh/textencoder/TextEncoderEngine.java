@@ -12,6 +12,8 @@ import refiners.foundationals.clip.Tokenization;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
+import refiners.mesh.LoraNames;
 import refiners.mesh.MeshModels;
 
 /**
@@ -29,10 +31,7 @@ public class TextEncoderEngine {
     private volatile CLIPTokenizer tokenizer;
     private volatile SD1Stages stages;
     private volatile Throwable loadFailure;
-    // WIRE: drop once LocalStages gets the LoRA library's source (LocalStages refuses LoRAs without one)
-    private static RuntimeException lorasPending() {
-        return io.grpc.Status.UNIMPLEMENTED.withDescription("LoRA weights cannot be applied yet: no LoRA library in this build").asRuntimeException();
-    }
+
 
     void onStart(@Observes StartupEvent event) {
         Thread loader = new Thread(this::load, "text-encoder-weights");
@@ -43,8 +42,8 @@ public class TextEncoderEngine {
     private void load() {
         try {
             long t0 = System.nanoTime();
-            // WIRE: new LocalStages(models, LocalStages.DEFAULT_OPTIONS, loraSource) once the LoRA library is in main
-            LocalStages local = new LocalStages(MeshModels.load(config.weights(), config.device(), config.dtype()));
+            LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()),
+                    LoraNames.directory(config.loraDir()).map(LoraLibrary::new));
             tokenizer = local.models().textEncoder().tokenizer();
             local.encodeText(List.of("", "warm-up"), List.of()); // build the session before declaring readiness
             stages = local;
@@ -66,8 +65,11 @@ public class TextEncoderEngine {
 
     /** (N, 77, 768) float32 in one model call, the LoRAs' text-encoder part applied. */
     public Tensor encode(List<String> prompts, List<LoraWeight> loras) {
-        if (!loras.isEmpty()) throw lorasPending();
-        return stages.encodeText(prompts, loras);
+        try {
+            return stages.encodeText(prompts, loras);
+        } catch (RuntimeException e) {
+            throw LoraNames.asStatus(e);
+        }
     }
 
     public Tokenization tokenization(String prompt) {

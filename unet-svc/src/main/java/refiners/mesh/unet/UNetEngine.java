@@ -10,6 +10,7 @@ import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.mesh.LoraNames;
 import refiners.mesh.MeshModels;
 
 /**
@@ -23,13 +24,12 @@ public class UNetEngine {
 
     @Inject
     UNetConfig config;
+    @Inject
+    LoraDirectory loras;
 
     private volatile SD1Stages stages;
     private volatile Throwable loadFailure;
-    // WIRE: drop once LocalStages gets the LoRA library's source (LocalStages refuses LoRAs without one)
-    private static RuntimeException lorasPending() {
-        return io.grpc.Status.UNIMPLEMENTED.withDescription("LoRA weights cannot be applied yet: no LoRA library in this build").asRuntimeException();
-    }
+
 
     void onStart(@Observes StartupEvent event) {
         Thread loader = new Thread(this::load, "unet-weights");
@@ -40,8 +40,7 @@ public class UNetEngine {
     private void load() {
         try {
             long t0 = System.nanoTime();
-            // WIRE: new LocalStages(models, LocalStages.DEFAULT_OPTIONS, loraSource) once the LoRA library is in main
-            LocalStages local = new LocalStages(MeshModels.load(config.weights(), config.device(), config.dtype()));
+            LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()), loras.library());
             warmUp(local);
             stages = local;
             LOG.infof("UNet ready in %.1f s (%s, device %s)", (System.nanoTime() - t0) / 1e9, local.models().source(), config.device());
@@ -69,8 +68,11 @@ public class UNetEngine {
     }
 
     /** A denoiser for one generation (conditioning, guidance and LoRA set fixed until it is closed). */
-    public SD1Stages.Denoiser open(Tensor conditional, Tensor unconditional, double guidanceScale, List<LoraWeight> loras, long[] latentShape) {
-        if (!loras.isEmpty()) throw lorasPending();
-        return stages.openDenoiser(conditional, unconditional, guidanceScale, loras, latentShape);
+    public SD1Stages.Denoiser open(Tensor conditional, Tensor unconditional, double guidanceScale, List<LoraWeight> loraSet, long[] latentShape) {
+        try {
+            return stages.openDenoiser(conditional, unconditional, guidanceScale, loraSet, latentShape);
+        } catch (RuntimeException e) {
+            throw LoraNames.asStatus(e);
+        }
     }
 }

@@ -5,7 +5,8 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
+import refiners.mesh.LoraNames;
 import refiners.mesh.MeshModels;
 import refiners.mesh.orchestrator.GenerationLoop;
 
@@ -16,10 +17,12 @@ import refiners.mesh.orchestrator.GenerationLoop;
 public final class InProcessPipeline {
     private final SD1Stages stages;
 
-    /** @param weights as REFINERS_WEIGHTS (empty: full-size detinit weights) */
-    public InProcessPipeline(Optional<String> weights, String device, String dtype) {
-        // WIRE: with the LoRA library's source, as the services
-        this.stages = new LocalStages(MeshModels.load(weights, device, dtype));
+    /**
+     * @param weights as REFINERS_WEIGHTS (empty: full-size detinit weights)
+     * @param loraDir as REFINERS_LORA_DIR (empty: no LoRAs)
+     */
+    public InProcessPipeline(Optional<String> weights, String device, String dtype, Optional<String> loraDir) {
+        this.stages = MeshModels.stages(MeshModels.load(weights, device, dtype), LoraNames.directory(loraDir).map(LoraLibrary::new));
     }
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener) {

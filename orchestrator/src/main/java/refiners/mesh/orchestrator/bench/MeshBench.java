@@ -53,7 +53,7 @@ public final class MeshBench {
         System.out.printf(Locale.ROOT, "requests: %d x (%dx%d, %d steps, %s)%n", requests, size, size, steps, solver);
 
         long t0 = System.nanoTime();
-        InProcessPipeline inProcess = new InProcessPipeline(weights, "cpu", "float32"); // first: writes detinit files once
+        InProcessPipeline inProcess = new InProcessPipeline(weights, "cpu", "float32", Optional.empty()); // first: writes detinit files once
         System.out.printf(Locale.ROOT, "in-process models loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         try (MeshProcesses mesh = new MeshProcesses(root, root.resolve("target/mesh-bench-logs"), MeshProcesses.freePorts())) {
             t0 = System.nanoTime();
