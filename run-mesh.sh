@@ -18,5 +18,5 @@ done
 app="orchestrator/target/quarkus-app"
 main=refiners.mesh.orchestrator.launch.Demo
 if [ "${1:-}" = bench ]; then main=refiners.mesh.orchestrator.bench.MeshBench; shift; fi
-exec java -Xmx4g -XX:MaxDirectMemorySize=16g -Dmesh.root=. \
+exec java -Xmx4g -XX:MaxDirectMemorySize=16g -Dmesh.root=. -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
   -cp "$(ls orchestrator/target/orchestrator-*.jar | head -1):$app/lib/main/*:$app/lib/boot/*" "$main" "$@"

@@ -158,13 +158,15 @@ class MeshIT {
     @Order(1)
     void grpcGenerationStreamsProgressThenAnImageBitIdenticalToInProcess() {
         for (String solver : List.of("dpm", "ddim", "euler")) {
-            GenerateRequest request = small(solver).build();
+            GenerateRequest request = small(solver).setPreviewEvery(2).build();
             List<GenerateEvent> events = generate(request);
             assertEquals(4, events.size(), solver + ": 3 progress events then the result");
             for (int i = 0; i < 3; i++) {
                 assertEquals(i + 1, events.get(i).getProgress().getStep(), solver);
                 assertEquals(3, events.get(i).getProgress().getTotalSteps(), solver);
+                assertEquals(i == 1, !events.get(i).getProgress().getPreviewPng().isEmpty(), solver + ": a preview every 2 steps");
             }
+            assertEquals(8, pixels(events.get(1).getProgress().getPreviewPng().toByteArray()).length / 8, "an 8x8 latent preview");
             Result result = events.get(3).getResult();
             assertEquals(64, result.getWidth());
             assertEquals(64, result.getHeight());
