@@ -21,6 +21,7 @@ public class LoraSlot extends Module {
 
     private final String key;
     private final WeightedModule target;
+    private Tensor[] empty;
 
     public LoraSlot(String key, WeightedModule target) {
         if (!(target instanceof Linear) && !(target instanceof Conv2d)) throw new IllegalArgumentException("LoRA slots fit Linear and Conv2d layers, not " + target.className());
@@ -32,13 +33,17 @@ public class LoraSlot extends Module {
 
     public WeightedModule target() { return target; }
 
-    /** The empty (rank 0) down and up tensors for this layer. */
-    public Tensor[] empty() {
+    /** The empty (rank 0) down and up tensors for this layer (made once: they hold no data). */
+    public synchronized Tensor[] empty() {
+        if (empty != null) return empty;
         if (target instanceof Linear l)
-            return new Tensor[] {Tensor.zeros(refiners.fluxion.DType.F32, 0, l.inFeatures()), Tensor.zeros(refiners.fluxion.DType.F32, l.outFeatures(), 0)};
-        Conv2d c = (Conv2d) target;
-        return new Tensor[] {Tensor.zeros(refiners.fluxion.DType.F32, 0, c.inChannels(), c.kernelSize()[0], c.kernelSize()[1]),
-                Tensor.zeros(refiners.fluxion.DType.F32, c.outChannels(), 0, 1, 1)};
+            empty = new Tensor[] {Tensor.zeros(refiners.fluxion.DType.F32, 0, l.inFeatures()), Tensor.zeros(refiners.fluxion.DType.F32, l.outFeatures(), 0)};
+        else {
+            Conv2d c = (Conv2d) target;
+            empty = new Tensor[] {Tensor.zeros(refiners.fluxion.DType.F32, 0, c.inChannels(), c.kernelSize()[0], c.kernelSize()[1]),
+                    Tensor.zeros(refiners.fluxion.DType.F32, c.outChannels(), 0, 1, 1)};
+        }
+        return empty;
     }
 
     @Override

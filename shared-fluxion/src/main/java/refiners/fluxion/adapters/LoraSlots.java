@@ -81,34 +81,23 @@ public final class LoraSlots {
         return Map.of(LoraSlot.CONTEXT, feed);
     }
 
+    /** downs stacked along the rank axis; ups (times their factors) side by side along it. */
     private static Tensor[] stack(List<LoraWeights> ws) {
-        List<Tensor> downs = new ArrayList<>(), ups = new ArrayList<>();
+        Tensor down = ws.size() == 1 && ws.get(0).down().dtype() == DType.F32 ? ws.get(0).down() // no copy
+                : Tensors.concat(ws.stream().map(w -> w.down().to(DType.F32)).toList());
+        long[] upShape = ws.get(0).up().shape();
+        int out = (int) upShape[0], total = 0;
+        for (LoraWeights w : ws) total += w.rank();
+        java.nio.ByteBuffer up = Tensor.allocate(4L * out * total);
+        int offset = 0;
         for (LoraWeights w : ws) {
-            downs.add(w.down().to(DType.F32));
-            ups.add(scaledTransposedRows(w.up().to(DType.F32), w.factor()));
+            int r = w.rank();
+            float[] u = w.up().to(DType.F32).toFloatArray(); // (out, r[, 1, 1]) row-major
+            float f = (float) w.factor();
+            for (int o = 0; o < out; o++) for (int j = 0; j < r; j++) up.putFloat(4 * (o * total + offset + j), u[o * r + j] * f);
+            offset += r;
         }
-        Tensor down = Tensors.concat(downs);
-        Tensor upT = Tensors.concat(ups); // (sum of ranks, out, ...): rows are rank entries
-        return new Tensor[] {down, transposeFirstTwo(upT)};
-    }
-
-    /** up (out, r, ...) times factor, as (r, out, ...) so ranks can be stacked along the first axis. */
-    private static Tensor scaledTransposedRows(Tensor up, double factor) {
-        Tensor t = transposeFirstTwo(up);
-        float[] v = t.toFloatArray();
-        for (int i = 0; i < v.length; i++) v[i] = (float) (v[i] * factor);
-        return Tensor.ofFloats(t.shape(), v);
-    }
-
-    private static Tensor transposeFirstTwo(Tensor t) {
-        long[] s = t.shape();
-        int a = (int) s[0], b = (int) s[1];
-        int inner = (int) (t.numel() / Math.max(1, (long) a * b));
-        float[] v = t.toFloatArray(), out = new float[v.length];
-        for (int i = 0; i < a; i++) for (int j = 0; j < b; j++) System.arraycopy(v, (i * b + j) * inner, out, (j * a + i) * inner, inner);
-        long[] ts = s.clone();
-        ts[0] = b;
-        ts[1] = a;
-        return Tensor.ofFloats(ts, out);
+        upShape[1] = total;
+        return new Tensor[] {down, new Tensor(DType.F32, upShape, up)};
     }
 }

@@ -30,6 +30,14 @@ public final class LocalStages implements SD1Stages {
     private final LoraSource loras;
     private final LoraSlots unetSlots;
     private final LoraSlots textEncoderSlots;
+    /** Slot feeds of recently used LoRA sets: switching back to a set costs nothing. */
+    private final Map<String, Map<String, Map<String, Object>>> feedCache = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Map<String, Map<String, Object>>> e) {
+                    return size() > 16;
+                }
+            });
 
     public LocalStages(SD1Models models) {
         this(models, DEFAULT_OPTIONS, null);
@@ -64,7 +72,18 @@ public final class LocalStages implements SD1Stages {
             if (!loraSet.isEmpty()) throw new IllegalArgumentException("LoRAs requested but this pipeline has no LoRA library");
             return Map.of();
         }
-        return slots.feeds(unet ? loras.unet(loraSet) : loras.textEncoder(loraSet));
+        String key = (unet ? "unet" : "text_encoder") + loraSet;
+        Map<String, Map<String, Object>> f = feedCache.get(key);
+        if (f == null) {
+            f = slots.feeds(unet ? loras.unet(loraSet) : loras.textEncoder(loraSet));
+            feedCache.put(key, f);
+        }
+        return f;
+    }
+
+    /** Forgets prepared LoRA sets (call after unloading or replacing a LoRA file). */
+    public void clearLoraCache() {
+        feedCache.clear();
     }
 
     @Override
