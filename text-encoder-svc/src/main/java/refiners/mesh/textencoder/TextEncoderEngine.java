@@ -32,7 +32,6 @@ public class TextEncoderEngine {
     private volatile SD1Stages stages;
     private volatile Throwable loadFailure;
 
-
     void onStart(@Observes StartupEvent event) {
         Thread loader = new Thread(this::load, "text-encoder-weights");
         loader.setDaemon(true);

@@ -6,10 +6,11 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.List;
 import org.jboss.logging.Logger;
+import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.mesh.LoraNames;
 import refiners.mesh.MeshModels;
 
@@ -29,7 +30,6 @@ public class UNetEngine {
 
     private volatile SD1Stages stages;
     private volatile Throwable loadFailure;
-
 
     void onStart(@Observes StartupEvent event) {
         Thread loader = new Thread(this::load, "unet-weights");
@@ -52,10 +52,10 @@ public class UNetEngine {
 
     /** One step at the smallest size, so that the first stream does not pay the session build. */
     private static void warmUp(SD1Stages local) {
-        Tensor embedding = Tensor.zeros(refiners.fluxion.DType.F32, 1, 77, 768);
+        Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 768);
         long[] shape = {1, 4, 8, 8};
         try (var d = local.openDenoiser(embedding, embedding, 7.5, List.of(), shape)) {
-            d.guidedNoise(0, 999, Tensor.zeros(refiners.fluxion.DType.F32, shape));
+            d.guidedNoise(0, 999, Tensor.zeros(DType.F32, shape));
         }
     }
 
