@@ -17,6 +17,10 @@ public final class Demo {
     private Demo() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println("run-mesh.sh [generate options]: starts the four services, generates one image, stops them.");
+            System.exit(GenerateCli.run(new String[] {"--help"}, System.out, System.err));
+        }
         Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
         String weights = System.getenv().getOrDefault("REFINERS_WEIGHTS", "");
         System.out.println(weights.isBlank()
