@@ -213,6 +213,10 @@ class K8sManifestsTest {
             Service s = one(Service.class, e.getValue());
             assertEquals(s.getMetadata().getName(), env(c, host[0]), e.getKey() + " host");
             assertEquals(String.valueOf(s.getSpec().getPorts().get(0).getPort()), env(c, port[0]), e.getKey() + " port");
+            // calls spread over the pods of a headless Service
+            assertEquals("None", s.getSpec().getClusterIP(), e.getValue() + ": headless");
+            String[] policy = envReference(p, "quarkus.grpc.clients." + e.getKey() + ".load-balancing-policy");
+            assertEquals("round_robin", env(c, policy[0]), e.getKey() + " load balancing");
             // the local default matches the stage's own default port
             assertEquals(envReference(properties(e.getValue()), "quarkus.http.port")[1], port[1], e.getKey() + " default port");
         }
