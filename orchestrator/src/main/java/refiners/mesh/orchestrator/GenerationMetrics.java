@@ -19,6 +19,7 @@ public class GenerationMetrics {
     private final MeterRegistry registry;
     private final AtomicInteger inflight = new AtomicInteger();
     private volatile double stepsPerSecond;
+    private final io.micrometer.core.instrument.Counter unetResumes;
 
     @Inject
     public GenerationMetrics(MeterRegistry registry) {
@@ -26,6 +27,12 @@ public class GenerationMetrics {
         Gauge.builder("refiners.generations.inflight", inflight, AtomicInteger::get).description("generations running").register(registry);
         Gauge.builder("refiners.generation.steps.per.second", this, m -> m.stepsPerSecond)
                 .description("denoising steps per second of the last generation, transport included").register(registry);
+        unetResumes = io.micrometer.core.instrument.Counter.builder("refiners.unet.resumes")
+                .description("broken UNet streams resumed on a new stream").register(registry);
+    }
+
+    public void unetResumed() {
+        unetResumes.increment();
     }
 
     public void started() {

@@ -51,7 +51,7 @@ public class Generations {
         Deadline deadline = callerDeadline != null ? callerDeadline
                 : Deadline.after(config.generationTimeout().toMillis(), TimeUnit.MILLISECONDS);
         return Multi.createFrom().emitter(em -> {
-            RemoteStages stages = new RemoteStages(clients, deadline, config.stageTimeout());
+            RemoteStages stages = new RemoteStages(clients, deadline, config.stageTimeout(), metrics::unetResumed);
             AtomicBoolean finished = new AtomicBoolean();
             Cancellable task = workers.submit(() -> run(request, previewEvery, deadline, stages, em))
                     .subscribe().with(result -> {

@@ -3,6 +3,7 @@ package refiners.mesh.orchestrator;
 import io.grpc.Channel;
 import io.grpc.Deadline;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jboss.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
@@ -21,108 +23,184 @@ import refiners.proto.unet.v1.DenoiseStep;
 import refiners.proto.unet.v1.UNetGrpc;
 
 /**
- * One generation's Denoise stream seen as a blocking Denoiser: each call sends a Step and waits for its answer.
- * Answers are queued straight from the transport thread (they only enqueue), so a step costs few thread hand-offs.
+ * One generation's UNet as a blocking Denoiser over Denoise streams: each call sends a Step and waits for its
+ * answer. When the stream breaks (the replica went away), the generation resumes on a new stream, on whichever
+ * replica answers, with the same Start and the step that failed: steps carry all they need, so the result is the same.
  */
 final class RemoteDenoiser implements SD1Stages.Denoiser {
+    private static final Logger LOG = Logger.getLogger(RemoteDenoiser.class);
     private static final Object END = new Object();
+    /** Stream breaks one generation survives. */
+    static final int MAX_RESUMES = 3;
 
-    private final BlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-    private final ClientCallStreamObserver<DenoiseRequest> requests;
+    private final Channel channel;
+    private final Deadline deadline;
     private final Duration stepTimeout;
+    private final Runnable onResume;
+    private DenoiseStart start;
     private long[] latentShape;
+    private Stream stream;
+    private int resumes;
     private double serviceSeconds;
     private boolean ended;
 
-    RemoteDenoiser(Channel unet, Deadline deadline, Duration stepTimeout) {
-        this.stepTimeout = stepTimeout;
-        var observer = new ClientResponseObserver<DenoiseRequest, DenoiseResponse>() {
-            ClientCallStreamObserver<DenoiseRequest> call;
+    /** One Denoise call: its request side and the answers queued straight from the transport thread. */
+    private static final class Stream implements ClientResponseObserver<DenoiseRequest, DenoiseResponse> {
+        final BlockingQueue<Object> responses = new LinkedBlockingQueue<>();
+        ClientCallStreamObserver<DenoiseRequest> requests;
 
-            @Override
-            public void beforeStart(ClientCallStreamObserver<DenoiseRequest> requestStream) {
-                call = requestStream;
-            }
+        @Override
+        public void beforeStart(ClientCallStreamObserver<DenoiseRequest> requestStream) {
+            requests = requestStream;
+        }
 
-            @Override
-            public void onNext(DenoiseResponse r) {
-                responses.add(r);
-            }
+        @Override
+        public void onNext(DenoiseResponse r) {
+            responses.add(r);
+        }
 
-            @Override
-            public void onError(Throwable t) {
-                responses.add(t);
-            }
+        @Override
+        public void onError(Throwable t) {
+            responses.add(t);
+        }
 
-            @Override
-            public void onCompleted() {
-                responses.add(END);
-            }
-        };
-        UNetGrpc.newStub(unet).withDeadline(deadline).withExecutor(Runnable::run).denoise(observer);
-        requests = observer.call;
+        @Override
+        public void onCompleted() {
+            responses.add(END);
+        }
     }
 
-    /** Sends the Start and waits until the service has opened its denoiser (LoRAs applied). */
+    RemoteDenoiser(Channel channel, Deadline deadline, Duration stepTimeout, Runnable onResume) {
+        this.channel = channel;
+        this.deadline = deadline;
+        this.stepTimeout = stepTimeout;
+        this.onResume = onResume;
+    }
+
+    /** Opens the stream and waits until the service has opened its denoiser (LoRAs applied). */
     void start(DenoiseStart start) {
+        this.start = start;
         latentShape = start.getLatentShapeList().stream().mapToLong(Long::longValue).toArray();
+        open(false);
+    }
+
+    private void open(boolean waitForReady) {
+        Stream s = new Stream();
+        var stub = UNetGrpc.newStub(channel).withDeadline(deadline).withExecutor(Runnable::run);
+        (waitForReady ? stub.withWaitForReady() : stub).denoise(s);
+        synchronized (this) {
+            if (ended) {
+                s.requests.cancel("generation cancelled", null);
+                throw cancelled();
+            }
+            stream = s;
+        }
         send(DenoiseRequest.newBuilder().setStart(start).build());
-        DenoiseResponse r = next();
+        DenoiseResponse r = next(s);
         if (!r.hasReady()) throw Stage.UNET.failure(Status.INTERNAL.withDescription("expected ready, got " + r.getKindCase()).asRuntimeException());
     }
 
     @Override
     public Tensor guidedNoise(int stepIndex, double timestep, Tensor latents) {
-        send(DenoiseRequest.newBuilder().setStep(DenoiseStep.newBuilder()
-                .setStepIndex(stepIndex).setTimestep(timestep).setLatents(WireTensors.toMessage(latents))).build());
-        DenoiseResponse r = next();
+        DenoiseRequest step = DenoiseRequest.newBuilder().setStep(DenoiseStep.newBuilder()
+                .setStepIndex(stepIndex).setTimestep(timestep).setLatents(WireTensors.toMessage(latents))).build();
+        DenoiseResponse r;
+        while (true) {
+            try {
+                send(step);
+                r = next(stream);
+                break;
+            } catch (StatusRuntimeException e) {
+                if (!resumable(e)) throw e;
+                resume(stepIndex, e);
+            }
+        }
         if (!r.hasResult() || r.getResult().getStepIndex() != stepIndex)
             throw Stage.UNET.failure(Status.INTERNAL.withDescription("expected the result of step " + stepIndex + ", got " + r.getKindCase()).asRuntimeException());
         serviceSeconds += r.getResult().getSeconds();
         return WireTensors.expect(WireTensors.fromMessage(r.getResult().getNoise(), "noise"), "noise", DType.F32, latentShape);
     }
 
-    private synchronized void send(DenoiseRequest request) {
-        if (ended) throw Stage.UNET.failure(Status.CANCELLED.withDescription("generation cancelled").asRuntimeException());
-        requests.onNext(request);
+    /** A broken stream (not a refusal of the request, not our own cancellation) while resumes are left. */
+    private synchronized boolean resumable(StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        return !ended && resumes < MAX_RESUMES && !deadline.isExpired()
+                && (code == Status.Code.UNAVAILABLE || code == Status.Code.CANCELLED || code == Status.Code.ABORTED);
     }
 
-    private DenoiseResponse next() {
+    /** Opens a new stream, waiting up to one step timeout for a replica that is ready. */
+    private void resume(int stepIndex, StatusRuntimeException cause) {
+        resumes++;
+        LOG.warnf("unet-svc stream broke at step %d (%s): resuming on a new stream", stepIndex, cause.getStatus());
+        onResume.run();
+        long until = System.nanoTime() + stepTimeout.toNanos();
+        while (true) {
+            try {
+                open(true);
+                return;
+            } catch (StatusRuntimeException e) {
+                // a replica still loading its weights answers UNAVAILABLE: try again shortly
+                if (ended || e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > until || deadline.isExpired()) throw e;
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw cancelled();
+                }
+            }
+        }
+    }
+
+    private synchronized void send(DenoiseRequest request) {
+        if (ended) throw cancelled();
+        stream.requests.onNext(request);
+    }
+
+    private DenoiseResponse next(Stream s) {
         Object r;
         try {
-            r = responses.poll(stepTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            r = s.responses.poll(stepTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             cancel();
-            throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+            throw cancelled();
         }
         if (r == null) {
             cancel();
             throw Stage.UNET.failure(new TimeoutException());
         }
         if (r instanceof Throwable t) throw Stage.UNET.failure(t);
-        if (r == END) throw Stage.UNET.failure(Status.INTERNAL.withDescription("the stream ended early").asRuntimeException());
+        if (r == END) throw Stage.UNET.failure(Status.UNAVAILABLE.withDescription("the stream ended early").asRuntimeException());
         return (DenoiseResponse) r;
+    }
+
+    private static StatusRuntimeException cancelled() {
+        return Stage.UNET.failure(Status.CANCELLED.withDescription("generation cancelled").asRuntimeException());
     }
 
     double serviceSeconds() {
         return serviceSeconds;
     }
 
+    int resumes() {
+        return resumes;
+    }
+
     /** Abandons the stream (the service stops within one step) and wakes a waiting step up. */
     synchronized void cancel() {
-        if (!ended) {
-            ended = true;
-            requests.cancel("generation cancelled", null);
+        if (ended) return;
+        ended = true;
+        if (stream != null) {
+            stream.requests.cancel("generation cancelled", null);
+            stream.responses.add(Status.CANCELLED.withDescription("generation cancelled").asRuntimeException());
         }
-        responses.add(Status.CANCELLED.withDescription("generation cancelled").asRuntimeException());
     }
 
     @Override
     public synchronized void close() {
         if (!ended) {
             ended = true;
-            requests.onCompleted();
+            if (stream != null) stream.requests.onCompleted();
         }
     }
 }

@@ -25,8 +25,12 @@ public final class RemoteStages implements SD1Stages {
     private volatile RemoteDenoiser denoiser;
     private volatile boolean cancelled;
 
-    public RemoteStages(StageClients clients, Deadline generationDeadline, Duration stageTimeout) {
+    private final Runnable onResume;
+
+    /** @param onResume called when a broken UNet stream is resumed on a new one */
+    public RemoteStages(StageClients clients, Deadline generationDeadline, Duration stageTimeout, Runnable onResume) {
         this.clients = clients;
+        this.onResume = onResume;
         this.generationDeadline = generationDeadline;
         this.stageTimeout = stageTimeout;
     }
@@ -57,7 +61,7 @@ public final class RemoteStages implements SD1Stages {
                 .setGuidanceScale((float) guidanceScale);
         for (long d : latentShape) start.addLatentShape(d);
         for (LoraWeight l : loras) start.addLoras(wire(l));
-        RemoteDenoiser opened = new RemoteDenoiser(clients.unet(), generationDeadline, stageTimeout);
+        RemoteDenoiser opened = new RemoteDenoiser(clients.unet(), generationDeadline, stageTimeout, onResume);
         denoiser = opened;
         if (cancelled) opened.cancel();
         opened.start(start.build());

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -354,6 +355,28 @@ class MeshIT {
                 MeshService.UNET, "refiners.unet.v1.UNet", MeshService.VAE, "refiners.vae.v1.Autoencoder",
                 MeshService.ORCHESTRATOR, "refiners.orchestrator.v1.Orchestrator");
         for (var e : services.entrySet()) assertTrue(reflectedServices(e.getKey()).contains(e.getValue()), e.toString());
+    }
+
+    @Test
+    @Order(50)
+    void aGenerationResumesWhenItsUNetReplicaGoesAwayAndGivesTheSamePixels() throws Exception {
+        GenerateRequest request = small("dpm").setSteps(8).build();
+        double resumesBefore = metric(MeshService.ORCHESTRATOR, "refiners_unet_resumes_total");
+        Iterator<GenerateEvent> events = orchestrator().generate(request);
+        assertEquals(1, events.next().getProgress().getStep());
+        mesh.stop(MeshService.UNET);          // the step in flight breaks
+        mesh.start(Duration.ofMinutes(5));   // a replica comes back (weights loaded, ready)
+        Result result = null;
+        int lastStep = 1;
+        while (events.hasNext()) {
+            GenerateEvent e = events.next();
+            if (e.hasProgress()) lastStep = e.getProgress().getStep();
+            else result = e.getResult();
+        }
+        assertEquals(8, lastStep);
+        assertNotNull(result);
+        assertArrayEquals(inProcessPixels(request), pixels(result.getPng().toByteArray()), "a resumed generation differs from in process");
+        assertTrue(metric(MeshService.ORCHESTRATOR, "refiners_unet_resumes_total") > resumesBefore, "no resume was counted");
     }
 
     @Test
