@@ -20,6 +20,10 @@ public final class Main {
                     refiners.bench.UNetBench.main(rest);
                     yield 0;
                 }
+                case "bench-lora" -> {
+                    refiners.bench.LoraBench.main(rest);
+                    yield 0;
+                }
                 case "bench-zero-copy" -> {
                     refiners.bench.ZeroCopyBench.main(rest);
                     yield 0;
@@ -40,6 +44,7 @@ public final class Main {
     private static void usage() {
         System.out.println("usage: refiners COMMAND [options]\n\n" + GenerateCommand.USAGE + "\n\n" + ConvertCommand.USAGE
                 + "\n\nbench-unet [threads=2] [runs=5]\n  UNet step time, session creation and memory for several runtime settings."
+                + "\n\nbench-lora [threads=2] [runs=5]\n  UNet step with LoRAs: base, fused, run-time slots with 0/1/3 LoRAs, set switching."
                 + "\n\nbench-zero-copy [workdir]\n  RSS of a session over a 1 GiB mapped weight file, prepacking off and on.");
     }
 }
