@@ -80,7 +80,7 @@ public class ClipTextLCase implements CaseRunner {
             else taps.put(out.get("name").asText(), debugLayer(encoder, out));
         }
         if (main == null) throw new IllegalArgumentException("clip-text-l: no output y");
-        RunResult r = encoder.run(CompileOptions.defaults().withTaps(List.copyOf(taps.values())), List.of(ids));
+        RunResult r = TimedRun.run("clip-text-l", encoder, CompileOptions.defaults().withTaps(List.copyOf(taps.values())), List.of(ids));
         Map<String, Tensor> result = new LinkedHashMap<>();
         result.put("y", r.output());
         for (JsonNode out : sub.get("outputs")) {

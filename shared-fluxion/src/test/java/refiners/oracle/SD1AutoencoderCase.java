@@ -1,14 +1,25 @@
 package refiners.oracle;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.function.Executable;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
+import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.layers.Module;
+import refiners.fluxion.runtime.RunResult;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Autoencoder;
 
-/** Case "sd1-autoencoder": lda.encode(image) (latents; encoder_raw = Encoder output) and lda.decode(latents) (image). */
+/**
+ * Case "sd1-autoencoder": lda.encode(image) (outputs latents, and encoder_raw = the Encoder's output before the
+ * scaling, tapped in the same run) and lda.decode(latents) (output image). The operation follows from the subcase's
+ * single input: image -> encode, latents -> decode. Each runs the compile-only chain encode()/decode() use.
+ */
 public class SD1AutoencoderCase implements CaseRunner {
     @Override
     public String caseName() {
@@ -25,27 +36,45 @@ public class SD1AutoencoderCase implements CaseRunner {
     @Override
     public Map<String, Executable> checks(OracleCase oc, JsonNode sub) {
         JsonNode spec = sub.get("models").get(0);
-        Map<String, Executable> out = new LinkedHashMap<>();
-        out.putAll(ModelChecks.of(spec, () -> build(spec)));
-        return out;
+        return new LinkedHashMap<>(ModelChecks.of(spec, () -> build(spec)));
     }
 
     @Override
     public Map<String, Tensor> run(OracleCase oc, JsonNode sub) {
+        if (sub.get("models").size() != 1) throw new IllegalArgumentException("sd1-autoencoder: expected one model, got " + sub.get("models").size());
         JsonNode spec = sub.get("models").get(0);
+        if (sub.get("inputs").size() != 1) throw new IllegalArgumentException("sd1-autoencoder: expected one input, got " + sub.get("inputs").size());
+        JsonNode in = sub.get("inputs").get(0);
+        String inputName = in.get("name").asText();
+        Tensor input = oc.input(sub, inputName);
+        if (in.has("detinit"))
+            assertEquals(0, FluxionLayersCase.mismatches(OracleCase.detinitInput(in), input), inputName + ": detinit regeneration differs from the stored input");
+
         SD1Autoencoder lda = build(spec);
         lda.loadStateDict(DetInit.stateDict(lda.stateDictShapes(), spec.get("seed").asLong()));
-        Map<String, Tensor> result = new LinkedHashMap<>();
+        String operation = switch (inputName) {
+            case "image" -> "encode";
+            case "latents" -> "decode";
+            default -> throw new IllegalArgumentException("sd1-autoencoder: unknown input " + inputName);
+        };
+        Module chain = operation.equals("encode") ? lda.encodeChain() : lda.decodeChain();
+        String mainOutput = operation.equals("encode") ? "latents" : "image";
+
+        Map<String, Module> taps = new LinkedHashMap<>();
+        boolean hasMain = false;
         for (JsonNode out : sub.get("outputs")) {
             String name = out.get("name").asText();
-            Tensor t = switch (name) {
-                case "latents" -> lda.encode(oc.input(sub, "image"));
-                case "encoder_raw" -> lda.encoder().forward(oc.input(sub, "image"));
-                case "image" -> lda.decode(oc.input(sub, "latents"));
-                default -> throw new IllegalArgumentException("sd1-autoencoder: unknown output " + name);
-            };
-            result.put(name, t);
+            if (name.equals(mainOutput)) hasMain = true;
+            else if (operation.equals("encode") && name.equals("encoder_raw")) taps.put(name, lda.encoder());
+            else throw new IllegalArgumentException("sd1-autoencoder: unknown output " + name + " for " + operation);
         }
+        if (!hasMain) throw new IllegalArgumentException("sd1-autoencoder: " + operation + " lists no output " + mainOutput);
+
+        RunResult r = TimedRun.run("sd1-autoencoder " + operation, chain,
+                CompileOptions.defaults().withTaps(new ArrayList<>(taps.values())), List.of(input));
+        Map<String, Tensor> result = new LinkedHashMap<>();
+        result.put(mainOutput, r.output());
+        taps.forEach((name, layer) -> result.put(name, r.tap(layer)));
         return result;
     }
 }

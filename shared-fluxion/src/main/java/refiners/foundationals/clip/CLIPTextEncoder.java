@@ -13,7 +13,8 @@ import refiners.fluxion.layers.Sum;
 
 /**
  * CLIP's text transformer: tokenizer, token + position embeddings, causal transformer layers, final layer norm.
- * Prompts are tokenized on the host ({@link #encode}); the compiled graph starts from the (N, 77) ids.
+ * Prompts are tokenized on the host ({@link #encode}); the compiled graph starts from the (N, 77) ids, so
+ * {@code forward(ids)} runs the model on I64 token ids (e.g. {@code tokenizer().tokenize(prompts)}).
  */
 public class CLIPTextEncoder extends Chain {
     public CLIPTextEncoder(int embeddingDim, int maxSequenceLength, int vocabularySize, int numLayers, int numAttentionHeads,

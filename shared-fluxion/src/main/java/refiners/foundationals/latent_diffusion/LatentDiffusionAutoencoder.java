@@ -1,6 +1,7 @@
 package refiners.foundationals.latent_diffusion;
 
 import java.util.List;
+import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.layers.Chain;
@@ -9,7 +10,9 @@ import refiners.fluxion.layers.Multiply;
 
 /**
  * Encoder then Decoder. encode(image in [-1, 1]) gives scaled latents (x encoder_scale), decode(latents) divides by
- * it and decodes; both scalings are part of the compiled graphs.
+ * it and decodes; both scalings are part of the compiled graphs. imageToLatents / latentsToImage are refiners' image
+ * helpers on (B, 3, H, W) tensors in [0, 1] (pixel / 255); turning those into 8-bit pixels (x 255, truncated) and
+ * PNG coding belong to the caller (see refiners.fluxion.utils.Images).
  */
 public class LatentDiffusionAutoencoder extends Chain {
     private final double encoderScale;
@@ -51,6 +54,41 @@ public class LatentDiffusionAutoencoder extends Chain {
 
     public Tensor decode(Tensor latents, CompileOptions options) {
         return decodeGraph.run(options, List.of(latents)).output();
+    }
+
+    /** Scaled latents of images in [0, 1]: encode(2 * image - 1). */
+    public Tensor imageToLatents(Tensor image) {
+        return encode(affine(image, 2, -1, false));
+    }
+
+    /** Images in [0, 1] of scaled latents: (decode(latents) + 1) / 2, clamped to [0, 1]. */
+    public Tensor latentsToImage(Tensor latents) {
+        return affine(decode(latents), 0.5, 0.5, true);
+    }
+
+    /** a * x + b elementwise on the host, in the tensor's own precision (float32 math for F32, as torch). */
+    private static Tensor affine(Tensor x, double a, double b, boolean clampToUnit) {
+        long[] shape = x.shape();
+        if (x.dtype() == DType.F64) {
+            double[] v = x.toDoubleArray();
+            for (int i = 0; i < v.length; i++) v[i] = clampToUnit ? Math.min(1.0, Math.max(0.0, a * v[i] + b)) : a * v[i] + b;
+            return Tensor.ofDoubles(shape, v);
+        }
+        if (x.dtype() != DType.F32) throw new IllegalArgumentException("expected an F32 or F64 image tensor, got " + x);
+        float[] v = x.toFloatArray();
+        float fa = (float) a, fb = (float) b;
+        for (int i = 0; i < v.length; i++) v[i] = clampToUnit ? Math.min(1f, Math.max(0f, fa * v[i] + fb)) : fa * v[i] + fb;
+        return Tensor.ofFloats(shape, v);
+    }
+
+    /** The compile-only chain encode() runs: Encoder, then x encoder_scale (for explicit compilation and taps). */
+    public Module encodeChain() {
+        return encodeGraph;
+    }
+
+    /** The compile-only chain decode() runs: / encoder_scale, then Decoder. */
+    public Module decodeChain() {
+        return decodeGraph;
     }
 
     /** Compiled encode/decode graphs embed this model's layers: drop them with the model's own. */
