@@ -18,6 +18,7 @@ public final class OrtRuntime {
         o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         if (config.intraOpThreads() > 0) o.setIntraOpNumThreads(config.intraOpThreads());
         if (!config.prepacking()) o.addConfigEntry("session.disable_prepacking", "1");
+        if (!config.spinning()) o.addConfigEntry("session.intra_op.allow_spinning", "0");
         // Weights are bound with addInitializer and never serialized: optimizers that read initializer data at
         // session creation (folding, NCHWc weight reordering) would find no data, and would copy it if they did.
         if (!config.weightRewrites())

@@ -8,9 +8,11 @@ package refiners.fluxion.runtime;
  * <p>Prepacking is off by default: with it, ONNX Runtime repacks every constant weight into its own buffers, which
  * doubles resident memory; without it the mapped weights are used in place (zero copy). Likewise weight rewrites
  * (refiners.weightRewrites / REFINERS_WEIGHT_REWRITES: constant folding and the NCHWc convolution layout, which
- * reorder weights into new buffers) are off by default; they need weights that live in files.
+ * reorder weights into new buffers) are off by default; they need weights that live in files. Spinning
+ * (refiners.spinning / REFINERS_SPINNING, default true) lets idle intra-op threads busy-wait between runs: turn it off
+ * when several processes share the cores.
  */
-public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, boolean prepacking, int sessionCacheSize, boolean weightRewrites) {
+public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, boolean prepacking, int sessionCacheSize, boolean weightRewrites, boolean spinning) {
     private static volatile RuntimeConfig global;
 
     public static RuntimeConfig fromEnvironment() {
@@ -25,7 +27,8 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
         boolean prepack = Boolean.parseBoolean(setting("refiners.prepacking", "REFINERS_PREPACKING", "false"));
         int cache = Integer.parseInt(setting("refiners.sessionCache", "REFINERS_SESSION_CACHE", "4"));
         boolean rewrites = Boolean.parseBoolean(setting("refiners.weightRewrites", "REFINERS_WEIGHT_REWRITES", "false"));
-        return new RuntimeConfig(dev, cuda, threads, prepack, cache, rewrites);
+        boolean spinning = Boolean.parseBoolean(setting("refiners.spinning", "REFINERS_SPINNING", "true"));
+        return new RuntimeConfig(dev, cuda, threads, prepack, cache, rewrites, spinning);
     }
 
     private static String setting(String property, String env, String def) {
@@ -51,14 +54,14 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
     }
 
     public RuntimeConfig withPrepacking(boolean p) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, p, sessionCacheSize, weightRewrites);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, p, sessionCacheSize, weightRewrites, spinning);
     }
 
     public RuntimeConfig withThreads(int t) {
-        return new RuntimeConfig(device, cudaDevice, t, prepacking, sessionCacheSize, weightRewrites);
+        return new RuntimeConfig(device, cudaDevice, t, prepacking, sessionCacheSize, weightRewrites, spinning);
     }
 
     public RuntimeConfig withWeightRewrites(boolean w) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, w);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, w, spinning);
     }
 }

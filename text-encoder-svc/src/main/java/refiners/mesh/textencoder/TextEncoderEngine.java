@@ -42,7 +42,7 @@ public class TextEncoderEngine {
         try {
             long t0 = System.nanoTime();
             LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()),
-                    LoraNames.directory(config.loraDir()).map(LoraLibrary::new));
+                    LoraNames.directory(config.loraDir()).map(LoraLibrary::new), config.dtype());
             tokenizer = local.models().textEncoder().tokenizer();
             local.encodeText(List.of("", "warm-up"), List.of()); // build the session before declaring readiness
             stages = local;

@@ -40,7 +40,7 @@ public class UNetEngine {
     private void load() {
         try {
             long t0 = System.nanoTime();
-            LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()), loras.library());
+            LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()), loras.library(), config.dtype());
             warmUp(local);
             stages = local;
             LOG.infof("UNet ready in %.1f s (%s, device %s)", (System.nanoTime() - t0) / 1e9, local.models().source(), config.device());

@@ -33,7 +33,7 @@ public class AutoencoderEngine {
     private void load() {
         try {
             long t0 = System.nanoTime();
-            LocalStages local = new LocalStages(MeshModels.load(config.weights(), config.device(), config.dtype()));
+            LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()), java.util.Optional.empty(), config.dtype());
             local.decode(Tensor.zeros(DType.F32, 1, 4, 8, 8)); // build the decoder session before declaring readiness
             stages = local;
             LOG.infof("autoencoder ready in %.1f s (%s, device %s)", (System.nanoTime() - t0) / 1e9, local.models().source(), config.device());

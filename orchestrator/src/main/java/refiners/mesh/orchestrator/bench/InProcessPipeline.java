@@ -22,7 +22,7 @@ public final class InProcessPipeline {
      * @param loraDir as REFINERS_LORA_DIR (empty: no LoRAs)
      */
     public InProcessPipeline(Optional<String> weights, String device, String dtype, Optional<String> loraDir) {
-        this.stages = MeshModels.stages(MeshModels.load(weights, device, dtype), LoraNames.directory(loraDir).map(LoraLibrary::new));
+        this.stages = MeshModels.stages(MeshModels.load(weights, device, dtype), LoraNames.directory(loraDir).map(LoraLibrary::new), dtype);
     }
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener) {
