@@ -1,6 +1,8 @@
 package refiners.mesh;
 
 import io.grpc.Status;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -37,6 +39,16 @@ public final class BoundedWorkers implements AutoCloseable {
             return t;
         });
         executor.prestartAllCoreThreads();
+    }
+
+    /** A pool whose queue depth and running count show on /q/metrics, tagged with the service; {@code what} names the work. */
+    public static BoundedWorkers metered(String service, int maxConcurrent, int queueLimit, MeterRegistry registry, String what) {
+        BoundedWorkers workers = new BoundedWorkers(service, maxConcurrent, queueLimit);
+        Gauge.builder("refiners.queue.depth", workers, BoundedWorkers::queueDepth).tag("service", service)
+                .description(what + " waiting for a worker").register(registry);
+        Gauge.builder("refiners.work.running", workers, BoundedWorkers::running).tag("service", service)
+                .description(what + " running").register(registry);
+        return workers;
     }
 
     /**

@@ -1,6 +1,5 @@
 package refiners.mesh.orchestrator;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
@@ -16,12 +15,7 @@ public class OrchestratorWorkers {
     @Produces
     @Singleton
     BoundedWorkers workers(OrchestratorConfig config, MeterRegistry registry) {
-        BoundedWorkers workers = new BoundedWorkers(SERVICE, config.workers().maxConcurrent(), config.workers().queueLimit());
-        Gauge.builder("refiners.queue.depth", workers, BoundedWorkers::queueDepth).tag("service", SERVICE)
-                .description("generations waiting for a worker").register(registry);
-        Gauge.builder("refiners.work.running", workers, BoundedWorkers::running).tag("service", SERVICE)
-                .description("generations running").register(registry);
-        return workers;
+        return BoundedWorkers.metered(SERVICE, config.workers().maxConcurrent(), config.workers().queueLimit(), registry, "generations");
     }
 
     void close(@Disposes BoundedWorkers workers) {

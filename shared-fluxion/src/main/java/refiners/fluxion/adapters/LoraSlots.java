@@ -88,16 +88,19 @@ public final class LoraSlots {
         long[] upShape = ws.get(0).up().shape();
         int out = (int) upShape[0], total = 0;
         for (LoraWeights w : ws) total += w.rank();
-        java.nio.ByteBuffer up = Tensor.allocate(4L * out * total);
+        float[] up = new float[out * total];
         int offset = 0;
         for (LoraWeights w : ws) {
             int r = w.rank();
             float[] u = w.up().to(DType.F32).toFloatArray(); // (out, r[, 1, 1]) row-major
             float f = (float) w.factor();
-            for (int o = 0; o < out; o++) for (int j = 0; j < r; j++) up.putFloat(4 * (o * total + offset + j), u[o * r + j] * f);
+            for (int o = 0, src = 0, dst = offset; o < out; o++, dst += total)
+                for (int j = 0; j < r; j++) up[dst + j] = u[src++] * f;
             offset += r;
         }
         upShape[1] = total;
-        return new Tensor[] {down, new Tensor(DType.F32, upShape, up)};
+        java.nio.ByteBuffer bytes = Tensor.allocate(4L * up.length);
+        bytes.asFloatBuffer().put(up);
+        return new Tensor[] {down, new Tensor(DType.F32, upShape, bytes)};
     }
 }

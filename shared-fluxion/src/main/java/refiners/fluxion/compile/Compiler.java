@@ -49,6 +49,7 @@ public final class Compiler {
             g.output(name, v);
             taps.put(t, name);
         }
+        g.pruneUnusedConstants();
         java.nio.file.Path weightsFolder = relativizeWeightLocations(g.proto());
         ModelProto model = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)

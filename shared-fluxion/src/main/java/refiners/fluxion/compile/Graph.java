@@ -231,6 +231,19 @@ public final class Graph {
         return proto;
     }
 
+    /**
+     * Drops embedded constants no node reads (shape arithmetic that resolved at compile time leaves some behind),
+     * which ONNX Runtime would otherwise warn about one by one. Weights are left alone: they are all bound.
+     */
+    void pruneUnusedConstants() {
+        java.util.Set<String> used = new java.util.HashSet<>();
+        for (NodeProto n : proto.getNodeList()) used.addAll(n.getInputList());
+        for (int i = proto.getInitializerCount() - 1; i >= 0; i--) {
+            TensorProto init = proto.getInitializer(i);
+            if (init.getDataLocation() != TensorProto.DataLocation.EXTERNAL && !used.contains(init.getName())) proto.removeInitializer(i);
+        }
+    }
+
     Map<String, Tensor> weights() {
         return weights;
     }

@@ -57,7 +57,9 @@ public final class CompiledModel implements AutoCloseable {
             return new CompiledModel(graph, session, weights, (System.nanoTime() - t0) / 1e9);
         } catch (OrtException e) {
             weights.forEach(OnnxTensor::close);
-            throw new IllegalStateException("ONNX Runtime could not create the session: " + e.getMessage(), e);
+            String hint = config.device().equals("cuda")
+                    ? " (device cuda needs the onnxruntime_gpu build, mvn -Pgpu, and CUDA 12 with cuDNN 9 on the library path)" : "";
+            throw new IllegalStateException("ONNX Runtime could not create the session" + hint + ": " + e.getMessage(), e);
         }
     }
 

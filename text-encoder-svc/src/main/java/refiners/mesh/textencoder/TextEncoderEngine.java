@@ -5,11 +5,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.List;
-import org.jboss.logging.Logger;
+import refiners.mesh.BackgroundLoad;
 import refiners.fluxion.Tensor;
-import refiners.foundationals.clip.CLIPTokenizer;
 import refiners.foundationals.clip.Tokenization;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
@@ -23,55 +21,41 @@ import refiners.mesh.MeshModels;
  */
 @ApplicationScoped
 public class TextEncoderEngine {
-    private static final Logger LOG = Logger.getLogger(TextEncoderEngine.class);
-
     @Inject
     TextEncoderConfig config;
 
-    private volatile CLIPTokenizer tokenizer;
-    private volatile SD1Stages stages;
-    private volatile Throwable loadFailure;
+    private volatile BackgroundLoad<LocalStages> stages; // set when the StartupEvent fires
 
     void onStart(@Observes StartupEvent event) {
-        Thread loader = new Thread(this::load, "text-encoder-weights");
-        loader.setDaemon(true);
-        loader.start();
+        stages = BackgroundLoad.start("text encoder", this::load, l -> l.models().source() + ", device " + config.device());
     }
 
-    private void load() {
-        try {
-            long t0 = System.nanoTime();
-            LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()),
-                    LoraNames.directory(config.loraDir()).map(LoraLibrary::new), config.dtype());
-            tokenizer = local.models().textEncoder().tokenizer();
-            local.encodeText(List.of("", "warm-up"), List.of()); // build the session before declaring readiness
-            stages = local;
-            LOG.infof("text encoder ready in %.1f s (%s, device %s)", (System.nanoTime() - t0) / 1e9, local.models().source(), config.device());
-        } catch (Throwable t) {
-            loadFailure = t;
-            LOG.error("cannot load the text encoder", t);
-        }
+    private LocalStages load() {
+        LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()),
+                LoraNames.directory(config.loraDir()).map(LoraLibrary::new), config.dtype());
+        local.encodeText(List.of("", "warm-up"), List.of()); // build the session before declaring readiness
+        return local;
     }
 
     public boolean ready() {
-        return stages != null;
+        return stages != null && stages.ready();
     }
 
     /** Why loading failed, or null. */
     public Throwable loadFailure() {
-        return loadFailure;
+        return stages == null ? null : stages.failure();
     }
 
     /** (N, 77, 768) float32 in one model call, the LoRAs' text-encoder part applied. */
     public Tensor encode(List<String> prompts, List<LoraWeight> loras) {
         try {
-            return stages.encodeText(prompts, loras);
+            return stages.get().encodeText(prompts, loras);
         } catch (RuntimeException e) {
             throw LoraNames.asStatus(e);
         }
     }
 
     public Tokenization tokenization(String prompt) {
-        return tokenizer.tokenization(prompt);
+        return stages.get().models().textEncoder().tokenizer().tokenization(prompt);
     }
 }

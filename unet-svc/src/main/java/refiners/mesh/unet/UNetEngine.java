@@ -5,12 +5,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.List;
-import org.jboss.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
+import refiners.mesh.BackgroundLoad;
 import refiners.mesh.LoraNames;
 import refiners.mesh.MeshModels;
 
@@ -21,33 +21,21 @@ import refiners.mesh.MeshModels;
  */
 @ApplicationScoped
 public class UNetEngine {
-    private static final Logger LOG = Logger.getLogger(UNetEngine.class);
-
     @Inject
     UNetConfig config;
     @Inject
     LoraDirectory loras;
 
-    private volatile SD1Stages stages;
-    private volatile Throwable loadFailure;
+    private volatile BackgroundLoad<LocalStages> stages; // set when the StartupEvent fires
 
     void onStart(@Observes StartupEvent event) {
-        Thread loader = new Thread(this::load, "unet-weights");
-        loader.setDaemon(true);
-        loader.start();
+        stages = BackgroundLoad.start("UNet", this::load, l -> l.models().source() + ", device " + config.device());
     }
 
-    private void load() {
-        try {
-            long t0 = System.nanoTime();
-            LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()), loras.library(), config.dtype());
-            warmUp(local);
-            stages = local;
-            LOG.infof("UNet ready in %.1f s (%s, device %s)", (System.nanoTime() - t0) / 1e9, local.models().source(), config.device());
-        } catch (Throwable t) {
-            loadFailure = t;
-            LOG.error("cannot load the UNet", t);
-        }
+    private LocalStages load() {
+        LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()), loras.library(), config.dtype());
+        warmUp(local);
+        return local;
     }
 
     /** One step at the smallest size, so that the first stream does not pay the session build. */
@@ -60,17 +48,18 @@ public class UNetEngine {
     }
 
     public boolean ready() {
-        return stages != null;
+        return stages != null && stages.ready();
     }
 
+    /** Why loading failed, or null. */
     public Throwable loadFailure() {
-        return loadFailure;
+        return stages == null ? null : stages.failure();
     }
 
     /** A denoiser for one generation (conditioning, guidance and LoRA set fixed until it is closed). */
     public SD1Stages.Denoiser open(Tensor conditional, Tensor unconditional, double guidanceScale, List<LoraWeight> loraSet, long[] latentShape) {
         try {
-            return stages.openDenoiser(conditional, unconditional, guidanceScale, loraSet, latentShape);
+            return stages.get().openDenoiser(conditional, unconditional, guidanceScale, loraSet, latentShape);
         } catch (RuntimeException e) {
             throw LoraNames.asStatus(e);
         }

@@ -4,10 +4,10 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.DType;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.mesh.BackgroundLoad;
 import refiners.mesh.MeshModels;
 
 /**
@@ -16,48 +16,37 @@ import refiners.mesh.MeshModels;
  */
 @ApplicationScoped
 public class AutoencoderEngine {
-    private static final Logger LOG = Logger.getLogger(AutoencoderEngine.class);
-
     @Inject
     AutoencoderConfig config;
 
-    private volatile LocalStages stages;
-    private volatile Throwable loadFailure;
+    private volatile BackgroundLoad<LocalStages> stages; // set when the StartupEvent fires
 
     void onStart(@Observes StartupEvent event) {
-        Thread loader = new Thread(this::load, "vae-weights");
-        loader.setDaemon(true);
-        loader.start();
+        stages = BackgroundLoad.start("autoencoder", this::load, l -> l.models().source() + ", device " + config.device());
     }
 
-    private void load() {
-        try {
-            long t0 = System.nanoTime();
-            LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()), java.util.Optional.empty(), config.dtype());
-            local.decode(Tensor.zeros(DType.F32, 1, 4, 8, 8)); // build the decoder session before declaring readiness
-            stages = local;
-            LOG.infof("autoencoder ready in %.1f s (%s, device %s)", (System.nanoTime() - t0) / 1e9, local.models().source(), config.device());
-        } catch (Throwable t) {
-            loadFailure = t;
-            LOG.error("cannot load the autoencoder", t);
-        }
+    private LocalStages load() {
+        LocalStages local = MeshModels.stages(MeshModels.load(config.weights(), config.device(), config.dtype()), java.util.Optional.empty(), config.dtype());
+        local.decode(Tensor.zeros(DType.F32, 1, 4, 8, 8)); // build the decoder session before declaring readiness
+        return local;
     }
 
     public boolean ready() {
-        return stages != null;
+        return stages != null && stages.ready();
     }
 
+    /** Why loading failed, or null. */
     public Throwable loadFailure() {
-        return loadFailure;
+        return stages == null ? null : stages.failure();
     }
 
     /** Scaled latents (1, 4, h, w) to an image (1, 3, 8h, 8w) in [-1, 1], not clamped. */
     public Tensor decode(Tensor latents) {
-        return stages.decode(latents);
+        return stages.get().decode(latents);
     }
 
     /** An image (1, 3, H, W) in [-1, 1] to scaled latents (1, 4, H/8, W/8). */
     public Tensor encode(Tensor image) {
-        return stages.models().autoencoder().encode(image, LocalStages.DEFAULT_OPTIONS);
+        return stages.get().encode(image);
     }
 }

@@ -1,6 +1,5 @@
 package refiners.mesh.vae;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
@@ -16,12 +15,7 @@ public class AutoencoderWorkers {
     @Produces
     @Singleton
     BoundedWorkers workers(AutoencoderConfig config, MeterRegistry registry) {
-        BoundedWorkers workers = new BoundedWorkers(SERVICE, config.workers().maxConcurrent(), config.workers().queueLimit());
-        Gauge.builder("refiners.queue.depth", workers, BoundedWorkers::queueDepth).tag("service", SERVICE)
-                .description("requests waiting for a model worker").register(registry);
-        Gauge.builder("refiners.work.running", workers, BoundedWorkers::running).tag("service", SERVICE)
-                .description("model calls running").register(registry);
-        return workers;
+        return BoundedWorkers.metered(SERVICE, config.workers().maxConcurrent(), config.workers().queueLimit(), registry, "requests");
     }
 
     void close(@Disposes BoundedWorkers workers) {

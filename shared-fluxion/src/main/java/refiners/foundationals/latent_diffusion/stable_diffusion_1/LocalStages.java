@@ -112,4 +112,9 @@ public final class LocalStages implements SD1Stages {
     public Tensor decode(Tensor latents) {
         return models.autoencoder().decode(latents, options);
     }
+
+    /** An image (1, 3, H, W) in [-1, 1] to scaled latents, compiled as the other stages are (same dtype). */
+    public Tensor encode(Tensor image) {
+        return models.autoencoder().encode(image, options);
+    }
 }
