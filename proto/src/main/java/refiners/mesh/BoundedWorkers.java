@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * at most {@code queueLimit} wait, and anything past that fails at once with RESOURCE_EXHAUSTED.
  */
 public final class BoundedWorkers implements AutoCloseable {
+    /** Within Kubernetes' default termination grace period (30 s). */
+    public static final int SHUTDOWN_GRACE_SECONDS = 25;
+
     private final String name;
     private final int maxConcurrent;
     private final int queueLimit;
@@ -74,7 +77,7 @@ public final class BoundedWorkers implements AutoCloseable {
                     }
                 }));
             } catch (RejectedExecutionException e) {
-                em.fail(exhausted());
+                em.fail(executor.isShutdown() ? Status.UNAVAILABLE.withDescription(name + " is shutting down").asRuntimeException() : exhausted());
             }
         });
     }
@@ -104,8 +107,18 @@ public final class BoundedWorkers implements AutoCloseable {
     public int maxConcurrent() { return maxConcurrent; }
     public int queueLimit() { return queueLimit; }
 
+    /**
+     * Stops taking work and waits, up to {@link #SHUTDOWN_GRACE_SECONDS}, for the model calls in progress: they cannot
+     * be interrupted, and a process that exits under a running ONNX Runtime call dies in native code (SIGSEGV) instead
+     * of shutting down (seen when MeshIT stops a replica mid-step).
+     */
     @Override
     public void close() {
         executor.shutdownNow();
+        try {
+            executor.awaitTermination(SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -101,8 +101,6 @@ public final class MeshProcesses implements AutoCloseable {
             command.add(jar.toString());
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.to(log(s).toFile()));
-            // Four processes share this machine's cores: idle ONNX Runtime threads should sleep, not spin.
-            pb.environment().put("REFINERS_SPINNING", "false");
             pb.environment().putAll(commonEnv);
             pb.environment().putAll(serviceEnv.get(s));
             processes.put(s, pb.start());
