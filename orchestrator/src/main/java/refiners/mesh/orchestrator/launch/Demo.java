@@ -27,7 +27,7 @@ public final class Demo {
                 ? "No REFINERS_WEIGHTS given: the services use FULL-SIZE DETINIT weights (random, deterministic): the image will be noise; timings are real."
                 : "Weights: " + weights);
         if (weights.isBlank()) {
-            System.out.println("preparing the detinit weight files (written once under ~/.cache/refiners-java, then mapped by every service) ...");
+            System.out.println("preparing the detinit weight files (written once under " + refiners.fluxion.DetInit.cacheDirectory() + ", then mapped by every service) ...");
             SD1Models.detinit();
         }
         Map<MeshService, Integer> ports = Map.of(MeshService.ORCHESTRATOR, 8080, MeshService.TEXT_ENCODER, 8081,
