@@ -5,12 +5,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.List;
-import refiners.mesh.BackgroundLoad;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.clip.Tokenization;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
+import refiners.mesh.BackgroundLoad;
 import refiners.mesh.LoraNames;
 import refiners.mesh.MeshModels;
 
