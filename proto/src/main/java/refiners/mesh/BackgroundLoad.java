@@ -1,7 +1,6 @@
 package refiners.mesh;
 
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -12,28 +11,29 @@ import java.util.logging.Logger;
 public final class BackgroundLoad<T> {
     private static final Logger LOG = Logger.getLogger(BackgroundLoad.class.getName());
 
+    private final String what;
     private volatile T value;
     private volatile Throwable failure;
 
-    private BackgroundLoad() {}
+    /** @param what the model's name, for the log and the loader thread */
+    public BackgroundLoad(String what) {
+        this.what = what;
+    }
 
-    /** Starts loading {@code what}; once loaded, logs the time taken and {@code describe(value)}. */
-    public static <T> BackgroundLoad<T> start(String what, Callable<T> load, Function<T, String> describe) {
-        BackgroundLoad<T> b = new BackgroundLoad<>();
+    /** Starts loading on a daemon thread; logs the time it took, or the failure. */
+    public void start(Callable<T> load) {
         Thread loader = new Thread(() -> {
             try {
                 long t0 = System.nanoTime();
-                T v = load.call();
-                b.value = v;
-                LOG.info(String.format("%s ready in %.1f s (%s)", what, (System.nanoTime() - t0) / 1e9, describe.apply(v)));
+                value = load.call();
+                LOG.info(String.format("%s ready in %.1f s", what, (System.nanoTime() - t0) / 1e9));
             } catch (Throwable t) {
-                b.failure = t;
+                failure = t;
                 LOG.log(Level.SEVERE, "cannot load the " + what, t);
             }
         }, what.replace(' ', '-') + "-weights");
         loader.setDaemon(true);
         loader.start();
-        return b;
     }
 
     public boolean ready() {

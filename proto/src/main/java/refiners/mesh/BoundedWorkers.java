@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class BoundedWorkers implements AutoCloseable {
     /** Within Kubernetes' default termination grace period (30 s). */
-    public static final int SHUTDOWN_GRACE_SECONDS = 25;
+    private static final int SHUTDOWN_GRACE_SECONDS = 25;
 
     private final String name;
     private final int maxConcurrent;

@@ -42,7 +42,8 @@ public final class MeshModels {
 
     public static SD1Models load(Optional<String> weights, String device, String dtype) {
         if (System.getProperty("refiners.device") == null) System.setProperty("refiners.device", device);
-        LOG.info("compute dtype " + dtype(dtype) + " on " + device);
-        return SD1Models.load(weights.filter(w -> !w.isBlank()).map(Path::of).orElse(null));
+        SD1Models models = SD1Models.load(weights.filter(w -> !w.isBlank()).map(Path::of).orElse(null));
+        LOG.info("weights: " + models.source() + "; compute dtype " + dtype(dtype) + " on " + device);
+        return models;
     }
 }

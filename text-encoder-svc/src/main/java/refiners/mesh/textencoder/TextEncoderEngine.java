@@ -24,10 +24,10 @@ public class TextEncoderEngine {
     @Inject
     TextEncoderConfig config;
 
-    private volatile BackgroundLoad<LocalStages> stages; // set when the StartupEvent fires
+    private final BackgroundLoad<LocalStages> stages = new BackgroundLoad<>("text encoder");
 
     void onStart(@Observes StartupEvent event) {
-        stages = BackgroundLoad.start("text encoder", this::load, l -> l.models().source() + ", device " + config.device());
+        stages.start(this::load);
     }
 
     private LocalStages load() {
@@ -38,12 +38,12 @@ public class TextEncoderEngine {
     }
 
     public boolean ready() {
-        return stages != null && stages.ready();
+        return stages.ready();
     }
 
     /** Why loading failed, or null. */
     public Throwable loadFailure() {
-        return stages == null ? null : stages.failure();
+        return stages.failure();
     }
 
     /** (N, 77, 768) float32 in one model call, the LoRAs' text-encoder part applied. */

@@ -26,10 +26,10 @@ public class UNetEngine {
     @Inject
     LoraDirectory loras;
 
-    private volatile BackgroundLoad<LocalStages> stages; // set when the StartupEvent fires
+    private final BackgroundLoad<LocalStages> stages = new BackgroundLoad<>("UNet");
 
     void onStart(@Observes StartupEvent event) {
-        stages = BackgroundLoad.start("UNet", this::load, l -> l.models().source() + ", device " + config.device());
+        stages.start(this::load);
     }
 
     private LocalStages load() {
@@ -48,12 +48,12 @@ public class UNetEngine {
     }
 
     public boolean ready() {
-        return stages != null && stages.ready();
+        return stages.ready();
     }
 
     /** Why loading failed, or null. */
     public Throwable loadFailure() {
-        return stages == null ? null : stages.failure();
+        return stages.failure();
     }
 
     /** A denoiser for one generation (conditioning, guidance and LoRA set fixed until it is closed). */

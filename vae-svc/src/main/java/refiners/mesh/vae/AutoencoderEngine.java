@@ -19,10 +19,10 @@ public class AutoencoderEngine {
     @Inject
     AutoencoderConfig config;
 
-    private volatile BackgroundLoad<LocalStages> stages; // set when the StartupEvent fires
+    private final BackgroundLoad<LocalStages> stages = new BackgroundLoad<>("autoencoder");
 
     void onStart(@Observes StartupEvent event) {
-        stages = BackgroundLoad.start("autoencoder", this::load, l -> l.models().source() + ", device " + config.device());
+        stages.start(this::load);
     }
 
     private LocalStages load() {
@@ -32,12 +32,12 @@ public class AutoencoderEngine {
     }
 
     public boolean ready() {
-        return stages != null && stages.ready();
+        return stages.ready();
     }
 
     /** Why loading failed, or null. */
     public Throwable loadFailure() {
-        return stages == null ? null : stages.failure();
+        return stages.failure();
     }
 
     /** Scaled latents (1, 4, h, w) to an image (1, 3, 8h, 8w) in [-1, 1], not clamped. */

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
@@ -87,7 +88,7 @@ public final class MeshBench {
                             meshSeconds = (System.nanoTime() - a) / 1e9;
                         } else {
                             local = inProcess.generate(g, ProgressListener.NONE);
-                            refiners.fluxion.utils.Images.toPng(local.image()); // the same deliverable as the mesh's
+                            Images.toPng(local.image()); // the same deliverable as the mesh's
                             localSeconds = (System.nanoTime() - a) / 1e9;
                         }
                     }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import refiners.fluxion.DetInit;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.mesh.orchestrator.cli.GenerateCli;
 
@@ -27,7 +28,7 @@ public final class Demo {
                 ? "No REFINERS_WEIGHTS given: the services use FULL-SIZE DETINIT weights (random, deterministic): the image will be noise; timings are real."
                 : "Weights: " + weights);
         if (weights.isBlank()) {
-            System.out.println("preparing the detinit weight files (written once under " + refiners.fluxion.DetInit.cacheDirectory() + ", then mapped by every service) ...");
+            System.out.println("preparing the detinit weight files (written once under " + DetInit.cacheDirectory() + ", then mapped by every service) ...");
             SD1Models.detinit();
         }
         Map<MeshService, Integer> ports = Map.of(MeshService.ORCHESTRATOR, 8080, MeshService.TEXT_ENCODER, 8081,
