@@ -6,9 +6,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.safetensors.SafeTensors;
 
@@ -43,29 +46,59 @@ public final class Checkpoints {
     }
 
     /**
-     * The tensors of a safetensors file, or of a sharded set (file.safetensors.index.json listing its shards), mapped.
+     * The tensors of a safetensors file, or of a sharded set (file.safetensors.index.json listing its shards), mapped;
+     * only keys that {@code keep} accepts are mapped at all.
      */
-    public static Map<String, Tensor> open(Path file) {
+    public static Map<String, Tensor> open(Path file, Predicate<String> keep) {
         refusePickle(file);
-        Path index = file.resolveSibling(file.getFileName() + ".index.json");
-        if (!Files.exists(file) && Files.exists(index)) return openSharded(index);
-        try (SafeTensors st = SafeTensors.open(file)) {
-            return st.all();
-        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        shards(file).forEach((shard, keys) -> {
+            try (SafeTensors st = SafeTensors.open(shard)) {
+                for (String k : keys == null ? st.keys() : keys) {
+                    if (!keep.test(k)) continue;
+                    if (!st.contains(k)) throw new ConversionException(shard + ": " + k + " is listed in the index but not in the shard");
+                    out.put(k, st.get(k));
+                }
+            }
+        });
+        return out;
     }
 
-    private static Map<String, Tensor> openSharded(Path index) {
+    /** Every tensor of a safetensors file or sharded set, mapped. */
+    public static Map<String, Tensor> open(Path file) {
+        return open(file, k -> true);
+    }
+
+    /** Every key of a safetensors file or sharded set, read from the headers only. */
+    public static List<String> keys(Path file) {
+        refusePickle(file);
+        List<String> out = new ArrayList<>();
+        shards(file).forEach((shard, keys) -> {
+            if (keys != null) out.addAll(keys);
+            else try (SafeTensors st = SafeTensors.open(shard)) {
+                out.addAll(st.keys());
+            }
+        });
+        return out;
+    }
+
+    /** The files of a checkpoint with the keys each holds (null: all of its own), in index order. */
+    private static Map<Path, List<String>> shards(Path file) {
+        Path index = file.resolveSibling(file.getFileName() + ".index.json");
+        Map<Path, List<String>> out = new LinkedHashMap<>();
+        if (Files.exists(file) || !Files.exists(index)) {
+            out.put(file, null);
+            return out;
+        }
         try {
             JsonNode weightMap = new ObjectMapper().readTree(index.toFile()).get("weight_map");
             if (weightMap == null) throw new ConversionException(index + ": no weight_map");
-            Map<String, Map<String, Tensor>> shards = new LinkedHashMap<>();
-            Map<String, Tensor> out = new LinkedHashMap<>();
             for (var it = weightMap.fields(); it.hasNext(); ) {
                 var e = it.next();
-                Map<String, Tensor> shard = shards.computeIfAbsent(e.getValue().asText(), f -> open(index.resolveSibling(f)));
-                Tensor t = shard.get(e.getKey());
-                if (t == null) throw new ConversionException(index + ": " + e.getKey() + " is not in " + e.getValue().asText());
-                out.put(e.getKey(), t);
+                Path shard = index.resolveSibling(e.getValue().asText()).normalize();
+                if (!shard.getParent().equals(index.getParent().normalize())) throw new ConversionException(index + ": shard " + e.getValue().asText() + " is outside the folder");
+                refusePickle(shard);
+                out.computeIfAbsent(shard, s -> new ArrayList<>()).add(e.getKey());
             }
             return out;
         } catch (IOException e) {

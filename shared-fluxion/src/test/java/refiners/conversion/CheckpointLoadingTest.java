@@ -21,6 +21,7 @@ import refiners.foundationals.clip.CLIPTextEncoderL;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Autoencoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 
 /**
  * Full-size checkpoints written under the real external key names (diffusers folder, CompVis single file) from
@@ -82,7 +83,7 @@ class CheckpointLoadingTest {
         SafeTensorsWriter.writeLazily(d.resolve("unet/diffusion_pytorch_model.safetensors"), external(unetSd, "sd1_unet.diffusers", ""), Map.of());
         SafeTensorsWriter.writeLazily(d.resolve("vae/diffusion_pytorch_model.safetensors"), external(ldaSd, "sd1_autoencoder.diffusers", ""), Map.of());
         assertEquals(Checkpoints.Format.DIFFUSERS_FOLDER, Checkpoints.detect(d));
-        assertSameOutputs(SD1Models.load(d));
+        assertSameOutputs(SD1Models.load(new SD1Weights(d)));
     }
 
     @Test
@@ -96,9 +97,11 @@ class CheckpointLoadingTest {
         Path f = dir.resolve("v1-5-pruned.safetensors");
         SafeTensorsWriter.writeLazily(f, all, Map.of());
         assertEquals(Checkpoints.Format.COMPVIS_FILE, Checkpoints.detect(f));
-        SD1Models loaded = SD1Models.load(f);
+        SD1Models loaded = SD1Models.load(new SD1Weights(f));
         assertTrue(loaded.source().contains("COMPVIS"));
         assertSameOutputs(loaded);
+        // a service loading one model maps that model's tensors only
+        assertEquals(196, Checkpoints.open(f, k -> k.startsWith("cond_stage_model.transformer.")).size());
     }
 
     @Test
@@ -119,7 +122,7 @@ class CheckpointLoadingTest {
     @Test
     void picklesAreRefusedWithTheReason() throws Exception {
         Path ckpt = Files.write(dir.resolve("model.ckpt"), new byte[] {(byte) 0x80, 2});
-        ConversionException e = assertThrows(ConversionException.class, () -> SD1Models.load(ckpt));
+        ConversionException e = assertThrows(ConversionException.class, () -> SD1Models.load(new SD1Weights(ckpt)));
         assertTrue(e.getMessage().contains("arbitrary code") && e.getMessage().contains("safetensors"), e.getMessage());
         Path folder = dir.resolve("bin-only");
         Files.createDirectories(folder.resolve("unet"));
@@ -127,7 +130,7 @@ class CheckpointLoadingTest {
         Files.createDirectories(folder.resolve("text_encoder"));
         Files.write(folder.resolve("text_encoder/pytorch_model.bin"), new byte[] {1});
         Files.write(folder.resolve("unet/diffusion_pytorch_model.bin"), new byte[] {1});
-        e = assertThrows(ConversionException.class, () -> SD1Models.load(folder));
+        e = assertThrows(ConversionException.class, () -> SD1Models.load(new SD1Weights(folder)));
         assertTrue(e.getMessage().contains("pickle"), e.getMessage());
     }
 }

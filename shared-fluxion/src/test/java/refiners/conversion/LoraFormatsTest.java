@@ -134,6 +134,6 @@ class LoraFormatsTest {
         e = assertThrows(ConversionException.class, () -> LoraFormats.parse("xl.safetensors", "xl", sdxl, unetKeys, teKeys, -1));
         assertTrue(e.getMessage().contains("another architecture"), e.getMessage());
         assertThrows(refiners.foundationals.latent_diffusion.InvalidRequestException.class, () -> new LoraLibrary(dir).load("../etc/passwd"));
-        assertThrows(LoraLibrary.LoraNotFoundException.class, () -> new LoraLibrary(dir).load("missing"));
+        assertThrows(WeightsDirectory.NotFoundException.class, () -> new LoraLibrary(dir).load("missing"));
     }
 }

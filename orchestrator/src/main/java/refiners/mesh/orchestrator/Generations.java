@@ -2,7 +2,6 @@ package refiners.mesh.orchestrator;
 
 import io.grpc.Deadline;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.mutiny.subscription.MultiEmitter;
@@ -14,7 +13,11 @@ import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.InvalidRequestException;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
-import refiners.mesh.BoundedWorkers;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.StableDiffusion_1;
+import refiners.mesh.GenerateRequests;
+import refiners.mesh.GrpcErrors;
+import refiners.mesh.MeshConfig;
+import refiners.mesh.ModelWork;
 import refiners.proto.orchestrator.v1.GenerateEvent;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 import refiners.proto.orchestrator.v1.Progress;
@@ -23,16 +26,20 @@ import refiners.proto.orchestrator.v1.Timings;
 
 /**
  * Generations for both front doors (gRPC and REST): validation, then the generation loop over RemoteStages on the
- * bounded worker pool, as a stream of progress events ending with the result. A caller that goes away cancels it.
+ * workers (ModelWork), as a stream of progress events ending with the result. A caller that goes away cancels it.
  */
 @ApplicationScoped
 public class Generations {
     @Inject
     OrchestratorConfig config;
     @Inject
+    MeshConfig mesh;
+    @Inject
     StageClients clients;
     @Inject
-    BoundedWorkers workers;
+    ModelWork work;
+    @Inject
+    GrpcErrors errors;
     @Inject
     GenerationMetrics metrics;
 
@@ -40,7 +47,7 @@ public class Generations {
     public GenerationRequest validate(GenerateRequest request) {
         try {
             if (request.getPreviewEvery() < 0) throw new InvalidRequestException("preview_every", "must be >= 0, got " + request.getPreviewEvery());
-            return GenerateRequests.toGenerationRequest(request, config.maxPixels());
+            return GenerateRequests.toGenerationRequest(request, mesh.maxPixels());
         } catch (InvalidRequestException e) {
             throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
         }
@@ -53,14 +60,14 @@ public class Generations {
         return Multi.createFrom().emitter(em -> {
             RemoteStages stages = new RemoteStages(clients, deadline, config.stageTimeout(), metrics::unetResumed);
             AtomicBoolean finished = new AtomicBoolean();
-            Cancellable task = workers.submit(() -> run(request, previewEvery, deadline, stages, em))
+            Cancellable task = work.run(() -> run(request, previewEvery, deadline, stages, em))
                     .subscribe().with(result -> {
                         finished.set(true);
                         em.emit(result);
                         em.complete();
                     }, failure -> {
                         finished.set(true);
-                        em.fail(asStatus(failure));
+                        em.fail(errors.asStatus(failure));
                     });
             em.onTermination(() -> {
                 if (!finished.get()) {
@@ -73,9 +80,10 @@ public class Generations {
 
     private GenerateEvent run(GenerationRequest request, int previewEvery, Deadline deadline, RemoteStages stages,
                               MultiEmitter<? super GenerateEvent> em) {
+        if (em.isCancelled()) throw Status.CANCELLED.withDescription("the caller cancelled the generation").asRuntimeException();
         metrics.started();
         try {
-            GenerationResult r = GenerationLoop.generate(request, stages, (step, total, elapsed, latents) -> {
+            GenerationResult r = StableDiffusion_1.generate(request, stages, (step, total, elapsed, latents) -> {
                 if (em.isCancelled()) throw Status.CANCELLED.withDescription("the caller cancelled the generation").asRuntimeException();
                 if (deadline.isExpired()) throw Status.DEADLINE_EXCEEDED.withDescription("generation deadline exceeded at step " + step + " of " + total).asRuntimeException();
                 Progress.Builder p = Progress.newBuilder().setStep(step).setTotalSteps(total).setElapsedSeconds(elapsed);
@@ -98,14 +106,5 @@ public class Generations {
         } finally {
             metrics.ended();
         }
-    }
-
-    /** The first gRPC status in the cause chain; a request error is INVALID_ARGUMENT; anything else INTERNAL. */
-    static StatusRuntimeException asStatus(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof StatusRuntimeException s) return s;
-            if (t instanceof InvalidRequestException e) return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
-        }
-        return Status.INTERNAL.withDescription(String.valueOf(failure)).withCause(failure).asRuntimeException();
     }
 }

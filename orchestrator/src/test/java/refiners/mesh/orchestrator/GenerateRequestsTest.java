@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
 import refiners.foundationals.latent_diffusion.InvalidRequestException;
+import refiners.mesh.GenerateRequests;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.mesh.orchestrator.rest.ImageRequest;
 import refiners.proto.orchestrator.v1.GenerateRequest;

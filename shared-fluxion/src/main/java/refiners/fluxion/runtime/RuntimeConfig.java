@@ -16,19 +16,12 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
     private static volatile RuntimeConfig global;
 
     public static RuntimeConfig fromEnvironment() {
-        String dev = setting("refiners.device", "REFINERS_DEVICE", "cpu").toLowerCase();
-        int cuda = 0;
-        if (dev.startsWith("cuda:")) {
-            cuda = Integer.parseInt(dev.substring(5));
-            dev = "cuda";
-        }
-        if (!dev.equals("cpu") && !dev.equals("cuda")) throw new IllegalArgumentException("device must be cpu or cuda[:N], not " + dev);
         int threads = Integer.parseInt(setting("refiners.threads", "REFINERS_THREADS", "0"));
         boolean prepack = Boolean.parseBoolean(setting("refiners.prepacking", "REFINERS_PREPACKING", "false"));
         int cache = Integer.parseInt(setting("refiners.sessionCache", "REFINERS_SESSION_CACHE", "4"));
         boolean rewrites = Boolean.parseBoolean(setting("refiners.weightRewrites", "REFINERS_WEIGHT_REWRITES", "false"));
         boolean spinning = Boolean.parseBoolean(setting("refiners.spinning", "REFINERS_SPINNING", "true"));
-        return new RuntimeConfig(dev, cuda, threads, prepack, cache, rewrites, spinning);
+        return new RuntimeConfig("cpu", 0, threads, prepack, cache, rewrites, spinning).withDevice(setting("refiners.device", "REFINERS_DEVICE", "cpu"));
     }
 
     private static String setting(String property, String env, String def) {
@@ -51,6 +44,26 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
 
     public static void setGlobal(RuntimeConfig config) {
         global = config;
+    }
+
+    /** cpu, cuda or cuda:N (the N-th GPU). */
+    public RuntimeConfig withDevice(String device) {
+        String dev = device.trim().toLowerCase(java.util.Locale.ROOT);
+        int cuda = 0;
+        if (dev.startsWith("cuda:")) {
+            try {
+                cuda = Integer.parseInt(dev.substring(5));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("device must be cpu or cuda[:N], not " + device);
+            }
+            dev = "cuda";
+        }
+        if (!dev.equals("cpu") && !dev.equals("cuda") || cuda < 0) throw new IllegalArgumentException("device must be cpu or cuda[:N], not " + device);
+        return new RuntimeConfig(dev, cuda, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning);
+    }
+
+    public RuntimeConfig withSpinning(boolean s) {
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, s);
     }
 
     public RuntimeConfig withPrepacking(boolean p) {

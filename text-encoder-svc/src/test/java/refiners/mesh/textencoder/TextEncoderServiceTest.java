@@ -27,15 +27,15 @@ class TextEncoderServiceTest {
     @TestHTTPResource
     URL url;
     @Inject
-    TextEncoderEngine engine;
+    TextEncoderModel model;
 
     ManagedChannel channel;
     TextEncoderGrpc.TextEncoderBlockingStub textEncoder;
 
     @BeforeEach
     void connect() throws InterruptedException {
-        for (int i = 0; i < 2400 && !engine.ready(); i++) Thread.sleep(250);
-        assertTrue(engine.ready(), "weights loaded");
+        for (int i = 0; i < 2400 && !model.ready(); i++) Thread.sleep(250);
+        assertTrue(model.ready(), "weights loaded");
         channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().maxInboundMessageSize(64 << 20).build();
         textEncoder = TextEncoderGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
     }
@@ -49,7 +49,7 @@ class TextEncoderServiceTest {
     void encodesABatchOfPromptsInOneCallAsTheEngineDoes() {
         List<String> prompts = List.of("", "a lighthouse on a cliff at sunset", "word ".repeat(100));
         var response = textEncoder.encode(EncodeRequest.newBuilder().addAllPrompts(prompts).build());
-        assertEquals(WireTensors.toMessage(engine.encode(prompts, List.of())), response.getEmbeddings());
+        assertEquals(WireTensors.toMessage(model.get().encode(prompts, List.of())), response.getEmbeddings());
         assertEquals(List.of(3L, 77L, 768L), response.getEmbeddings().getShapeList());
         assertEquals(2, response.getTokens(0).getCount());
         assertEquals(false, response.getTokens(1).getTruncated());

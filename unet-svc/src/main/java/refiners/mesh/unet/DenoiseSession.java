@@ -8,8 +8,10 @@ import java.util.List;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.mesh.BoundedWorkers;
+import refiners.mesh.MeshLoras;
+import refiners.mesh.ModelWork;
 import refiners.mesh.WireTensors;
 import refiners.proto.unet.v1.DenoiseReady;
 import refiners.proto.unet.v1.DenoiseRequest;
@@ -26,9 +28,9 @@ import refiners.proto.unet.v1.DenoiseStep;
 final class DenoiseSession {
     static final String REPLICA = System.getenv().getOrDefault("HOSTNAME", "local") + "/" + ProcessHandle.current().pid();
 
-    private final UNetEngine engine;
-    private final LoraDirectory loras;
-    private final BoundedWorkers workers;
+    private final LocalUNet unet;
+    private final MeshLoras loras;
+    private final ModelWork work;
     private final UNetMetrics metrics;
     private final long maxPixels;
 
@@ -37,10 +39,10 @@ final class DenoiseSession {
     private int running;
     private boolean closed;
 
-    DenoiseSession(UNetEngine engine, LoraDirectory loras, BoundedWorkers workers, UNetMetrics metrics, long maxPixels) {
-        this.engine = engine;
+    DenoiseSession(LocalUNet unet, MeshLoras loras, ModelWork work, UNetMetrics metrics, long maxPixels) {
+        this.unet = unet;
         this.loras = loras;
-        this.workers = workers;
+        this.work = work;
         this.metrics = metrics;
         this.maxPixels = maxPixels;
     }
@@ -79,7 +81,7 @@ final class DenoiseSession {
         }
         latentShape = shape;
         return run(() -> {
-            SD1Stages.Denoiser opened = engine.open(cond, uncond, guidance, weights, shape);
+            SD1Stages.Denoiser opened = unet.open(cond, uncond, guidance, weights);
             synchronized (this) {
                 denoiser = opened;
             }
@@ -107,14 +109,14 @@ final class DenoiseSession {
     }
 
     /** Work on the pool; a stream closed meanwhile gets no further work and its denoiser is released after it. */
-    private Uni<DenoiseResponse> run(java.util.concurrent.Callable<DenoiseResponse> work) {
-        return workers.submit(() -> {
+    private Uni<DenoiseResponse> run(java.util.function.Supplier<DenoiseResponse> task) {
+        return work.run(() -> {
             synchronized (this) {
                 if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
                 running++;
             }
             try {
-                return work.call();
+                return task.get();
             } finally {
                 synchronized (this) {
                     running--;

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import refiners.mesh.StageTimers;
 
 /**
  * The UNet's figures on /q/metrics: refiners_unet_inflight_streams (the HorizontalPodAutoscaler's metric),
@@ -27,8 +28,7 @@ public class UNetMetrics {
     public UNetMetrics(MeterRegistry registry) {
         Gauge.builder(INFLIGHT_STREAMS, inflightStreams, AtomicInteger::get).description("open Denoise streams").register(registry);
         steps = Counter.builder("refiners.unet.steps").description("denoising steps computed").register(registry);
-        stepSeconds = Timer.builder("refiners.stage").tag("stage", "unet").publishPercentileHistogram()
-                .description("model time per call").register(registry);
+        stepSeconds = StageTimers.register(registry, "unet");
         Gauge.builder("refiners.unet.steps.per.second", this, m -> m.stepsPerSecond)
                 .description("denoising steps per second of one stream, smoothed").register(registry);
     }

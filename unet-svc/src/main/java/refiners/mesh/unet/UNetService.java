@@ -1,12 +1,13 @@
 package refiners.mesh.unet;
 
-import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import java.util.concurrent.atomic.AtomicBoolean;
-import refiners.mesh.BoundedWorkers;
+import refiners.mesh.MeshConfig;
+import refiners.mesh.MeshLoras;
+import refiners.mesh.ModelWork;
 import refiners.proto.unet.v1.DenoiseRequest;
 import refiners.proto.unet.v1.DenoiseResponse;
 import refiners.proto.unet.v1.ListLorasRequest;
@@ -17,26 +18,27 @@ import refiners.proto.unet.v1.UNet;
 import refiners.proto.unet.v1.UnloadLoraRequest;
 import refiners.proto.unet.v1.UnloadLoraResponse;
 
-/** Denoise streams (one message in, one out, in order) and LoRA management; model work runs on the bounded pool. */
+/** Denoise streams (one message in, one out, in order) and LoRA management; model work runs on ModelWork's workers. */
 @GrpcService
 public class UNetService implements UNet {
     @Inject
-    UNetEngine engine;
+    UNetModel model;
     @Inject
-    LoraDirectory loras;
+    UNetLoras loraFiles;
     @Inject
-    BoundedWorkers workers;
+    MeshLoras loras;
+    @Inject
+    ModelWork work;
     @Inject
     UNetMetrics metrics;
     @Inject
-    UNetConfig config;
+    MeshConfig config;
 
     @Override
     public Multi<DenoiseResponse> denoise(Multi<DenoiseRequest> requests) {
-        if (!engine.ready())
-            return Multi.createFrom().failure(Status.UNAVAILABLE.withDescription(UNetWorkers.SERVICE + " is still loading its weights").asRuntimeException());
+        var unet = model.get();
         return Multi.createFrom().deferred(() -> {
-            DenoiseSession session = new DenoiseSession(engine, loras, workers, metrics, config.maxPixels());
+            DenoiseSession session = new DenoiseSession(unet, loras, work, metrics, config.maxPixels());
             AtomicBoolean open = new AtomicBoolean(true);
             metrics.streamOpened();
             return requests.onItem().transformToUniAndConcatenate(session::handle)
@@ -51,18 +53,18 @@ public class UNetService implements UNet {
 
     @Override
     public Uni<ListLorasResponse> listLoras(ListLorasRequest request) {
-        return workers.submit(() -> ListLorasResponse.newBuilder().addAllLoras(loras.list()).build());
+        return work.run(() -> ListLorasResponse.newBuilder().addAllLoras(loraFiles.list()).build());
     }
 
     @Override
     public Uni<LoraInfo> loadLora(LoadLoraRequest request) {
-        return workers.submit(() -> loras.load(request.getName()));
+        return work.run(() -> loraFiles.load(request.getName()));
     }
 
     @Override
     public Uni<UnloadLoraResponse> unloadLora(UnloadLoraRequest request) {
-        return workers.submit(() -> {
-            loras.unload(request.getName());
+        return work.run(() -> {
+            loraFiles.unload(request.getName());
             return UnloadLoraResponse.getDefaultInstance();
         });
     }

@@ -32,7 +32,7 @@ import refiners.proto.unet.v1.DenoiseStart;
 import refiners.proto.unet.v1.DenoiseStep;
 import refiners.proto.unet.v1.UNetGrpc;
 
-/** The Denoise stream in one JVM: answers equal the engine's own denoiser bit for bit; steps resume on a new stream. */
+/** The Denoise stream in one JVM: answers equal the model's own denoiser bit for bit; steps resume on a new stream. */
 @QuarkusTest
 class UNetServiceTest {
     static final long[] LATENTS = {1, 4, 8, 8};
@@ -40,14 +40,14 @@ class UNetServiceTest {
     @TestHTTPResource
     URL url;
     @Inject
-    UNetEngine engine;
+    UNetModel model;
 
     ManagedChannel channel;
 
     @BeforeEach
     void connect() throws InterruptedException {
-        for (int i = 0; i < 2400 && !engine.ready(); i++) Thread.sleep(250);
-        assertTrue(engine.ready(), "weights loaded");
+        for (int i = 0; i < 2400 && !model.ready(); i++) Thread.sleep(250);
+        assertTrue(model.ready(), "weights loaded");
         channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().maxInboundMessageSize(64 << 20).build();
     }
 
@@ -107,7 +107,7 @@ class UNetServiceTest {
                 step(0, 999, 10), step(1, 899.5, 11)));
         assertEquals(3, answers.size());
         assertTrue(answers.get(0).hasReady());
-        try (var local = engine.open(embedding(1), embedding(2), 7.5, List.of(), LATENTS)) {
+        try (var local = model.get().open(embedding(1), embedding(2), 7.5, List.of())) {
             assertBitEqual(local.guidedNoise(0, 999, GaussianNoise.sample(10, LATENTS)), answers.get(1));
             assertBitEqual(local.guidedNoise(1, 899.5, GaussianNoise.sample(11, LATENTS)), answers.get(2));
         }

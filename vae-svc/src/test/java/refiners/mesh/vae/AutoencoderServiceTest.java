@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.startsWith;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
@@ -32,15 +34,15 @@ class AutoencoderServiceTest {
     @TestHTTPResource
     URL url;
     @Inject
-    AutoencoderEngine engine;
+    AutoencoderModel model;
 
     ManagedChannel channel;
     AutoencoderGrpc.AutoencoderBlockingStub vae;
 
     @BeforeEach
     void connect() throws InterruptedException {
-        for (int i = 0; i < 2400 && !engine.ready(); i++) Thread.sleep(250);
-        assertTrue(engine.ready(), "weights loaded");
+        for (int i = 0; i < 2400 && !model.ready(); i++) Thread.sleep(250);
+        assertTrue(model.ready(), "weights loaded");
         channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().maxInboundMessageSize(64 << 20).build();
         vae = AutoencoderGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
     }
@@ -53,7 +55,7 @@ class AutoencoderServiceTest {
     @Test
     void decodesToTheEnginesImageAsTensorOrPng() {
         Tensor latents = GaussianNoise.sample(3, 1, 4, 8, 8);
-        Tensor expected = engine.decode(latents);
+        Tensor expected = model.get().decode(latents);
         var tensor = vae.decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(latents)).setFormat(ImageFormat.IMAGE_FORMAT_TENSOR).build());
         assertEquals(WireTensors.toMessage(expected), tensor.getTensor());
         var png = vae.decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(latents)).build());
@@ -65,7 +67,7 @@ class AutoencoderServiceTest {
         byte[] png = Images.toPng(GaussianNoise.sample(4, 1, 3, 64, 64));
         Tensor image = Images.fromEncoded(png);
         var fromPng = vae.encode(EncodeRequest.newBuilder().setEncoded(ByteString.copyFrom(png)).build());
-        assertEquals(WireTensors.toMessage(engine.encode(image)), fromPng.getLatents());
+        assertEquals(WireTensors.toMessage(model.get().encode(image)), fromPng.getLatents());
         var fromTensor = vae.encode(EncodeRequest.newBuilder().setTensor(WireTensors.toMessage(image)).build());
         assertEquals(fromPng.getLatents(), fromTensor.getLatents());
     }
@@ -79,6 +81,21 @@ class AutoencoderServiceTest {
         assertInvalid("image", () -> vae.encode(EncodeRequest.getDefaultInstance()));
         assertInvalid("latents", () -> vae.decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(GaussianNoise.sample(1, 1, 3, 8, 8))).build()));
         assertInvalid("latents", () -> vae.decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(GaussianNoise.sample(1, 1, 4, 256, 256))).build()));
+        // no zero or negative dimension reaches ONNX Runtime
+        for (long[] shape : new long[][] {{1, 4, 0, 0}, {1, 4, -1, 8}, {0, 4, 8, 8}}) {
+            var empty = refiners.proto.common.v1.Tensor.newBuilder().setDtype(refiners.proto.common.v1.DType.DTYPE_FLOAT32);
+            for (long d : shape) empty.addShape(d);
+            assertInvalid("latents", () -> vae.decode(DecodeRequest.newBuilder().setLatents(empty).build()));
+        }
+    }
+
+    @Test
+    void readinessNamesTheWeightsAndMetricsShowTheWorkLimits() {
+        given().get("/q/health/ready").then().statusCode(200).body("checks.find { it.name == 'model' }.data.weights", startsWith("detinit"));
+        vae.decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(GaussianNoise.sample(3, 1, 4, 8, 8))).build());
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("ft_bulkhead_executionsWaiting{method=\"refiners.mesh.ModelWork.run\"}"), "the work queue's depth");
+        assertTrue(metrics.contains("refiners_model_info{service=\"vae-svc\",weights=\"detinit"), "the weights source as a metric label");
     }
 
     static void assertInvalid(String field, org.junit.jupiter.api.function.Executable call) {

@@ -5,8 +5,8 @@ import io.grpc.Status;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A REST error: the gRPC status code, the request field at fault when there is one, and the message. */
-@JsonInclude(JsonInclude.Include.NON_NULL)
+/** A REST error: the gRPC status code, the request field at fault (null when none) and the message; always all three. */
+@JsonInclude(JsonInclude.Include.ALWAYS)
 public record ErrorBody(String code, String field, String message) {
     // "field: ..." or "some-svc: field: ..." (a stage's answer)
     private static final Pattern FIELD = Pattern.compile("^(?:[a-z-]+-svc: )?([a-z_]+(?:\\[\\d+])?(?:\\.[a-z_]+)*): ");

@@ -1,6 +1,7 @@
 package refiners.mesh.orchestrator.rest;
 
 import io.grpc.Status;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.grpc.StatusRuntimeException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -16,6 +17,21 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public Response malformedJson(com.fasterxml.jackson.core.JacksonException e) {
         return json(Status.INVALID_ARGUMENT.withDescription("body: " + e.getOriginalMessage()));
+    }
+
+    /** A field of the wrong type ("steps": "many"): INVALID_ARGUMENT naming the field. */
+    @ServerExceptionMapper
+    public Response wrongType(MismatchedInputException e) {
+        String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("body");
+        String expected = e.getTargetType() == null ? "another type" : switch (e.getTargetType().getSimpleName()) {
+            case "Integer", "Long" -> "an integer";
+            case "Double", "Float" -> "a number";
+            case "String" -> "a string";
+            case "List" -> "a list";
+            default -> "an object";
+        };
+        return json(Status.INVALID_ARGUMENT.withDescription(field + ": expected " + expected));
     }
 
     /** Errors Quarkus raises before the resource runs (unreadable body, unknown path, wrong method or media type). */

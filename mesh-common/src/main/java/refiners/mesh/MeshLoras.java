@@ -1,0 +1,37 @@
+package refiners.mesh;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.Optional;
+import refiners.conversion.WeightsDirectory;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
+
+/** The LoRA library of the configured directory (REFINERS_LORA_DIR), shared by the text encoder and the UNet. */
+@ApplicationScoped
+public class MeshLoras {
+    private final Optional<LoraLibrary> library;
+
+    @Inject
+    public MeshLoras(MeshConfig config) {
+        library = config.loraDir().filter(d -> !d.isBlank()).map(d -> new LoraLibrary(Path.of(d)));
+    }
+
+    /**
+     * Checks that a LoRA exists: an invalid name is INVALID_ARGUMENT, a name without a file (or without a configured
+     * directory) NOT_FOUND, both naming {@code field}.
+     */
+    public void require(String name, String field) {
+        if (library.isPresent()) {
+            library.get().directory().file(name, field);
+            return;
+        }
+        WeightsDirectory.checkName(name, field, "LoRA");
+        throw new WeightsDirectory.NotFoundException(field + ": unknown LoRA '" + name + "': no LoRA directory is configured (REFINERS_LORA_DIR)");
+    }
+
+    /** Empty when no directory is configured: then only requests without LoRAs are served. */
+    public Optional<LoraLibrary> library() {
+        return library;
+    }
+}

@@ -1,0 +1,93 @@
+package refiners.conversion;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import refiners.foundationals.latent_diffusion.InvalidRequestException;
+
+/**
+ * A directory of weight files found by name, NAME.safetensors (LoRAs, ControlNets). The one name rule of the
+ * project: letters, digits, '.', '_', '-', '+', at most 128, starting with a letter or digit, no "..": a name is a
+ * plain file name and cannot leave the directory. A file whose real path (symbolic links resolved) is outside the
+ * directory is refused as well. Messages name the file by its name only, never by its server path.
+ */
+public final class WeightsDirectory {
+    public static final String SUFFIX = ".safetensors";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
+
+    /** A well-formed name that no file of the directory has. */
+    public static final class NotFoundException extends RuntimeException {
+        public NotFoundException(String message) {
+            super(message);
+        }
+    }
+
+    private final Path dir;
+    private final String what;
+
+    /** @param what what the files are, for messages ("LoRA", "ControlNet") */
+    public WeightsDirectory(Path dir, String what) {
+        this.dir = dir.toAbsolutePath().normalize();
+        this.what = what;
+    }
+
+    public Path path() {
+        return dir;
+    }
+
+    /** Refuses a name that is not a plain file name (InvalidRequestException naming {@code field}). */
+    public void checkName(String name, String field) {
+        checkName(name, field, what);
+    }
+
+    /** The name rule, for a service that has no such directory configured (the name is still checked first). */
+    public static void checkName(String name, String field, String what) {
+        if (name == null || name.isEmpty()) throw new InvalidRequestException(field, "is empty");
+        if (!NAME.matcher(name).matches() || name.contains(".."))
+            throw new InvalidRequestException(field, "invalid " + what + " name '" + printable(name) + "' (letters, digits, '.', '_', '-', '+'; no path)");
+    }
+
+    /** The file of an existing name: NotFoundException when there is none, InvalidRequestException when it escapes. */
+    public Path file(String name, String field) {
+        checkName(name, field);
+        Path f = dir.resolve(name + SUFFIX);
+        if (!Files.isRegularFile(f)) throw new NotFoundException(field + ": no " + what + " named '" + name + "' in the " + what + " directory");
+        if (!inside(f)) throw new InvalidRequestException(field, what + " '" + name + "' links outside the " + what + " directory");
+        return f;
+    }
+
+    /** Names of the usable files, sorted (links that lead outside the directory are left out). */
+    public List<String> names() {
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return out;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.sorted().toList()) {
+                String fn = f.getFileName().toString();
+                String name = fn.endsWith(SUFFIX) ? fn.substring(0, fn.length() - SUFFIX.length()) : "";
+                if (NAME.matcher(name).matches() && !name.contains("..") && Files.isRegularFile(f) && inside(f)) out.add(name);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private boolean inside(Path f) {
+        try {
+            return f.toRealPath().getParent().equals(dir.toRealPath());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        s.codePoints().limit(64).forEach(c -> b.append(c < 0x20 || c == 0x7f ? '?' : Character.toString(c)));
+        return b.toString();
+    }
+}

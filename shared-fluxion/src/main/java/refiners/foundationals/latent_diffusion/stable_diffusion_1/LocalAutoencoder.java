@@ -1,0 +1,29 @@
+package refiners.foundationals.latent_diffusion.stable_diffusion_1;
+
+import refiners.fluxion.Tensor;
+import refiners.fluxion.compile.CompileOptions;
+
+/** The autoencoder stage in this process, compiled with the same options as the other stages (same dtype). */
+public final class LocalAutoencoder {
+    private final SD1Autoencoder model;
+    private final CompileOptions options;
+
+    public LocalAutoencoder(SD1Autoencoder model, CompileOptions options) {
+        this.model = model;
+        this.options = options;
+    }
+
+    public SD1Autoencoder model() {
+        return model;
+    }
+
+    /** Scaled latents (1, 4, h, w) to an image (1, 3, 8h, 8w) in [-1, 1], not clamped. */
+    public Tensor decode(Tensor latents) {
+        return model.decode(latents, options);
+    }
+
+    /** An image (1, 3, H, W) in [-1, 1] to scaled latents (1, 4, H/8, W/8). */
+    public Tensor encode(Tensor image) {
+        return model.encode(image, options);
+    }
+}

@@ -1,0 +1,36 @@
+package refiners.foundationals.latent_diffusion.stable_diffusion_1;
+
+import java.util.List;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.adapters.LoraSlots;
+import refiners.fluxion.compile.CompileOptions;
+import refiners.foundationals.clip.CLIPTextEncoderL;
+
+/** The text-encoder stage in this process: tokenizer + CLIPTextEncoderL, with LoRA slots when a LoRA source is given. */
+public final class LocalTextEncoder {
+    private final CLIPTextEncoderL model;
+    private final LoraSetFeeds loras;
+    private final CompileOptions options;
+
+    /** @param loras where LoRA sets come from (null: no LoRAs) */
+    public LocalTextEncoder(CLIPTextEncoderL model, CompileOptions options, LocalStages.LoraSource loras) {
+        this.model = model;
+        this.loras = new LoraSetFeeds(model, loras == null ? null : loras::textEncoder);
+        this.options = this.loras.hasSlots() ? LoraSlots.options(options) : options;
+    }
+
+    public CLIPTextEncoderL model() {
+        return model;
+    }
+
+    /** (N, 77, 768) float32 in one model call, the LoRAs' text-encoder part applied. */
+    public Tensor encode(List<String> prompts, List<GenerationRequest.LoraWeight> loraSet) {
+        Tensor ids = model.tokenizer().tokenize(prompts);
+        return model.run(options, List.of(ids), loras.feeds(loraSet)).output();
+    }
+
+    /** Forgets prepared LoRA sets (after a LoRA file was unloaded or replaced). */
+    public void clearLoraCache() {
+        loras.clear();
+    }
+}

@@ -1,0 +1,31 @@
+package refiners.mesh.textencoder;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import refiners.fluxion.compile.CompileOptions;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.mesh.MeshConfig;
+import refiners.mesh.MeshLoras;
+import refiners.mesh.ServiceModel;
+
+/** The tokenizer and CLIPTextEncoderL (with LoRA slots when a LoRA directory is configured), as in process. */
+@ApplicationScoped
+public class TextEncoderModel extends ServiceModel<LocalTextEncoder> {
+    @Inject
+    MeshLoras loras;
+
+    @Override
+    protected String what() {
+        return "text encoder";
+    }
+
+    @Override
+    protected LocalTextEncoder load(SD1Weights weights, CompileOptions options, MeshConfig config) {
+        LocalTextEncoder encoder = new LocalTextEncoder(SD1Models.textEncoder(weights), options, loras.library().orElse(null));
+        encoder.encode(List.of("", "warm-up"), List.of());
+        return encoder;
+    }
+}

@@ -1,0 +1,162 @@
+package refiners.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import refiners.fluxion.utils.Images;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.launch.MeshProcesses;
+import refiners.launch.MeshService;
+import refiners.mesh.GenerateRequests;
+import refiners.proto.orchestrator.v1.GenerateEvent;
+import refiners.proto.orchestrator.v1.GenerateRequest;
+import refiners.proto.orchestrator.v1.OrchestratorGrpc;
+import refiners.proto.orchestrator.v1.Result;
+
+/**
+ * The same requests through the mesh (four processes on loopback) and in this JVM, alternately, after one warm-up
+ * each: end-to-end times, their ratio, and the UNet's per-step transport overhead (the orchestrator's time per UNet
+ * step minus the service's own compute time per step, scraped from unet-svc's metrics).
+ *
+ * <p>Options: --requests N (5), --steps N (5), --size PIXELS (64), --solver NAME (dpm).
+ */
+public final class MeshBench {
+    private MeshBench() {}
+
+    public static int run(String[] args) throws Exception {
+        int requests = 5, steps = 5, size = 64;
+        String solver = "dpm";
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--requests" -> requests = Integer.parseInt(args[i + 1]);
+                case "--steps" -> steps = Integer.parseInt(args[i + 1]);
+                case "--size" -> size = Integer.parseInt(args[i + 1]);
+                case "--solver" -> solver = args[i + 1];
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
+        SD1Weights weights = SD1Weights.parse(MeshProcesses.weights());
+        System.out.println("weights: " + weights.describe());
+        System.out.printf(Locale.ROOT, "requests: %d x (%dx%d, %d steps, %s)%n", requests, size, size, steps, solver);
+
+        long t0 = System.nanoTime();
+        InProcessPipeline inProcess = new InProcessPipeline(weights, Optional.empty()); // first: writes detinit files once
+        System.out.printf(Locale.ROOT, "in-process models loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        try (MeshProcesses mesh = new MeshProcesses(root, root.resolve("target/mesh-bench-logs"), MeshProcesses.freePorts())) {
+            t0 = System.nanoTime();
+            mesh.start(Duration.ofMinutes(15));
+            System.out.printf(Locale.ROOT, "mesh ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            ManagedChannel channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext()
+                    .maxInboundMessageSize(64 << 20).build();
+            try {
+                var stub = OrchestratorGrpc.newBlockingStub(channel);
+                // warm-up: session builds on both sides
+                GenerateRequest warm = request(0, steps, size, solver);
+                mesh(stub, warm);
+                inProcess.generate(GenerateRequests.toGenerationRequest(warm, Long.MAX_VALUE), ProgressListener.NONE);
+
+                double meshTotal = 0, localTotal = 0, meshUnet = 0, localUnet = 0;
+                double[] meshStages = new double[4], localStages = new double[4];
+                double[] ratios = new double[requests];
+                double outsideLoop = 0;
+                double[] before = unetCompute(mesh);
+                for (int i = 1; i <= requests; i++) {
+                    GenerateRequest r = request(i, steps, size, solver);
+                    GenerationRequest g = GenerateRequests.toGenerationRequest(r, Long.MAX_VALUE);
+                    // alternate which goes first, so that drifts of the machine's speed fall on both alike
+                    Result viaMesh = null;
+                    GenerationResult local = null;
+                    double meshSeconds = 0, localSeconds = 0;
+                    for (int k = 0; k < 2; k++) {
+                        long a = System.nanoTime();
+                        if ((k + i) % 2 == 0) {
+                            viaMesh = mesh(stub, r);
+                            meshSeconds = (System.nanoTime() - a) / 1e9;
+                        } else {
+                            local = inProcess.generate(g, ProgressListener.NONE);
+                            Images.toPng(local.image()); // the same deliverable as the mesh's
+                            localSeconds = (System.nanoTime() - a) / 1e9;
+                        }
+                    }
+                    outsideLoop += meshSeconds - viaMesh.getTimings().getTotalSeconds();
+                    meshTotal += meshSeconds;
+                    localTotal += localSeconds;
+                    meshUnet += viaMesh.getTimings().getUnetSeconds();
+                    localUnet += local.timings().unetSeconds();
+                    var mt = viaMesh.getTimings();
+                    var lt = local.timings();
+                    add(meshStages, mt.getTextEncoderSeconds(), mt.getUnetSeconds(), mt.getSolverSeconds(), mt.getVaeSeconds());
+                    add(localStages, lt.textEncoderSeconds(), lt.unetSeconds(), lt.solverSeconds(), lt.vaeSeconds());
+                    ratios[i - 1] = meshSeconds / localSeconds;
+                    System.out.printf(Locale.ROOT, "request %d: mesh %.3f s, in process %.3f s%n", i, meshSeconds, localSeconds);
+                }
+                double[] after = unetCompute(mesh);
+                double serviceSteps = after[1] - before[1], serviceSeconds = after[0] - before[0];
+                int totalSteps = requests * steps;
+                java.util.Arrays.sort(ratios);
+                System.out.printf(Locale.ROOT, "end to end: mesh %.3f s, in process %.3f s per request; ratio mesh / in process = %.3f (median of per-request ratios %.3f)%n",
+                        meshTotal / requests, localTotal / requests, meshTotal / localTotal, ratios[requests / 2]);
+                System.out.printf(Locale.ROOT, "per request, mesh vs in process: text-encoder %.1f / %.1f ms, unet %.1f / %.1f ms, solver %.1f / %.1f ms, vae %.1f / %.1f ms%n",
+                        1e3 * meshStages[0] / requests, 1e3 * localStages[0] / requests, 1e3 * meshStages[1] / requests, 1e3 * localStages[1] / requests,
+                        1e3 * meshStages[2] / requests, 1e3 * localStages[2] / requests, 1e3 * meshStages[3] / requests, 1e3 * localStages[3] / requests);
+                System.out.printf(Locale.ROOT, "mesh time outside the generation loop (call, validation, queue, PNG, result transfer): %.1f ms per request%n",
+                        1e3 * outsideLoop / requests);
+                System.out.printf(Locale.ROOT, "UNet per step: in process %.2f ms; through the mesh %.2f ms, of which unet-svc compute %.2f ms%n",
+                        1e3 * localUnet / totalSteps, 1e3 * meshUnet / totalSteps, 1e3 * serviceSeconds / serviceSteps);
+                System.out.printf(Locale.ROOT, "per-step transport overhead: %.2f ms (mesh step - service compute), %.2f ms (mesh step - in-process step)%n",
+                        1e3 * (meshUnet / totalSteps - serviceSeconds / serviceSteps), 1e3 * (meshUnet - localUnet) / totalSteps);
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+        return 0;
+    }
+
+    private static void add(double[] sums, double... values) {
+        for (int i = 0; i < sums.length; i++) sums[i] += values[i];
+    }
+
+    private static GenerateRequest request(int i, int steps, int size, String solver) {
+        return GenerateRequest.newBuilder().setPrompt("a lighthouse on a cliff at sunset, request " + i).setNegativePrompt("blurry")
+                .setSteps(steps).setGuidanceScale(7.5f).setSolver(solver).setWidth(size).setHeight(size).setSeed(1000 + i).build();
+    }
+
+    private static Result mesh(OrchestratorGrpc.OrchestratorBlockingStub stub, GenerateRequest r) {
+        var events = stub.withDeadlineAfter(30, TimeUnit.MINUTES).generate(r);
+        Result result = null;
+        while (events.hasNext()) {
+            GenerateEvent e = events.next();
+            if (e.hasResult()) result = e.getResult();
+        }
+        if (result == null) throw new IllegalStateException("no result");
+        return result;
+    }
+
+    /** unet-svc's own step compute: [sum of seconds, count]. */
+    private static double[] unetCompute(MeshProcesses mesh) throws IOException, InterruptedException {
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(MeshService.UNET) + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return new double[] {sample(text, "refiners_stage_seconds_sum{stage=\"unet\"}"), sample(text, "refiners_stage_seconds_count{stage=\"unet\"}")};
+    }
+
+    private static double sample(String text, String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(text);
+        if (!m.find()) throw new IllegalStateException("no " + name + " in unet-svc's metrics");
+        return Double.parseDouble(m.group(1));
+    }
+}

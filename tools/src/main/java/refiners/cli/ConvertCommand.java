@@ -1,0 +1,66 @@
+package refiners.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import refiners.conversion.Checkpoints;
+import refiners.conversion.SD1Component;
+import refiners.fluxion.DType;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.layers.Module;
+import refiners.fluxion.safetensors.SafeTensorsWriter;
+import refiners.foundationals.clip.CLIPTextEncoderL;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Autoencoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+
+/** convert: an SD 1.x checkpoint (diffusers folder or CompVis single file) to refiners-format files, one per model. */
+final class ConvertCommand {
+    static final String USAGE = """
+            convert --input PATH --output DIR [--dtype keep|f32|f16]
+              PATH: a diffusers folder (unet/, text_encoder/, vae/) or a single-file SD 1.x .safetensors checkpoint.
+              Writes DIR/text_encoder.safetensors, DIR/unet.safetensors, DIR/autoencoder.safetensors (refiners keys)
+              and reports the keys mapped and dropped per model. Pickle files (.ckpt, .bin, .pt) are refused.""";
+
+    private ConvertCommand() {}
+
+    static int run(String[] argv) {
+        Args a = new Args(argv, List.of(), List.of("input", "output", "dtype"));
+        Path in = Path.of(a.get("input", ""));
+        Path out = Path.of(a.get("output", ""));
+        if (a.get("input", "").isBlank() || a.get("output", "").isBlank()) throw new IllegalArgumentException("convert needs --input and --output");
+        String dtype = a.get("dtype", "keep");
+        if (Checkpoints.detect(in) == Checkpoints.Format.REFINERS_FOLDER) throw new IllegalArgumentException(in + " is already in refiners format");
+        SD1Weights weights = new SD1Weights(in);
+        System.out.println(weights.describe());
+        Map<SD1Component, Module> models = Map.of(SD1Component.TEXT_ENCODER, new CLIPTextEncoderL(), SD1Component.UNET, new SD1UNet(4),
+                SD1Component.AUTOENCODER, new SD1Autoencoder());
+        for (SD1Component part : SD1Component.values()) {
+            Module m = models.get(part);
+            write(out.resolve(part.refinersFile), weights.stateDict(part, m.className(), m.stateDictShapes()), dtype);
+        }
+        System.out.println("wrote " + out + " (load it with --weights " + out + " or REFINERS_WEIGHTS=" + out + ")");
+        return 0;
+    }
+
+    private static void write(Path file, Map<String, Tensor> tensors, String dtype) {
+        Map<String, SafeTensorsWriter.Entry> entries = new LinkedHashMap<>();
+        tensors.forEach((k, t) -> {
+            DType target = switch (dtype) {
+                case "keep" -> t.dtype();
+                case "f32" -> DType.F32;
+                case "f16" -> DType.F16;
+                default -> throw new IllegalArgumentException("--dtype must be keep, f32 or f16");
+            };
+            entries.put(k, new SafeTensorsWriter.Entry(target, t.shape(), () -> t.to(target)));
+        });
+        SafeTensorsWriter.writeLazily(file, entries, Map.of("format", "refiners", "converted_by", "refiners-java"));
+        try {
+            System.out.printf("  %s: %d tensors, %.1f MiB%n", file.getFileName(), tensors.size(), Files.size(file) / 1048576.0);
+        } catch (java.io.IOException e) {
+            // size is informational
+        }
+    }
+}

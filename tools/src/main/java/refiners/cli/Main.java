@@ -1,0 +1,63 @@
+package refiners.cli;
+
+import java.util.Arrays;
+import refiners.bench.LoraBench;
+import refiners.bench.MeshBench;
+import refiners.bench.UNetBench;
+import refiners.bench.ZeroCopyBench;
+import refiners.launch.Demo;
+import refiners.launch.Serve;
+
+/** The refiners command: generate (in process), client (through the mesh), convert, the local mesh, benchmarks. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
+            usage();
+            return;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            System.exit(switch (args[0]) {
+                case "generate" -> GenerateCommand.run(rest);
+                case "client" -> ClientCommand.run(rest, System.out, System.err);
+                case "convert" -> ConvertCommand.run(rest);
+                case "demo" -> Demo.run(rest);
+                case "serve" -> Serve.run(rest);
+                case "bench-mesh" -> MeshBench.run(rest);
+                case "bench-unet" -> {
+                    UNetBench.main(rest);
+                    yield 0;
+                }
+                case "bench-lora" -> {
+                    LoraBench.main(rest);
+                    yield 0;
+                }
+                case "bench-zero-copy" -> {
+                    ZeroCopyBench.main(rest);
+                    yield 0;
+                }
+                default -> {
+                    System.err.println("unknown command " + args[0]);
+                    usage();
+                    yield 2;
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void usage() {
+        System.out.println("usage: java -jar tools/target/refiners.jar COMMAND [options]\n\n" + GenerateCommand.USAGE + "\n\n" + ClientCommand.USAGE
+                + "\n\n" + ConvertCommand.USAGE
+                + "\n\ndemo [client options]\n  The four services on loopback, one image through them, the services stopped (./run-mesh.sh)."
+                + "\n\nserve\n  The four services on loopback until Ctrl-C (./run-mesh.sh serve)."
+                + "\n\nbench-mesh [--requests 5] [--steps 5] [--size 64] [--solver dpm]\n  The same requests through the mesh and in process, alternating: times and their ratio."
+                + "\n\nbench-unet [threads=2] [runs=5]\n  UNet step time, session creation and memory for several runtime settings."
+                + "\n\nbench-lora [threads=2] [runs=5]\n  UNet step with LoRAs: base, fused, run-time slots with 0/1/3 LoRAs, set switching."
+                + "\n\nbench-zero-copy [workdir]\n  RSS of a session over a 1 GiB mapped weight file, prepacking off and on.");
+    }
+}

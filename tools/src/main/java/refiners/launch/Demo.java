@@ -1,0 +1,32 @@
+package refiners.launch;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import refiners.cli.ClientCommand;
+
+/**
+ * The README's first command (run-mesh.sh): the four services as separate processes on loopback, an image generated
+ * through the mesh client, the services stopped. Arguments go to the client; defaults keep it to minutes on 2 CPU
+ * cores. Without REFINERS_WEIGHTS the services use full-size detinit weights: the image is noise, the timings are real.
+ */
+public final class Demo {
+    private Demo() {}
+
+    public static int run(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println("run-mesh.sh [generate options]: starts the four services, generates one image, stops them.\n" + ClientCommand.USAGE);
+            return 0;
+        }
+        Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
+        try (MeshProcesses mesh = MeshProcesses.startLocally(root, Boolean.getBoolean("mesh.freePorts") ? MeshProcesses.freePorts() : MeshProcesses.defaultPorts(), System.out)) {
+            List<String> client = new ArrayList<>(List.of("--address", mesh.address(MeshService.ORCHESTRATOR),
+                    "--prompt", "a lighthouse on a cliff at sunset, oil painting", "--steps", "10", "--width", "256", "--height", "256",
+                    "--seed", "42", "--out", "image.png"));
+            client.addAll(List.of(args)); // later options win
+            int code = ClientCommand.run(client.toArray(String[]::new), System.out, System.err);
+            System.out.println("stopping the services");
+            return code;
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package refiners.launch;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import refiners.fluxion.DetInit;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+
+/**
+ * The mesh as four separate processes on loopback (the packaged quarkus-run.jar of each module), each with its own
+ * port, log file and environment. Closing stops them all; a shutdown hook does too if the JVM exits first.
+ */
+public final class MeshProcesses implements AutoCloseable {
+    private final Path root;
+    private final Path logDir;
+    private final Map<MeshService, Integer> ports = new EnumMap<>(MeshService.class);
+    private final Map<String, String> commonEnv = new HashMap<>();
+    private final Map<MeshService, Map<String, String>> serviceEnv = new EnumMap<>(MeshService.class);
+    private final Map<MeshService, Process> processes = new EnumMap<>(MeshService.class);
+    private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx2g", "-XX:MaxDirectMemorySize=16g"));
+    private final Thread shutdownHook = new Thread(this::destroyAll, "mesh-processes-shutdown");
+
+    /**
+     * @param root the repository root (holding the modules' target/quarkus-app)
+     * @param ports one port per service; see {@link #freePorts()}
+     */
+    public MeshProcesses(Path root, Path logDir, Map<MeshService, Integer> ports) {
+        this.root = root.toAbsolutePath().normalize();
+        this.logDir = logDir;
+        this.ports.putAll(ports);
+        for (MeshService s : MeshService.values()) {
+            if (!ports.containsKey(s)) throw new IllegalArgumentException("no port for " + s.module);
+            commonEnv.put(s.portVariable, Integer.toString(ports.get(s)));
+            serviceEnv.put(s, new HashMap<>());
+        }
+        commonEnv.put("REFINERS_HOST", "127.0.0.1");
+        commonEnv.put("REFINERS_WEIGHTS", weights());
+        for (String host : List.of("TEXT_ENCODER_HOST", "UNET_HOST", "VAE_HOST")) commonEnv.put(host, "127.0.0.1");
+    }
+
+    /** The weights the services get: REFINERS_WEIGHTS, or detinit when the user gives none. */
+    public static String weights() {
+        String w = System.getenv("REFINERS_WEIGHTS");
+        return w == null || w.isBlank() ? SD1Weights.DETINIT : w;
+    }
+
+    /**
+     * The mesh on this machine for a user (run-mesh.sh): says which weights it serves, writes the detinit files once
+     * before four processes map them, starts the services and waits until they are ready.
+     */
+    public static MeshProcesses startLocally(Path root, Map<MeshService, Integer> ports, PrintStream out) throws IOException, InterruptedException {
+        if (weights().equals(SD1Weights.DETINIT)) {
+            out.println("No REFINERS_WEIGHTS given: the services use FULL-SIZE DETINIT weights (deterministic stand-ins): images are noise, timings are real.");
+            out.println("preparing the detinit weight files (written once under " + DetInit.cacheDirectory() + ", then mapped by every service) ...");
+            SD1Models.detinit();
+        } else {
+            out.println("weights: " + weights());
+        }
+        MeshProcesses mesh = new MeshProcesses(root, root.resolve("target/mesh-logs"), ports);
+        out.println("starting text-encoder-svc, unet-svc, vae-svc and orchestrator (logs in target/mesh-logs/) ...");
+        long t0 = System.nanoTime();
+        try {
+            mesh.start(Duration.ofMinutes(15));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            mesh.close();
+            throw e;
+        }
+        out.printf(java.util.Locale.ROOT, "all four ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        return mesh;
+    }
+
+    /** The default ports (8080 orchestrator, 8081 text encoder, 8082 UNet, 8083 VAE). */
+    public static Map<MeshService, Integer> defaultPorts() {
+        return Map.of(MeshService.ORCHESTRATOR, 8080, MeshService.TEXT_ENCODER, 8081, MeshService.UNET, 8082, MeshService.VAE, 8083);
+    }
+
+    /** Four free loopback ports. */
+    public static Map<MeshService, Integer> freePorts() {
+        Map<MeshService, Integer> ports = new EnumMap<>(MeshService.class);
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (MeshService s : MeshService.values()) {
+                ServerSocket socket = new ServerSocket(0);
+                held.add(socket);
+                ports.put(s, socket.getLocalPort());
+            }
+            for (ServerSocket socket : held) socket.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return ports;
+    }
+
+    /** An environment variable for every process (e.g. REFINERS_WEIGHTS). */
+    public MeshProcesses env(String name, String value) {
+        commonEnv.put(name, value);
+        return this;
+    }
+
+    /** An environment variable for one process (e.g. a tiny REFINERS_QUEUE_LIMIT for the orchestrator). */
+    public MeshProcesses env(MeshService service, String name, String value) {
+        serviceEnv.get(service).put(name, value);
+        return this;
+    }
+
+    public Path jar(MeshService s) {
+        return root.resolve(s.module).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    public Path log(MeshService s) {
+        return logDir.resolve(s.module + ".log");
+    }
+
+    /** Starts every process that is not running and waits until all are ready (weights loaded). */
+    public MeshProcesses start(Duration readyWithin) throws IOException, InterruptedException {
+        Files.createDirectories(logDir);
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        for (MeshService s : MeshService.values()) {
+            if (processes.containsKey(s) && processes.get(s).isAlive()) continue;
+            Path jar = jar(s);
+            if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing: package the modules first (mvn -B package -DskipTests)");
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmOptions);
+            command.add("-jar");
+            command.add(jar.toString());
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log(s).toFile()));
+            pb.environment().putAll(commonEnv);
+            pb.environment().putAll(serviceEnv.get(s));
+            processes.put(s, pb.start());
+        }
+        long until = System.nanoTime() + readyWithin.toNanos();
+        for (MeshService s : MeshService.values()) awaitReady(s, until);
+        return this;
+    }
+
+    private void awaitReady(MeshService s, long untilNanos) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(httpUrl(s) + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+        while (true) {
+            Process p = processes.get(s);
+            if (!p.isAlive()) throw new IllegalStateException(s.module + " exited with code " + p.exitValue() + "; log " + log(s) + ":\n" + tail(log(s)));
+            try {
+                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (System.nanoTime() > untilNanos) throw new IllegalStateException(s.module + " not ready in time; log " + log(s) + ":\n" + tail(log(s)));
+            Thread.sleep(250);
+        }
+    }
+
+    public int port(MeshService s) {
+        return ports.get(s);
+    }
+
+    public String httpUrl(MeshService s) {
+        return "http://127.0.0.1:" + ports.get(s);
+    }
+
+    /** host:port for gRPC clients. */
+    public String address(MeshService s) {
+        return "127.0.0.1:" + ports.get(s);
+    }
+
+    /** Stops one process (to test a stage that is down). */
+    public void stop(MeshService s) throws InterruptedException {
+        Process p = processes.remove(s);
+        if (p == null) return;
+        p.destroy();
+        if (!p.waitFor(15, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(15, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The last lines of a log file. */
+    public static String tail(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private synchronized void destroyAll() {
+        for (Process p : processes.values()) p.destroy();
+        for (Process p : processes.values()) {
+            try {
+                if (!p.waitFor(15, TimeUnit.SECONDS)) p.destroyForcibly();
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+        processes.clear();
+    }
+
+    @Override
+    public void close() {
+        destroyAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package refiners.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import refiners.foundationals.latent_diffusion.InvalidRequestException;
+
+class ClientCommandTest {
+    static Args args(String... a) {
+        return new Args(a, List.of(), GenerationOptions.with("address", "deadline"));
+    }
+
+    @Test
+    void optionsFillTheRequestAndLeaveTheRestUnset() {
+        Args a = args("--prompt", "a fox", "--negative-prompt", "blurry", "--steps", "4", "--lora", "style=0.5", "--lora", "ink",
+                "--out", "fox.png", "--address", "h:1");
+        var r = GenerationOptions.request(a);
+        assertEquals("a fox", r.getPrompt());
+        assertEquals("blurry", r.getNegativePrompt());
+        assertEquals(4, r.getSteps());
+        assertEquals("style", r.getLoras(0).getName());
+        assertEquals(0.5f, r.getLoras(0).getScale());
+        assertEquals(1f, r.getLoras(1).getScale());
+        assertEquals(Path.of("fox.png"), GenerationOptions.out(a));
+        assertEquals("h:1", a.get("address", null));
+        assertTrue(!r.hasWidth() && !r.hasSeed() && !r.hasGuidanceScale());
+    }
+
+    @Test
+    void bothGenerateCommandsShareTheOptionsAndTheMeshDefaults() {
+        var g = GenerationOptions.generation(new Args(new String[] {"--prompt", "a fox", "--seed", "3"}, List.of(),
+                GenerationOptions.with("weights", "lora-dir", "threads")), Long.MAX_VALUE);
+        assertEquals(30, g.steps());
+        assertEquals(512, g.width());
+        assertEquals(3, g.seed());
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> GenerationOptions.generation(args("--steps", "0"), Long.MAX_VALUE));
+        assertEquals("steps", e.field());
+    }
+
+    @Test
+    void badUsageExitsWith2() {
+        assertThrows(IllegalArgumentException.class, () -> GenerationOptions.request(args("--steps", "many")));
+        assertThrows(IllegalArgumentException.class, () -> args("--bogus", "1"));
+        assertThrows(IllegalArgumentException.class, () -> args("--negative", "x")); // one name for it: --negative-prompt
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, ClientCommand.run(new String[] {"--steps"}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err)));
+        assertTrue(err.toString().contains("usage:"));
+    }
+
+    @Test
+    void anUnreachableOrchestratorIsReportedAsAnError() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = ClientCommand.run(new String[] {"--address", "127.0.0.1:1", "--deadline", "20"}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
+        assertEquals(1, code);
+        assertTrue(err.toString().startsWith("error: UNAVAILABLE"), err.toString());
+    }
+}

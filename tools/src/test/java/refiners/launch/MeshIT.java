@@ -1,0 +1,441 @@
+package refiners.launch;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
+import io.restassured.response.Response;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.safetensors.SafeTensorsWriter;
+import refiners.fluxion.utils.Images;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
+import refiners.bench.InProcessPipeline;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.mesh.GenerateRequests;
+import refiners.proto.common.v1.LoraWeight;
+import refiners.proto.orchestrator.v1.GenerateEvent;
+import refiners.proto.orchestrator.v1.GenerateRequest;
+import refiners.proto.orchestrator.v1.OrchestratorGrpc;
+import refiners.proto.orchestrator.v1.Result;
+import refiners.proto.unet.v1.ListLorasRequest;
+import refiners.proto.unet.v1.LoadLoraRequest;
+import refiners.proto.unet.v1.LoraInfo;
+import refiners.proto.unet.v1.UNetGrpc;
+import refiners.proto.unet.v1.UnloadLoraRequest;
+
+/**
+ * The mesh end to end: the four packaged services as separate processes on loopback (full-size detinit weights,
+ * small latents), against the same generation in this JVM. The orchestrator runs with one worker and a queue of one
+ * so that RESOURCE_EXHAUSTED can be provoked. The stage-down case stops vae-svc, so it runs last.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MeshIT {
+    static final Duration CALL = Duration.ofMinutes(5);
+
+    MeshProcesses mesh;
+    ManagedChannel orchestratorChannel;
+    ManagedChannel unetChannel;
+    InProcessPipeline inProcess;
+    Path loraDir;
+
+    @BeforeAll
+    void startMesh() throws Exception {
+        Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
+        Path work = root.resolve("tools/target/mesh-it");
+        loraDir = Files.createDirectories(work.resolve("loras"));
+        SafeTensorsWriter.write(loraDir.resolve("style.safetensors"), styleLora());
+        // first, so that the detinit weight files are written once, before four processes map them
+        inProcess = new InProcessPipeline(SD1Weights.detinit(), Optional.of(loraDir.toString()));
+        mesh = new MeshProcesses(root, work.resolve("logs"), MeshProcesses.freePorts())
+                .env("REFINERS_WEIGHTS", SD1Weights.DETINIT)
+                .env("REFINERS_LORA_DIR", loraDir.toString())
+                .env(MeshService.ORCHESTRATOR, "REFINERS_MAX_CONCURRENT", "1")
+                .env(MeshService.ORCHESTRATOR, "REFINERS_QUEUE_LIMIT", "1");
+        try {
+            mesh.start(Duration.ofMinutes(10));
+        } catch (Exception e) {
+            mesh.close();
+            throw e;
+        }
+        orchestratorChannel = channel(MeshService.ORCHESTRATOR);
+        unetChannel = channel(MeshService.UNET);
+    }
+
+    /** A small refiners-format LoRA touching one UNet and one text encoder layer (rank 4, detinit values). */
+    static Map<String, Tensor> styleLora() {
+        Map<String, Tensor> t = new java.util.LinkedHashMap<>();
+        Map<String, long[][]> layers = Map.of(
+                "unet.DownBlocks.Chain_2.CLIPLCrossAttention.Chain_2.CrossAttentionBlock.Residual_1.SelfAttention.Distribute.Linear_1", new long[][] {{4, 320}, {320, 4}},
+                "text_encoder.TransformerLayer_4.Residual_1.SelfAttention.Distribute.Linear_3", new long[][] {{4, 768}, {768, 4}});
+        for (var l : new java.util.TreeMap<>(layers).entrySet()) {
+            t.put(l.getKey() + ".down.weight", refiners.fluxion.DetInit.tensor("down:" + l.getKey(), l.getValue()[0], 9));
+            t.put(l.getKey() + ".up.weight", refiners.fluxion.DetInit.tensor("up:" + l.getKey(), l.getValue()[1], 9));
+            t.put(l.getKey() + ".alpha", Tensor.ofFloats(new long[0], 4f));
+        }
+        return t;
+    }
+
+    private ManagedChannel channel(MeshService s) {
+        return ManagedChannelBuilder.forTarget(mesh.address(s)).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    }
+
+    @AfterAll
+    void stopMesh() {
+        if (orchestratorChannel != null) orchestratorChannel.shutdownNow();
+        if (unetChannel != null) unetChannel.shutdownNow();
+        if (mesh != null) mesh.close();
+    }
+
+    private OrchestratorGrpc.OrchestratorBlockingStub orchestrator() {
+        return OrchestratorGrpc.newBlockingStub(orchestratorChannel).withDeadlineAfter(CALL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static GenerateRequest.Builder small(String solver) {
+        return GenerateRequest.newBuilder().setPrompt("a lighthouse on a cliff at sunset").setNegativePrompt("blurry")
+                .setSteps(3).setGuidanceScale(7.5f).setSolver(solver).setWidth(64).setHeight(64).setSeed(1234);
+    }
+
+    /** The same request as the in-process pipeline sees it (the wire's float guidance included). */
+    private static GenerationRequest asGenerationRequest(GenerateRequest r) {
+        return GenerateRequests.toGenerationRequest(r, Long.MAX_VALUE);
+    }
+
+    private List<GenerateEvent> generate(GenerateRequest request) {
+        List<GenerateEvent> events = new ArrayList<>();
+        orchestrator().generate(request).forEachRemaining(events::add);
+        return events;
+    }
+
+    private int[] inProcessPixels(GenerateRequest request) {
+        return pixels(Images.toPng(inProcess.generate(asGenerationRequest(request), ProgressListener.NONE).image()));
+    }
+
+    private static int[] pixels(byte[] png) {
+        try {
+            var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+            return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void grpcGenerationStreamsProgressThenAnImageBitIdenticalToInProcess() {
+        for (String solver : List.of("dpm", "ddim", "euler")) {
+            GenerateRequest request = small(solver).setPreviewEvery(2).build();
+            List<GenerateEvent> events = generate(request);
+            assertEquals(4, events.size(), solver + ": 3 progress events then the result");
+            for (int i = 0; i < 3; i++) {
+                assertEquals(i + 1, events.get(i).getProgress().getStep(), solver);
+                assertEquals(3, events.get(i).getProgress().getTotalSteps(), solver);
+                assertEquals(i == 1, !events.get(i).getProgress().getPreviewPng().isEmpty(), solver + ": a preview every 2 steps");
+            }
+            assertEquals(8, pixels(events.get(1).getProgress().getPreviewPng().toByteArray()).length / 8, "an 8x8 latent preview");
+            Result result = events.get(3).getResult();
+            assertEquals(64, result.getWidth());
+            assertEquals(64, result.getHeight());
+            assertEquals(1234, result.getSeed());
+            assertTrue(result.getTimings().getTotalSeconds() > 0);
+            assertTrue(result.getTimings().getUnetSeconds() > 0);
+            assertArrayEquals(inProcessPixels(request), pixels(result.getPng().toByteArray()), solver + ": mesh and in-process pixels differ");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void restGenerationReturnsThePngOfTheSameGeneration() {
+        Response response = given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json")
+                .body(Map.of("prompt", "a lighthouse on a cliff at sunset", "negative_prompt", "blurry", "steps", 3,
+                        "guidance_scale", 7.5, "solver", "euler", "width", 64, "height", 64, "seed", 1234))
+                .post("/v1/images");
+        assertEquals(200, response.statusCode(), response.asString());
+        assertEquals("image/png", response.contentType());
+        assertEquals("1234", response.header("X-Seed"));
+        assertTrue(response.header("Server-Timing").contains("unet;dur="), response.header("Server-Timing"));
+        assertArrayEquals(inProcessPixels(small("euler").build()), pixels(response.asByteArray()));
+    }
+
+    @Test
+    @Order(3)
+    void badInputIsInvalidArgumentNamingTheField() {
+        Map<String, UnaryOperator<GenerateRequest.Builder>> cases = new java.util.LinkedHashMap<>();
+        cases.put("steps", b -> b.setSteps(0));
+        cases.put("steps ", b -> b.setSteps(151));
+        cases.put("width", b -> b.setWidth(100));
+        cases.put("height", b -> b.setHeight(4096));
+        cases.put("width ", b -> b.setWidth(2048).setHeight(2048)); // over the pixel budget
+        cases.put("guidance_scale", b -> b.setGuidanceScale(Float.NaN));
+        cases.put("guidance_scale ", b -> b.setGuidanceScale(Float.POSITIVE_INFINITY));
+        cases.put("solver", b -> b.setSolver("heun"));
+        cases.put("loras[0].name", b -> b.addLoras(LoraWeight.newBuilder().setName("").setScale(1)));
+        cases.put("loras[0].scale", b -> b.addLoras(LoraWeight.newBuilder().setName("style").setScale(Float.NaN)));
+        cases.put("preview_every", b -> b.setPreviewEvery(-1));
+        for (var c : cases.entrySet()) {
+            String field = c.getKey().trim();
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> generate(c.getValue().apply(small("dpm")).build()), field);
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), field);
+            assertTrue(e.getStatus().getDescription().startsWith(field + ": "), field + " -> " + e.getStatus().getDescription());
+        }
+        // a LoRA name reaching outside the directory is refused by unet-svc, naming the field
+        StatusRuntimeException traversal = assertThrows(StatusRuntimeException.class,
+                () -> generate(small("dpm").addLoras(LoraWeight.newBuilder().setName("../style").setScale(1)).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, traversal.getStatus().getCode());
+        assertTrue(traversal.getStatus().getDescription().contains("loras[0].name"), traversal.getStatus().getDescription());
+
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class,
+                () -> generate(small("dpm").addLoras(LoraWeight.newBuilder().setName("no-such-lora").setScale(1)).build()));
+        assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+        assertTrue(unknown.getStatus().getDescription().contains("no-such-lora"), unknown.getStatus().getDescription());
+
+        // REST: the same errors as JSON
+        given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json").body(Map.of("steps", 0)).post("/v1/images")
+                .then().statusCode(400).contentType("application/json")
+                .body("code", org.hamcrest.Matchers.equalTo("INVALID_ARGUMENT")).body("field", org.hamcrest.Matchers.equalTo("steps"));
+        given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json").body(Map.of("width", 65)).post("/v1/images")
+                .then().statusCode(400).body("field", org.hamcrest.Matchers.equalTo("width"));
+        given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json").body("{\"steps\": ").post("/v1/images")
+                .then().statusCode(400).body("code", org.hamcrest.Matchers.equalTo("INVALID_ARGUMENT"));
+        given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json")
+                .body(Map.of("steps", 2, "width", 64, "height", 64, "loras", List.of(Map.of("name", "no-such-lora"))))
+                .post("/v1/images")
+                .then().statusCode(404).body("code", org.hamcrest.Matchers.equalTo("NOT_FOUND"))
+                .body("field", org.hamcrest.Matchers.equalTo("loras[0].name"));
+    }
+
+    @Test
+    @Order(4)
+    void lorasAreManagedByNameInsideTheirDirectory() {
+        var unet = UNetGrpc.newBlockingStub(unetChannel).withDeadlineAfter(1, TimeUnit.MINUTES);
+        List<LoraInfo> listed = unet.listLoras(ListLorasRequest.getDefaultInstance()).getLorasList();
+        assertEquals(List.of("style"), listed.stream().map(LoraInfo::getName).toList());
+        assertFalse(listed.get(0).getLoaded());
+        LoraInfo loaded = unet.loadLora(LoadLoraRequest.newBuilder().setName("style").build());
+        assertTrue(loaded.getLoaded());
+        assertEquals(4, loaded.getRank());
+        assertEquals(1, loaded.getUnetLayers());
+        assertEquals(1, loaded.getTextEncoderLayers());
+        assertTrue(unet.listLoras(ListLorasRequest.getDefaultInstance()).getLoras(0).getLoaded());
+        for (String bad : List.of("../style", "sub/style", "/etc/passwd", "..", "a\\b")) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> unet.loadLora(LoadLoraRequest.newBuilder().setName(bad).build()), bad);
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), bad);
+            assertTrue(e.getStatus().getDescription().startsWith("name: "), e.getStatus().getDescription());
+        }
+        assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class,
+                () -> unet.loadLora(LoadLoraRequest.newBuilder().setName("missing").build())).getStatus().getCode());
+        unet.unloadLora(UnloadLoraRequest.newBuilder().setName("style").build());
+        assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class,
+                () -> unet.unloadLora(UnloadLoraRequest.newBuilder().setName("style").build())).getStatus().getCode());
+        // a generation with a LoRA from the directory (loaded on first use) matches the in-process one, and differs without it
+        GenerateRequest withLora = small("dpm").addLoras(LoraWeight.newBuilder().setName("style").setScale(0.8f)).build();
+        List<GenerateEvent> events = generate(withLora);
+        int[] meshPixels = pixels(events.get(events.size() - 1).getResult().getPng().toByteArray());
+        assertArrayEquals(inProcessPixels(withLora), meshPixels, "with a LoRA: mesh and in-process pixels differ");
+        assertFalse(java.util.Arrays.equals(inProcessPixels(small("dpm").build()), meshPixels), "the LoRA changed nothing");
+    }
+
+    @Test
+    @Order(5)
+    void cancellingTheCallerStopsTheUNetWithinAStep() throws Exception {
+        double before = metric(MeshService.UNET, "refiners_unet_steps_total");
+        GenerateRequest request = small("ddim").setSteps(150).build();
+        Context.CancellableContext context = Context.current().withCancellation();
+        Iterator<GenerateEvent> events = context.call(() -> orchestrator().generate(request));
+        int seen = events.next().getProgress().getStep();
+        assertEquals(1, seen);
+        context.cancel(null);
+        awaitMetric(MeshService.UNET, "refiners_unet_inflight_streams", 0);
+        awaitMetric(MeshService.UNET, "ft_bulkhead_executionsRunning{method=\"refiners.mesh.ModelWork.run\"}", 0);
+        awaitMetric(MeshService.ORCHESTRATOR, "refiners_generations_inflight", 0);
+        double settled = metric(MeshService.UNET, "refiners_unet_steps_total");
+        // the step seen, at most the one running when the cancellation arrived, and nothing after
+        assertTrue(settled - before <= seen + 1, "steps after the cancellation: " + (settled - before - seen));
+        Thread.sleep(1000);
+        assertEquals(settled, metric(MeshService.UNET, "refiners_unet_steps_total"), "the UNet went on after the cancellation");
+    }
+
+    @Test
+    @Order(6)
+    void pastTheQueueLimitTheOrchestratorAnswersResourceExhausted() throws Exception {
+        // one generation runs, one waits in the queue (limit 1), the third is refused
+        GenerateRequest longRequest = small("ddim").setSteps(150).build();
+        Context.CancellableContext context = Context.current().withCancellation();
+        try {
+            Iterator<GenerateEvent> running = context.call(() -> orchestrator().generate(longRequest));
+            assertTrue(running.next().hasProgress());
+            CompletableFuture<Boolean> queued = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return context.call(() -> orchestrator().generate(longRequest).hasNext());
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            awaitMetric(MeshService.ORCHESTRATOR, "ft_bulkhead_executionsWaiting{method=\"refiners.mesh.ModelWork.run\"}", 1);
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> generate(small("dpm").build()));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
+            assertTrue(e.getStatus().getDescription().startsWith("orchestrator is busy"), e.getStatus().getDescription());
+            given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json")
+                    .body(Map.of("steps", 2, "width", 64, "height", 64)).post("/v1/images")
+                    .then().statusCode(429).body("code", org.hamcrest.Matchers.equalTo("RESOURCE_EXHAUSTED"));
+            assertFalse(queued.isDone() && !queued.isCompletedExceptionally() && !queued.get(), "the queued generation was refused");
+        } finally {
+            context.cancel(null);
+        }
+        awaitMetric(MeshService.ORCHESTRATOR, "refiners_generations_inflight", 0);
+        awaitMetric(MeshService.ORCHESTRATOR, "ft_bulkhead_executionsWaiting{method=\"refiners.mesh.ModelWork.run\"}", 0);
+    }
+
+    @Test
+    @Order(7)
+    void theCallersDeadlineEndsTheGenerationEverywhere() throws Exception {
+        GenerateRequest request = small("euler").setSteps(150).build();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> {
+            Iterator<GenerateEvent> events = OrchestratorGrpc.newBlockingStub(orchestratorChannel).withDeadlineAfter(2, TimeUnit.SECONDS).generate(request);
+            while (events.hasNext()) events.next();
+        });
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode(), e.getStatus().toString());
+        awaitMetric(MeshService.UNET, "refiners_unet_inflight_streams", 0);
+        awaitMetric(MeshService.ORCHESTRATOR, "refiners_generations_inflight", 0);
+    }
+
+    @Test
+    @Order(8)
+    void metricsHealthAndReflectionAreServed() throws Exception {
+        for (MeshService s : MeshService.values()) {
+            given().baseUri(mesh.httpUrl(s)).get("/q/health/ready").then().statusCode(200);
+            given().baseUri(mesh.httpUrl(s)).get("/q/health/live").then().statusCode(200);
+        }
+        for (String stage : List.of("text-encoder", "unet", "solver", "vae", "total"))
+            assertTrue(metric(MeshService.ORCHESTRATOR, "refiners_generation_stage_seconds_count{stage=\"" + stage + "\"}") >= 3, stage);
+        assertTrue(metric(MeshService.TEXT_ENCODER, "refiners_stage_seconds_count{stage=\"text-encoder\"}") >= 3);
+        assertTrue(metric(MeshService.UNET, "refiners_stage_seconds_count{stage=\"unet\"}") >= 9);
+        assertTrue(metric(MeshService.UNET, "refiners_unet_steps_total") >= 9);
+        assertTrue(metric(MeshService.UNET, "refiners_unet_steps_per_second") > 0);
+        assertEquals(0, metric(MeshService.UNET, "refiners_unet_inflight_streams"));
+        assertEquals(0, metric(MeshService.UNET, "ft_bulkhead_executionsWaiting{method=\"refiners.mesh.ModelWork.run\"}"));
+        assertTrue(metric(MeshService.VAE, "refiners_stage_seconds_count{stage=\"vae-decode\"}") >= 3);
+        assertTrue(scrape(MeshService.UNET).contains("refiners_stage_seconds_bucket{stage=\"unet\""), "a latency histogram");
+
+        Map<MeshService, String> services = Map.of(MeshService.TEXT_ENCODER, "refiners.textencoder.v1.TextEncoder",
+                MeshService.UNET, "refiners.unet.v1.UNet", MeshService.VAE, "refiners.vae.v1.Autoencoder",
+                MeshService.ORCHESTRATOR, "refiners.orchestrator.v1.Orchestrator");
+        for (var e : services.entrySet()) assertTrue(reflectedServices(e.getKey()).contains(e.getValue()), e.toString());
+    }
+
+    @Test
+    @Order(50)
+    void aGenerationResumesWhenItsUNetReplicaGoesAwayAndGivesTheSamePixels() throws Exception {
+        GenerateRequest request = small("dpm").setSteps(8).build();
+        double resumesBefore = metric(MeshService.ORCHESTRATOR, "refiners_unet_resumes_total");
+        Iterator<GenerateEvent> events = orchestrator().generate(request);
+        assertEquals(1, events.next().getProgress().getStep());
+        mesh.stop(MeshService.UNET);          // the step in flight breaks
+        mesh.start(Duration.ofMinutes(5));   // a replica comes back (weights loaded, ready)
+        Result result = null;
+        int lastStep = 1;
+        while (events.hasNext()) {
+            GenerateEvent e = events.next();
+            if (e.hasProgress()) lastStep = e.getProgress().getStep();
+            else result = e.getResult();
+        }
+        assertEquals(8, lastStep);
+        assertNotNull(result);
+        assertArrayEquals(inProcessPixels(request), pixels(result.getPng().toByteArray()), "a resumed generation differs from in process");
+        assertTrue(metric(MeshService.ORCHESTRATOR, "refiners_unet_resumes_total") > resumesBefore, "no resume was counted");
+    }
+
+    @Test
+    @Order(100)
+    void aStageThatIsDownIsUnavailableNamingIt() throws Exception {
+        mesh.stop(MeshService.VAE);
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> generate(small("dpm").build()));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().startsWith("vae-svc unavailable at 127.0.0.1:" + mesh.port(MeshService.VAE)), e.getStatus().getDescription());
+        given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json")
+                .body(Map.of("steps", 2, "width", 64, "height", 64)).post("/v1/images")
+                .then().statusCode(503).body("code", org.hamcrest.Matchers.equalTo("UNAVAILABLE"))
+                .body("message", org.hamcrest.Matchers.startsWith("vae-svc unavailable at"));
+    }
+
+    private List<String> reflectedServices(MeshService s) throws Exception {
+        ManagedChannel channel = channel(s);
+        try {
+            CompletableFuture<List<String>> names = new CompletableFuture<>();
+            StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(new StreamObserver<>() {
+                @Override
+                public void onNext(ServerReflectionResponse r) {
+                    names.complete(r.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList());
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    names.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {}
+            });
+            requests.onNext(ServerReflectionRequest.newBuilder().setListServices("*").build());
+            List<String> result = names.get(30, TimeUnit.SECONDS);
+            requests.onCompleted();
+            return result;
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private String scrape(MeshService s) {
+        return given().baseUri(mesh.httpUrl(s)).get("/q/metrics").then().statusCode(200).extract().asString();
+    }
+
+    /** A sample's value ("name" or "name{labels}"); absent is 0. */
+    private double metric(MeshService s, String sample) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(scrape(s));
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    private void awaitMetric(MeshService s, String sample, double expected) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        double last;
+        while ((last = metric(s, sample)) != expected) {
+            if (System.nanoTime() > until) throw new AssertionError(sample + " stayed at " + last + ", expected " + expected);
+            Thread.sleep(50);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package refiners.mesh.vae;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import refiners.fluxion.DType;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.compile.CompileOptions;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.mesh.MeshConfig;
+import refiners.mesh.ServiceModel;
+
+/** SD1Autoencoder, decoding and encoding exactly as in process. */
+@ApplicationScoped
+public class AutoencoderModel extends ServiceModel<LocalAutoencoder> {
+    @Override
+    protected String what() {
+        return "autoencoder";
+    }
+
+    @Override
+    protected LocalAutoencoder load(SD1Weights weights, CompileOptions options, MeshConfig config) {
+        LocalAutoencoder lda = new LocalAutoencoder(SD1Models.autoencoder(weights), options);
+        lda.decode(Tensor.zeros(DType.F32, 1, 4, 8, 8)); // the decoder's session is built before readiness
+        return lda;
+    }
+}
