@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
@@ -27,7 +28,8 @@ final class GenerateCommand {
     static int run(String[] argv) throws IOException {
         Args a = new Args(argv, List.of());
         a.allow(List.of("prompt", "negative", "steps", "guidance", "solver", "width", "height", "seed", "weights", "lora", "lora-dir", "threads", "output"));
-        if (a.getInt("threads", 0) > 0) RuntimeConfig.setGlobal(RuntimeConfig.global().withThreads(a.getInt("threads", 0)));
+        RuntimeConfig runtime = RuntimeConfig.fromEnvironment();
+        if (a.getInt("threads", 0) > 0) runtime = runtime.withThreads(a.getInt("threads", 0));
         List<GenerationRequest.LoraWeight> loras = new ArrayList<>();
         String loraArg = a.get("lora", "");
         for (String l : loraArg.isBlank() ? new String[0] : loraArg.split(",")) {
@@ -43,9 +45,8 @@ final class GenerateCommand {
         SD1Models models = SD1Models.load(weights.isBlank() ? null : Path.of(weights));
         System.out.printf("models: %s (%.1f s)%n", models.source(), (System.nanoTime() - t0) / 1e9);
         String loraDir = a.get("lora-dir", System.getenv().getOrDefault("REFINERS_LORA_DIR", ""));
-        LocalStages stages = loraDir.isBlank() && loras.isEmpty()
-                ? new LocalStages(models)
-                : new LocalStages(models, LocalStages.DEFAULT_OPTIONS, new LoraLibrary(Path.of(loraDir.isBlank() ? "." : loraDir)));
+        LocalStages stages = new LocalStages(models, LocalStages.DEFAULT_OPTIONS,
+                loraDir.isBlank() && loras.isEmpty() ? null : new LoraLibrary(Path.of(loraDir.isBlank() ? "." : loraDir)), new Runner(runtime));
         ProgressBar bar = new ProgressBar(System.out);
         GenerationResult r = StableDiffusion_1.generate(request, stages, (step, total, elapsed, latents) -> bar.update("denoising", step, total, elapsed));
         Path out = Path.of(a.get("output", "out.png"));

@@ -8,6 +8,7 @@ import refiners.fluxion.Tensors;
 import refiners.fluxion.adapters.LoraSlots;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.compile.ShapePolicy;
+import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.ClassifierFreeGuidance;
 
 /**
@@ -27,6 +28,7 @@ public final class LocalStages implements SD1Stages {
 
     private final SD1Models models;
     private final CompileOptions options;
+    private final Runner runner;
     private final LoraSource loras;
     private final LoraSlots unetSlots;
     private final LoraSlots textEncoderSlots;
@@ -43,8 +45,15 @@ public final class LocalStages implements SD1Stages {
         this(models, DEFAULT_OPTIONS, null);
     }
 
+    /** On the shared runner (configured from the environment). */
     public LocalStages(SD1Models models, CompileOptions options, LoraSource loras) {
+        this(models, options, loras, Runner.shared());
+    }
+
+    /** On {@code runner}: its RuntimeConfig decides the device, threads and session cache of every stage. */
+    public LocalStages(SD1Models models, CompileOptions options, LoraSource loras, Runner runner) {
         this.models = models;
+        this.runner = runner;
         this.loras = loras;
         if (loras != null) {
             this.unetSlots = LoraSlots.install(models.unet(), l -> true);
@@ -64,7 +73,7 @@ public final class LocalStages implements SD1Stages {
     @Override
     public Tensor encodeText(List<String> prompts, List<GenerationRequest.LoraWeight> loraSet) {
         Tensor ids = models.textEncoder().tokenizer().tokenize(prompts);
-        return models.textEncoder().run(options, List.of(ids), feeds(textEncoderSlots, loraSet, false)).output();
+        return runner.run(models.textEncoder(), options, List.of(ids), feeds(textEncoderSlots, loraSet, false)).output();
     }
 
     private Map<String, Map<String, Object>> feeds(LoraSlots slots, List<GenerationRequest.LoraWeight> loraSet, boolean unet) {
@@ -97,7 +106,7 @@ public final class LocalStages implements SD1Stages {
                 Map<String, Map<String, Object>> ctx = new HashMap<>(base);
                 ctx.put("diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {1}, (float) timestep)));
                 ctx.put("cross_attention_block", Map.of("clip_text_embedding", embedding));
-                Tensor prediction = models.unet().run(options, List.of(ClassifierFreeGuidance.batch(latents)), ctx).output();
+                Tensor prediction = runner.run(models.unet(), options, List.of(ClassifierFreeGuidance.batch(latents)), ctx).output();
                 return ClassifierFreeGuidance.combine(prediction, guidanceScale);
             }
 
@@ -110,11 +119,11 @@ public final class LocalStages implements SD1Stages {
 
     @Override
     public Tensor decode(Tensor latents) {
-        return models.autoencoder().decode(latents, options);
+        return models.autoencoder().decode(latents, options, runner);
     }
 
     /** An image (1, 3, H, W) in [-1, 1] to scaled latents, compiled as the other stages are (same dtype). */
     public Tensor encode(Tensor image) {
-        return models.autoencoder().encode(image, options);
+        return models.autoencoder().encode(image, options, runner);
     }
 }
