@@ -40,7 +40,7 @@ public interface MeshConfig {
     @WithDefault("1048576")
     long maxPixels();
 
-    /** How this process creates ONNX Runtime sessions. */
+    /** How this process creates ONNX Runtime sessions (the rest of RuntimeConfig: its REFINERS_* variables). */
     default RuntimeConfig runtime() {
         return RuntimeConfig.fromEnvironment().withDevice(device()).withThreads(threads()).withPrepacking(prepacking()).withSpinning(spinning());
     }

@@ -10,7 +10,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import refiners.fluxion.compile.CompileOptions;
-import refiners.fluxion.runtime.RuntimeConfig;
+import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 
@@ -40,14 +40,14 @@ public abstract class ServiceModel<T> {
     protected abstract String what();
 
     /**
-     * Builds the model from the weights, compiled with {@code options}, and runs it once so that the first request
-     * does not pay for the session.
+     * Builds the model from the weights, compiled with {@code options} and run by {@code runner} (this service's ONNX
+     * Runtime settings), and runs it once so that the first request does not pay for the session.
      */
-    protected abstract T load(SD1Weights weights, CompileOptions options, MeshConfig config);
+    protected abstract T load(SD1Weights weights, CompileOptions options, Runner runner);
 
     void start(@Observes StartupEvent event) {
         SD1Weights weights = SD1Weights.parse(config.weights().orElse("")); // no setting: the service stops here, saying why
-        RuntimeConfig.setGlobal(config.runtime());
+        Runner runner = new Runner(config.runtime());
         CompileOptions options = LocalStages.DEFAULT_OPTIONS.withDtype(config.computeDtype());
         Thread loader = new Thread(() -> {
             try {
@@ -56,7 +56,7 @@ public abstract class ServiceModel<T> {
                 Gauge.builder("refiners.model.info", () -> 1).tag("service", service).tag("weights", source)
                         .description("the weights this service serves").register(registry);
                 LOG.info(what() + ": weights " + source + ", " + config.computeDtype() + " on " + config.device());
-                model = load(weights, options, config);
+                model = load(weights, options, runner);
                 LOG.info(String.format("%s ready in %.1f s", what(), (System.nanoTime() - t0) / 1e9));
             } catch (Throwable t) {
                 failure = t;

@@ -13,7 +13,6 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.layers.Chain;
-import refiners.fluxion.layers.Module;
 import refiners.fluxion.runtime.RunResult;
 import refiners.foundationals.clip.CLIPTextEncoderL;
 
@@ -56,13 +55,13 @@ public class ClipTextLCase implements CaseRunner {
         return out;
     }
 
-    /** The child a debug output names. */
-    static Module debugLayer(Chain model, JsonNode output) {
+    /** The path of the child a debug output names (the child's key name: it sits right under the model). */
+    static String debugLayer(Chain model, JsonNode output) {
         Matcher m = CHILD.matcher(output.path("note").asText(""));
         String name = output.get("name").asText();
         String child = m.find() ? m.group(1) : name.startsWith("after_") ? name.substring("after_".length()) : null;
         if (child == null) throw new IllegalArgumentException("unknown output " + name);
-        return model.get(child);
+        return model.pathOf(model.get(child));
     }
 
     @Override
@@ -73,14 +72,14 @@ public class ClipTextLCase implements CaseRunner {
         for (JsonNode in : sub.get("inputs"))
             if (!in.get("name").asText().equals("tokens")) throw new IllegalArgumentException("clip-text-l: unknown input " + in.get("name"));
         Tensor ids = encoder.tokenizer().tokenize(prompts(sub));
-        Map<String, Module> taps = new LinkedHashMap<>();
+        Map<String, String> taps = new LinkedHashMap<>(); // output name -> tapped layer's path
         String main = null;
         for (JsonNode out : sub.get("outputs")) {
             if (out.get("name").asText().equals("y")) main = "y";
             else taps.put(out.get("name").asText(), debugLayer(encoder, out));
         }
         if (main == null) throw new IllegalArgumentException("clip-text-l: no output y");
-        RunResult r = TimedRun.run("clip-text-l", encoder, CompileOptions.defaults().withTaps(List.copyOf(taps.values())), List.of(ids));
+        RunResult r = TimedRun.run("clip-text-l", encoder, CompileOptions.defaults().withTapPaths(List.copyOf(taps.values())), List.of(ids));
         Map<String, Tensor> result = new LinkedHashMap<>();
         result.put("y", r.output());
         for (JsonNode out : sub.get("outputs")) {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.function.Executable;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.layers.Chain;
 import refiners.fluxion.layers.Module;
 import refiners.fluxion.runtime.RunResult;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Autoencoder;
@@ -60,21 +61,21 @@ public class SD1AutoencoderCase implements CaseRunner {
         Module chain = operation.equals("encode") ? lda.encodeChain() : lda.decodeChain();
         String mainOutput = operation.equals("encode") ? "latents" : "image";
 
-        Map<String, Module> taps = new LinkedHashMap<>();
+        Map<String, String> taps = new LinkedHashMap<>(); // output name -> tapped layer's path under the run chain
         boolean hasMain = false;
         for (JsonNode out : sub.get("outputs")) {
             String name = out.get("name").asText();
             if (name.equals(mainOutput)) hasMain = true;
-            else if (operation.equals("encode") && name.equals("encoder_raw")) taps.put(name, lda.encoder());
+            else if (operation.equals("encode") && name.equals("encoder_raw")) taps.put(name, ((Chain) chain).pathOf(lda.encoder()));
             else throw new IllegalArgumentException("sd1-autoencoder: unknown output " + name + " for " + operation);
         }
         if (!hasMain) throw new IllegalArgumentException("sd1-autoencoder: " + operation + " lists no output " + mainOutput);
 
         RunResult r = TimedRun.run("sd1-autoencoder " + operation, chain,
-                CompileOptions.defaults().withTaps(new ArrayList<>(taps.values())), List.of(input));
+                CompileOptions.defaults().withTapPaths(new ArrayList<>(taps.values())), List.of(input));
         Map<String, Tensor> result = new LinkedHashMap<>();
         result.put(mainOutput, r.output());
-        taps.forEach((name, layer) -> result.put(name, r.tap(layer)));
+        taps.forEach((name, path) -> result.put(name, r.tap(path)));
         return result;
     }
 }

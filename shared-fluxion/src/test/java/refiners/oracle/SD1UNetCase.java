@@ -17,6 +17,7 @@ import refiners.fluxion.compile.Contexts;
 import refiners.fluxion.layers.Module;
 import refiners.fluxion.runtime.CompiledModel;
 import refiners.fluxion.runtime.RunResult;
+import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.RangeEncoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
@@ -84,19 +85,20 @@ public final class SD1UNetCase implements CaseRunner {
             }
         }
 
-        Map<String, Module> taps = new LinkedHashMap<>();
+        Map<String, String> taps = new LinkedHashMap<>(); // output name -> tapped layer's path
         for (JsonNode out : sub.get("outputs")) {
             String name = out.get("name").asText();
-            if (!name.equals("y")) taps.put(name, debugLayer(unet, name));
+            if (!name.equals("y")) taps.put(name, unet.pathOf(debugLayer(unet, name)));
         }
-        CompileOptions options = CompileOptions.defaults().withTaps(new ArrayList<>(taps.values()));
+        CompileOptions options = CompileOptions.defaults().withTapPaths(new ArrayList<>(taps.values()));
         List<Compiler.InputSpec> specs = new ArrayList<>();
         for (Tensor t : positional) specs.add(new Compiler.InputSpec(t.dtype(), options.shapePolicy().apply(t.shape())));
 
         long c0 = System.nanoTime();
-        CompiledGraph graph = Compiler.compile(unet, specs, options);
+        RuntimeConfig config = Runner.shared().config();
+        CompiledGraph graph = Compiler.compile(unet, specs, options, config.device());
         double compileSeconds = (System.nanoTime() - c0) / 1e9;
-        try (CompiledModel session = CompiledModel.create(graph, RuntimeConfig.global())) {
+        try (CompiledModel session = CompiledModel.create(graph, config)) {
             Map<String, Tensor> contextTensors = Contexts.collect(unet).tensors();
             long r0 = System.nanoTime();
             RunResult r = session.run(positional, contextTensors);
@@ -108,7 +110,7 @@ public final class SD1UNetCase implements CaseRunner {
                     compileSeconds, graph.nodeCount(), session.creationSeconds(), firstRun, secondRun);
             Map<String, Tensor> result = new LinkedHashMap<>();
             result.put("y", r.output());
-            taps.forEach((name, layer) -> result.put(name, r.tap(layer)));
+            taps.forEach((name, path) -> result.put(name, r.tap(path)));
             return result;
         }
     }

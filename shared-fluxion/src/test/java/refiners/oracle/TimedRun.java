@@ -11,9 +11,13 @@ import refiners.fluxion.compile.Contexts;
 import refiners.fluxion.layers.Module;
 import refiners.fluxion.runtime.CompiledModel;
 import refiners.fluxion.runtime.RunResult;
+import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 
-/** Compiles a model for the given inputs and runs it once, printing compile, session creation and run times. */
+/**
+ * Compiles a model for the given inputs and runs it once on a session of its own (created with the shared runner's
+ * configuration), printing compile, session creation and run times. Taps are read back by path.
+ */
 final class TimedRun {
     private TimedRun() {}
 
@@ -21,9 +25,10 @@ final class TimedRun {
         List<Compiler.InputSpec> specs = new ArrayList<>();
         for (Tensor t : inputs) specs.add(new Compiler.InputSpec(t.dtype(), options.shapePolicy().apply(t.shape())));
         long c0 = System.nanoTime();
-        CompiledGraph graph = Compiler.compile(model, specs, options);
+        RuntimeConfig config = Runner.shared().config();
+        CompiledGraph graph = Compiler.compile(model, specs, options, config.device());
         double compileSeconds = (System.nanoTime() - c0) / 1e9;
-        try (CompiledModel session = CompiledModel.create(graph, RuntimeConfig.global())) {
+        try (CompiledModel session = CompiledModel.create(graph, config)) {
             Map<String, Tensor> contextTensors = Contexts.collect(model).tensors();
             long r0 = System.nanoTime();
             RunResult r = session.run(inputs, contextTensors);

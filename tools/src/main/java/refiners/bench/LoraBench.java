@@ -13,6 +13,7 @@ import refiners.fluxion.adapters.LoraFusion;
 import refiners.fluxion.adapters.LoraSlots;
 import refiners.fluxion.adapters.LoraWeights;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.clip.CLIPTextEncoderL;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
@@ -28,7 +29,7 @@ public final class LoraBench {
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        RuntimeConfig.setGlobal(RuntimeConfig.fromEnvironment().withThreads(threads));
+        Runner runner = new Runner(RuntimeConfig.fromEnvironment().withThreads(threads));
         SD1UNet base = new SD1UNet(4);
         base.loadStateDict(DetInit.cachedStateDict("SD1UNet", base.stateDictShapes(), 4));
         Tensor x = DetInit.tensor("input:unet.x", new long[] {2, 4, 32, 32}, 1004, 0, 1);
@@ -39,12 +40,12 @@ public final class LoraBench {
         for (int i = 0; i < 3; i++) loras.add(kohyaLora(700 + i).unetWeights(1.0));
         CompileOptions o = CompileOptions.defaults();
 
-        double baseStep = median(runs, () -> base.run(o, List.of(x), ctx));
+        double baseStep = median(runs, () -> runner.run(base, o, List.of(x), ctx));
         long f0 = System.nanoTime();
         SD1UNet fused = LoraFusion.fuse(base, loras.get(0));
-        fused.run(o, List.of(x), ctx);
+        runner.run(fused, o, List.of(x), ctx);
         double fuseSeconds = (System.nanoTime() - f0) / 1e9;
-        double fusedStep = median(runs, () -> fused.run(o, List.of(x), ctx));
+        double fusedStep = median(runs, () -> runner.run(fused, o, List.of(x), ctx));
 
         SD1UNet slotted = (SD1UNet) base.structuralCopy();
         LoraSlots slots = LoraSlots.install(slotted, l -> true);
@@ -62,15 +63,15 @@ public final class LoraBench {
             build[n] = median(9, () -> slots.feeds(set)); // what a new set costs a service that has run a while
             Map<String, Map<String, Object>> feeds = new java.util.HashMap<>(slots.feeds(set));
             feeds.putAll(ctx);
-            dynamic[n] = median(runs, () -> slotted.run(so, List.of(x), feeds));
+            dynamic[n] = median(runs, () -> runner.run(slotted, so, List.of(x), feeds));
         }
         // switching between two prepared sets: alternate A/B on every run and compare with runs that keep one set
         Map<String, Map<String, Object>> a = new java.util.HashMap<>(slots.feeds(loras.get(0))), b = new java.util.HashMap<>(slots.feeds(loras.get(1)));
         a.putAll(ctx);
         b.putAll(ctx);
         int[] turn = {0};
-        double alternating = median(runs, () -> slotted.run(so, List.of(x), turn[0]++ % 2 == 0 ? a : b));
-        double sameSet = median(runs, () -> slotted.run(so, List.of(x), b));
+        double alternating = median(runs, () -> runner.run(slotted, so, List.of(x), turn[0]++ % 2 == 0 ? a : b));
+        double sameSet = median(runs, () -> runner.run(slotted, so, List.of(x), b));
 
         System.out.printf("SD1 UNet LoRA costs, batch 2, 32x32 latents, %d threads, median of %d runs (LoRA rank 8 on %d layers)%n",
                 threads, runs, loras.get(0).size());

@@ -8,8 +8,8 @@ import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.compile.Compiler;
-import refiners.fluxion.runtime.CompiledCache;
 import refiners.fluxion.runtime.CompiledModel;
+import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 
@@ -62,7 +62,7 @@ public final class UNetBench {
     }
 
     private static void child(Variant v, int threads, int runs) {
-        RuntimeConfig.setGlobal(RuntimeConfig.fromEnvironment().withThreads(threads).withPrepacking(v.prepacking()).withWeightRewrites(v.weightRewrites()));
+        Runner runner = new Runner(RuntimeConfig.fromEnvironment().withThreads(threads).withPrepacking(v.prepacking()).withWeightRewrites(v.weightRewrites()));
         SD1UNet unet = new SD1UNet(4);
         Map<String, Tensor> weights = DetInit.cachedStateDict("sd1-unet", unet.stateDictShapes(), 4);
         long weightBytes = weights.values().stream().mapToLong(Tensor::byteSize).sum();
@@ -72,10 +72,9 @@ public final class UNetBench {
         Tensor t = Tensor.ofInts(new long[] {1}, 500);
         Map<String, Map<String, Object>> ctx = Map.of("diffusion", Map.of("timestep", t), "cross_attention_block", Map.of("clip_text_embedding", emb));
         long c0 = System.nanoTime();
-        Compiler.compile(unet, List.of(new Compiler.InputSpec(x.dtype(), x.shape())), CompileOptions.defaults(), ctx);
+        Compiler.compile(unet, List.of(new Compiler.InputSpec(x.dtype(), x.shape())), CompileOptions.defaults(), runner.config().device(), ctx);
         double compile = (System.nanoTime() - c0) / 1e9;
-        CompiledModel m = new CompiledCache().get(unet, CompileOptions.defaults(), List.of(x),
-                Map.of("diffusion.timestep", t, "cross_attention_block.clip_text_embedding", emb), ctx);
+        CompiledModel m = runner.compile(unet, CompileOptions.defaults(), List.of(x), ctx);
         double session = m.creationSeconds();
         m.run(List.of(x), Map.of("diffusion.timestep", t, "cross_attention_block.clip_text_embedding", emb)); // warm-up
         double[] times = new double[runs];

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
@@ -28,13 +29,14 @@ final class GenerateCommand {
     static int run(String[] argv) throws IOException {
         Args a = new Args(argv, List.of(), GenerationOptions.with("weights", "lora-dir", "threads"));
         GenerationRequest request = GenerationOptions.generation(a, Long.MAX_VALUE);
-        if (a.getInt("threads", 0) > 0) RuntimeConfig.setGlobal(RuntimeConfig.global().withThreads(a.getInt("threads", 0)));
+        RuntimeConfig runtime = RuntimeConfig.fromEnvironment();
+        if (a.has("threads")) runtime = runtime.withThreads(a.getInt("threads", 0));
         String weights = a.get("weights", System.getenv().getOrDefault("REFINERS_WEIGHTS", ""));
         long t0 = System.nanoTime();
         SD1Models models = SD1Models.load(weights.isBlank() ? SD1Weights.detinit() : SD1Weights.parse(weights));
         System.out.printf(Locale.ROOT, "models: %s (%.1f s)%n", models.source(), (System.nanoTime() - t0) / 1e9);
         String loraDir = a.get("lora-dir", System.getenv().getOrDefault("REFINERS_LORA_DIR", ""));
-        LocalStages stages = new LocalStages(models, LocalStages.DEFAULT_OPTIONS, loraDir.isBlank() ? null : new LoraLibrary(Path.of(loraDir)));
+        LocalStages stages = new LocalStages(models, LocalStages.DEFAULT_OPTIONS, loraDir.isBlank() ? null : new LoraLibrary(Path.of(loraDir)), new Runner(runtime));
         ProgressBar bar = new ProgressBar(System.out, "denoising");
         GenerationResult r = StableDiffusion_1.generate(request, stages, (step, total, elapsed, latents) -> bar.update(step, total, elapsed));
         bar.done();

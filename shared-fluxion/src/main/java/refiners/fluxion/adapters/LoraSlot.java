@@ -52,7 +52,7 @@ public class LoraSlot extends Module {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         Value x = single(this, args);
         Value down = input(g, ".down"), up = input(g, ".up");
         if (target instanceof Linear) return List.of(x.linear(down, null).linear(up, null));

@@ -1,51 +1,64 @@
 package refiners.fluxion.compile;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import refiners.fluxion.DType;
 import refiners.fluxion.layers.Module;
-import refiners.fluxion.runtime.RuntimeConfig;
 
 /**
  * How to compile: the model dtype (F32, or F16 with float inputs/outputs kept F32 at the boundary), the shape policy,
- * taps (inner layers whose outputs are returned too, for debugging and parity checks), the target device, and the
- * contexts whose tensors' shapes are left free.
+ * taps (inner layers whose outputs are returned too) and the contexts whose tensors' shapes are left free. Where the
+ * model runs (the device) is not a compile option: it is the runner's (RuntimeConfig).
  */
-public record CompileOptions(DType dtype, ShapePolicy shapePolicy, List<Module> taps, String device, java.util.Set<String> freeShapeContexts) {
+public record CompileOptions(DType dtype, ShapePolicy shapePolicy, List<Tap> taps, Set<String> freeShapeContexts) {
     public CompileOptions {
         if (dtype != DType.F32 && dtype != DType.F16) throw new IllegalArgumentException("compile dtype must be F32 or F16, not " + dtype);
         taps = List.copyOf(taps);
-        freeShapeContexts = java.util.Set.copyOf(freeShapeContexts);
-        if (!device.equals("cpu") && !device.equals("cuda")) throw new IllegalArgumentException("device must be cpu or cuda, not " + device);
+        freeShapeContexts = Set.copyOf(freeShapeContexts);
     }
 
+    /** float32, static shapes, no taps. */
     public static CompileOptions defaults() {
-        return new CompileOptions(DType.F32, ShapePolicy.STATIC, List.of(), RuntimeConfig.global().device(), java.util.Set.of());
+        return new CompileOptions(DType.F32, ShapePolicy.STATIC, List.of(), Set.of());
     }
 
     public CompileOptions withDtype(DType d) {
-        return new CompileOptions(d, shapePolicy, taps, device, freeShapeContexts);
+        return new CompileOptions(d, shapePolicy, taps, freeShapeContexts);
     }
 
     public CompileOptions withShapePolicy(ShapePolicy p) {
-        return new CompileOptions(dtype, p, taps, device, freeShapeContexts);
+        return new CompileOptions(dtype, p, taps, freeShapeContexts);
     }
 
     /** Contexts whose tensors may change shape between runs without a new session (e.g. LoRA slots: any rank). */
-    public CompileOptions withFreeShapeContexts(java.util.Set<String> contexts) {
-        return new CompileOptions(dtype, shapePolicy, taps, device, contexts);
+    public CompileOptions withFreeShapeContexts(Set<String> contexts) {
+        return new CompileOptions(dtype, shapePolicy, taps, contexts);
     }
 
     /** The shape a context tensor is compiled with: -1 where it may vary. */
     public long[] contextShape(String context, long[] shape) {
         if (freeShapeContexts.contains(context)) {
             long[] free = new long[shape.length];
-            java.util.Arrays.fill(free, -1);
+            Arrays.fill(free, -1);
             return free;
         }
         return shapePolicy.apply(shape);
     }
 
-    public CompileOptions withTaps(List<Module> t) {
-        return new CompileOptions(dtype, shapePolicy, t, device, freeShapeContexts);
+    /** Taps on these layers (replacing any others); read them with RunResult.tap(layer) or by path. */
+    public CompileOptions withTaps(List<? extends Module> layers) {
+        return new CompileOptions(dtype, shapePolicy, layers.stream().map(Tap::of).toList(), freeShapeContexts);
+    }
+
+    /** Taps on the layers at these paths under the compiled root (replacing any others), e.g. "Chain_1.Residual_1". */
+    public CompileOptions withTapPaths(List<String> paths) {
+        return new CompileOptions(dtype, shapePolicy, paths.stream().map(Tap::at).toList(), freeShapeContexts);
+    }
+
+    /** These options with every tap's path under {@code root} filled in. */
+    public CompileOptions resolveTaps(Module root) {
+        if (taps.stream().allMatch(t -> t.path() != null)) return this;
+        return new CompileOptions(dtype, shapePolicy, taps.stream().map(t -> t.resolve(root)).toList(), freeShapeContexts);
     }
 }

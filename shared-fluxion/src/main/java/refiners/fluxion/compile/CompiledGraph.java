@@ -3,11 +3,10 @@ package refiners.fluxion.compile;
 import java.util.List;
 import java.util.Map;
 import refiners.fluxion.Tensor;
-import refiners.fluxion.layers.Module;
 
 /**
  * A compiled model: the serialized ONNX model (structure only), the weights to bind by initializer name, and how to
- * feed it: positional inputs, context inputs, outputs and tapped layers. Weights that live in files are declared
+ * feed it: positional inputs, context inputs, outputs, and the outputs of tapped layers by path. Weights that live in files are declared
  * relative to weightsFolder (null if none).
  */
 public record CompiledGraph(
@@ -16,6 +15,6 @@ public record CompiledGraph(
         List<String> inputNames,
         List<Graph.ContextFeed> contextFeeds,
         List<String> outputNames,
-        Map<Module, String> tapOutputs,
+        Map<String, String> tapOutputs,
         long nodeCount,
         java.nio.file.Path weightsFolder) {}

@@ -1,7 +1,6 @@
 package refiners.fluxion.compile;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,13 +19,16 @@ public final class Compiler {
 
     private Compiler() {}
 
-    public static CompiledGraph compile(Module root, List<InputSpec> inputs, CompileOptions options) {
-        return compile(root, inputs, options, Map.of());
+    /** Compiles for {@code device} ("cpu" or "cuda": float16 compute only on cuda) with the model's own contexts. */
+    public static CompiledGraph compile(Module root, List<InputSpec> inputs, CompileOptions options, String device) {
+        return compile(root, inputs, options, device, Map.of());
     }
 
-    /** Compiles with per-call context values on top of the model's own (see Module.run). */
-    public static CompiledGraph compile(Module root, List<InputSpec> inputs, CompileOptions options, Map<String, Map<String, Object>> contexts) {
-        Graph g = new Graph(options, Contexts.collect(root, contexts));
+    /** Compiles with per-call context values on top of the model's own (see Runner.run). */
+    public static CompiledGraph compile(Module root, List<InputSpec> inputs, CompileOptions options, String device,
+                                        Map<String, Map<String, Object>> contexts) {
+        CompileOptions resolved = options.resolveTaps(root);
+        Graph g = new Graph(resolved, device, Contexts.collect(root, contexts));
         List<Value> args = new ArrayList<>();
         List<String> inputNames = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
@@ -41,13 +43,14 @@ public final class Compiler {
             g.output(name, outs.get(i));
             outputNames.add(name);
         }
-        Map<Module, String> taps = new IdentityHashMap<>();
-        for (Module t : options.taps()) {
-            Value v = g.tapValues().get(t);
-            if (v == null) throw new CompileException("tapped layer " + t.className() + " is not part of the compiled model");
+        Map<String, String> taps = new LinkedHashMap<>();
+        for (Tap t : resolved.taps()) {
+            if (taps.containsKey(t.path())) continue;
+            Value v = g.tapValues().get(t.path());
+            if (v == null) throw new CompileException("tap path '" + t.path() + "' names no layer of the compiled " + root.className());
             String name = "tap_" + taps.size();
             g.output(name, v);
-            taps.put(t, name);
+            taps.put(t.path(), name);
         }
         g.pruneUnusedConstants();
         java.nio.file.Path weightsFolder = relativizeWeightLocations(g.proto());

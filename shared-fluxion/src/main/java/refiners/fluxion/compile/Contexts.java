@@ -30,7 +30,7 @@ public final class Contexts {
 
     private void mergeInit(Module m) {
         if (!(m instanceof Chain chain)) return;
-        InitContexts.of(chain).forEach((k, v) -> store.computeIfAbsent(k, x -> new LinkedHashMap<>()).putAll(v));
+        chain.initContext().forEach((k, v) -> store.computeIfAbsent(k, x -> new LinkedHashMap<>()).putAll(v));
         for (Module child : chain) mergeInit(child);
     }
 

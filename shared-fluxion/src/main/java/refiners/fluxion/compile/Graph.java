@@ -8,10 +8,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.onnx.Onnx.AttributeProto;
@@ -34,6 +36,8 @@ public final class Graph {
     public record ContextFeed(String inputName, String context, String key) {}
 
     private final CompileOptions options;
+    private final String device;
+    private final Set<String> tapPaths = new HashSet<>();
     private final Contexts contexts;
     private final GraphProto.Builder proto = GraphProto.newBuilder().setName("fluxion");
     private final Map<String, Tensor> weights = new LinkedHashMap<>();
@@ -42,12 +46,16 @@ public final class Graph {
     private final Map<String, Value> contextInputs = new LinkedHashMap<>();
     private final List<ContextFeed> contextFeeds = new ArrayList<>();
     private final Deque<String> path = new ArrayDeque<>();
-    private final IdentityHashMap<Module, Value> tapValues = new IdentityHashMap<>();
+    private final Map<String, Value> tapValues = new HashMap<>();
     private final Map<String, Integer> nameCounts = new HashMap<>();
 
-    Graph(CompileOptions options, Contexts contexts) {
+    /** {@code options} with resolved taps (every tap has its path). */
+    Graph(CompileOptions options, String device, Contexts contexts) {
+        if (!"cpu".equals(device) && !"cuda".equals(device)) throw new IllegalArgumentException("device must be cpu or cuda, not " + device);
         this.options = options;
+        this.device = device;
         this.contexts = contexts;
+        for (Tap t : options.taps()) tapPaths.add(t.path());
     }
 
     public CompileOptions options() { return options; }
@@ -57,7 +65,7 @@ public final class Graph {
      * so on CPU an F16 model keeps its weights in float16 (half the memory) and computes in float32.
      */
     public DType computeType() {
-        return options.dtype() == DType.F16 && options.device().equals("cuda") ? DType.F16 : DType.F32;
+        return options.dtype() == DType.F16 && device.equals("cuda") ? DType.F16 : DType.F32;
     }
 
     /** The floating-point type weights are stored in. */
@@ -76,10 +84,10 @@ public final class Graph {
     public List<Value> call(Module module, String name, List<Value> args) {
         if (name != null) path.addLast(name);
         try {
-            List<Value> out = Module.lowerLayer(module, this, args);
-            if (options.taps().stream().anyMatch(t -> t == module)) {
-                if (out.size() != 1) throw new CompileException("tap on " + module.className() + " which returns " + out.size() + " values");
-                tapValues.put(module, out.get(0));
+            List<Value> out = module.lower(this, args);
+            if (!tapPaths.isEmpty() && tapPaths.contains(path())) {
+                if (out.size() != 1) throw new CompileException("tap on " + path() + " (" + module.className() + ") which returns " + out.size() + " values");
+                tapValues.put(path(), out.get(0));
             }
             return out;
         } catch (CompileException e) {
@@ -91,7 +99,8 @@ public final class Graph {
         }
     }
 
-    Map<Module, Value> tapValues() {
+    /** Outputs of tapped layers, by path. */
+    Map<String, Value> tapValues() {
         return tapValues;
     }
 

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiPredicate;
+import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.Graph;
 import refiners.fluxion.compile.Value;
 
@@ -141,6 +142,28 @@ public class Chain extends Module implements Iterable<Module> {
         return w.isEmpty() ? null : w.get(0).parent();
     }
 
+    /**
+     * The dotted path of a layer under this chain, as in state-dict keys ("Chain_1.Residual_1"; "" for this chain).
+     * A layer that is not under it, or sits at several places, is an error.
+     */
+    public String pathOf(Module layer) {
+        if (layer == this) return "";
+        List<String> found = new ArrayList<>();
+        collectPaths(layer, "", found);
+        if (found.isEmpty()) throw new IllegalArgumentException(layer.className() + " is not in " + className());
+        if (found.size() > 1) throw new IllegalArgumentException(layer.className() + " sits at several places in " + className() + " " + found + ": name one by its path");
+        return found.get(0);
+    }
+
+    private void collectPaths(Module layer, String prefix, List<String> found) {
+        List<String> names = childNames();
+        for (int i = 0; i < children.size(); i++) {
+            Module m = children.get(i);
+            if (m == layer) found.add(prefix + names.get(i));
+            if (m instanceof Chain c) c.collectPaths(layer, prefix + names.get(i) + ".", found);
+        }
+    }
+
     /** Like Python's list insert; a negative index counts from the end so that insert(-1, m) appends (refiners). */
     public void insert(int index, Module module) {
         if (index < 0) index = Math.max(0, children.size() + index + 1);
@@ -232,14 +255,23 @@ public class Chain extends Module implements Iterable<Module> {
 
     // ---------------------------------------------------------------- context
 
-    /** Contexts this chain starts each run with (refiners' init_context); fresh objects on every call. */
-    protected Map<String, Map<String, Object>> initContext() {
+    /**
+     * Contexts this chain starts each compilation with (refiners' init_context): fresh objects on every call. The
+     * compiler merges those of every chain of the tree (root first) before the contexts set with setContext.
+     */
+    public Map<String, Map<String, Object>> initContext() {
         return new LinkedHashMap<>();
     }
 
-    /** Sets (replaces) a context; tensor values become graph inputs named "context.key". */
+    /**
+     * Sets (replaces) a context. Tensor values become graph inputs named "context.key" (a new value needs no new
+     * session); any other value is a compile-time constant, so setting one counts as an edit (see treeVersion).
+     */
     public void setContext(String context, Map<String, ?> values) {
-        contexts.put(context, new LinkedHashMap<>(values));
+        Map<String, Object> old = contexts.put(context, new LinkedHashMap<>(values));
+        boolean constants = values.values().stream().anyMatch(v -> !(v instanceof Tensor))
+                || old != null && old.values().stream().anyMatch(v -> !(v instanceof Tensor));
+        if (constants) changed();
     }
 
     public Map<String, Object> context(String context) {
@@ -267,7 +299,7 @@ public class Chain extends Module implements Iterable<Module> {
     // ---------------------------------------------------------------- compilation and running
 
     @Override
-    protected List<Value> lower(Graph graph, List<Value> args) {
+    public List<Value> lower(Graph graph, List<Value> args) {
         List<Value> x = args;
         List<String> names = childNames();
         for (int i = 0; i < children.size(); i++) x = graph.call(children.get(i), names.get(i), x);
@@ -275,11 +307,13 @@ public class Chain extends Module implements Iterable<Module> {
     }
 
     void structureChanged() {
-        invalidateCompiled();
+        changed();
     }
 
-    /** The chain's init_context, for the compiler. */
-    public static Map<String, Map<String, Object>> initContextOf(Chain chain) {
-        return chain.initContext();
+    @Override
+    public long treeVersion() {
+        long v = version();
+        for (int i = 0; i < children.size(); i++) v = Math.max(v, children.get(i).treeVersion());
+        return v;
     }
 }

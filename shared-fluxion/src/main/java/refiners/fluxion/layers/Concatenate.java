@@ -19,7 +19,7 @@ public class Concatenate extends Chain {
     }
 
     @Override
-    protected List<Value> lower(Graph graph, List<Value> args) {
+    public List<Value> lower(Graph graph, List<Value> args) {
         List<Value> outs = new ArrayList<>();
         List<String> names = childNames();
         for (int i = 0; i < size(); i++) outs.addAll(graph.call(get(i), names.get(i), args));

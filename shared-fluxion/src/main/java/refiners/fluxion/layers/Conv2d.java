@@ -65,7 +65,7 @@ public class Conv2d extends WeightedModule {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         Value x = single(this, args);
         List<Value> in = new ArrayList<>(List.of(x, g.weight(this, "weight")));
         if (useBias) in.add(g.weight(this, "bias"));

@@ -21,7 +21,7 @@ public class Converter extends Module {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         if (!setDtype) return args;
         List<Value> out = new ArrayList<>();
         for (Value v : args) out.add(v.cast(g.computeType()));

@@ -12,7 +12,7 @@ public class Distribute extends Chain {
     }
 
     @Override
-    protected List<Value> lower(Graph graph, List<Value> args) {
+    public List<Value> lower(Graph graph, List<Value> args) {
         if (args.size() != size())
             throw new IllegalArgumentException("Distribute: " + args.size() + " inputs for " + size() + " children");
         List<Value> out = new ArrayList<>();

@@ -22,7 +22,7 @@ public class Embedding extends WeightedModule {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         Value ids = single(this, args);
         if (ids.dtype() != DType.I64) ids = ids.cast(DType.I64);
         return List.of(g.weight(this, "weight").gather(ids, 0));

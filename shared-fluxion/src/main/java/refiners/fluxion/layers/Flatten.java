@@ -24,7 +24,7 @@ public class Flatten extends Module {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         return List.of(single(this, args).flatten(startDim, endDim));
     }
 }

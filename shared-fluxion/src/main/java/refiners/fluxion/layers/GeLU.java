@@ -22,7 +22,7 @@ public class GeLU extends Module {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         Value x = single(this, args);
         return List.of(switch (approximation) {
             case NONE -> g.node("Gelu", List.of(x), List.of(Attr.s("approximate", "none")), x.dtype(), x.shape());

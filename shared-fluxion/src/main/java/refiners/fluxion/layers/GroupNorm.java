@@ -32,7 +32,7 @@ public class GroupNorm extends WeightedModule {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         Value x = single(this, args);
         return List.of(g.node("GroupNormalization", List.of(x, g.weight(this, "weight"), g.weight(this, "bias")),
                 List.of(Attr.i("num_groups", numGroups), Attr.f("epsilon", eps)), x.dtype(), x.shape()));

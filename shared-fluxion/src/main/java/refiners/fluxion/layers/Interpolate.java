@@ -9,7 +9,7 @@ import refiners.fluxion.compile.Value;
 /** Takes (x, size) and resizes the spatial dimensions of x to size, nearest neighbour as torch does it. */
 public class Interpolate extends Module {
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         if (args.size() != 2) throw new IllegalArgumentException("Interpolate takes (x, size), got " + args.size() + " inputs");
         Value x = args.get(0), size = args.get(1);
         Value sizes = Value.concat(List.of(x.shapeOf(0, 2), size), 0);

@@ -31,7 +31,7 @@ public class LayerNorm extends WeightedModule {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         Value x = single(this, args);
         return List.of(g.node("LayerNormalization", List.of(x, g.weight(this, "weight"), g.weight(this, "bias")),
                 List.of(Attr.i("axis", -normalizedShape.length), Attr.f("epsilon", eps)), x.dtype(), x.shape()));

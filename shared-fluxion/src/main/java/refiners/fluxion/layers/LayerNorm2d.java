@@ -27,7 +27,7 @@ public class LayerNorm2d extends WeightedModule {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         Value x = single(this, args);
         Value axis = g.constLongs(1);
         long[] reduced = x.shape();

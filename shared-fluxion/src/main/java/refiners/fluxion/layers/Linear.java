@@ -32,7 +32,7 @@ public class Linear extends WeightedModule {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         return List.of(single(this, args).linear(g.weight(this, "weight"), bias ? g.weight(this, "bias") : null));
     }
 }

@@ -23,7 +23,7 @@ public class Multiply extends Module {
     /** Changes the scale (compiled graphs embedding the old value are dropped). */
     public void setScale(double scale) {
         this.scale = scale;
-        invalidateCompiled();
+        changed();
     }
 
     @Override
@@ -32,7 +32,7 @@ public class Multiply extends Module {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         Value x = single(this, args);
         Value y = scale == 1.0 ? x : x.mul(scale);
         return List.of(bias == 0.0 ? y : y.add(bias));

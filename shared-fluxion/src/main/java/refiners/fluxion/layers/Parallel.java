@@ -12,7 +12,7 @@ public class Parallel extends Chain {
     }
 
     @Override
-    protected List<Value> lower(Graph graph, List<Value> args) {
+    public List<Value> lower(Graph graph, List<Value> args) {
         List<Value> out = new ArrayList<>();
         List<String> names = childNames();
         for (int i = 0; i < size(); i++) out.addAll(graph.call(get(i), names.get(i), args));

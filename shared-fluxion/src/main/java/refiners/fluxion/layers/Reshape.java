@@ -18,7 +18,7 @@ public class Reshape extends Module {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         long[] target = new long[shape.length + 1]; // 0 keeps the batch dimension as is
         System.arraycopy(shape, 0, target, 1, shape.length);
         return List.of(single(this, args).reshape(target));

@@ -28,7 +28,7 @@ public class ScaledDotProductAttention extends Module {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         if (args.size() != 3) throw new IllegalArgumentException("attention takes (query, key, value), got " + args.size() + " inputs");
         Value q = heads(args.get(0)), k = heads(args.get(1)), v = heads(args.get(2));
         long headDim = q.dim(-1);

@@ -29,7 +29,7 @@ public class SelfAttention2d extends SelfAttention {
     }
 
     @Override
-    protected Map<String, Map<String, Object>> initContext() {
+    public Map<String, Map<String, Object>> initContext() {
         Map<String, Map<String, Object>> c = new LinkedHashMap<>();
         c.put("reshape", new LinkedHashMap<>());
         return c;

@@ -19,7 +19,7 @@ public class Unflatten extends Module {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         if (args.size() != 2) throw new IllegalArgumentException("Unflatten takes (x, sizes), got " + args.size() + " inputs");
         Value x = args.get(0), sizes = args.get(1);
         int d = dim < 0 ? x.rank() + dim : dim;

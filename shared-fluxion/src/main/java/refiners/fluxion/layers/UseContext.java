@@ -36,7 +36,7 @@ public class UseContext extends Module {
     }
 
     @Override
-    protected List<Value> lower(Graph g, List<Value> args) {
+    public List<Value> lower(Graph g, List<Value> args) {
         Object v = g.contexts().get(context, key);
         if (v instanceof Tensor t) v = g.contextInput(context, key, t);
         if (func != null) v = func.apply(v);

@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +18,11 @@ import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompiledGraph;
 import refiners.fluxion.compile.Graph;
-import refiners.fluxion.layers.Module;
 
 /**
  * An ONNX Runtime session over a compiled graph. Weights are wrapped as tensors over their own (usually mapped)
  * memory and handed over with addInitializer, so the session reads them in place. Thread-safe; closing waits for
- * running calls.
+ * running calls (each run holds a lease; the last lease of a closed model closes the session).
  */
 public final class CompiledModel implements AutoCloseable {
     private final CompiledGraph graph;
@@ -98,9 +96,18 @@ public final class CompiledModel implements AutoCloseable {
 
     /** Runs with positional inputs and the current context tensors (by "context.key"). */
     public RunResult run(List<Tensor> inputs, Map<String, Tensor> contextTensors) {
+        if (!acquire()) throw new IllegalStateException("compiled model is closed");
+        try {
+            return runLeased(inputs, contextTensors);
+        } finally {
+            release();
+        }
+    }
+
+    /** Runs under a lease the caller holds (see {@link #acquire}). */
+    RunResult runLeased(List<Tensor> inputs, Map<String, Tensor> contextTensors) {
         if (inputs.size() != graph.inputNames().size())
             throw new IllegalArgumentException("model takes " + graph.inputNames().size() + " inputs, got " + inputs.size());
-        if (!acquire()) throw new IllegalStateException("compiled model is closed");
         OrtEnvironment env = OrtRuntime.environment();
         Map<String, OnnxTensor> feeds = new HashMap<>();
         try {
@@ -118,14 +125,13 @@ public final class CompiledModel implements AutoCloseable {
             }
             List<Tensor> outs = new ArrayList<>();
             for (String n : graph.outputNames()) outs.add(results.get(n));
-            Map<Module, Tensor> taps = new IdentityHashMap<>();
-            graph.tapOutputs().forEach((m, n) -> taps.put(m, results.get(n)));
+            Map<String, Tensor> taps = new LinkedHashMap<>();
+            graph.tapOutputs().forEach((path, n) -> taps.put(path, results.get(n)));
             return new RunResult(outs, taps);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime run failed: " + e.getMessage(), e);
         } finally {
             feeds.values().forEach(OnnxTensor::close);
-            release();
         }
     }
 
@@ -147,13 +153,15 @@ public final class CompiledModel implements AutoCloseable {
         return new Tensor(dtype, shape, dst);
     }
 
-    private synchronized boolean acquire() {
+    /** Takes a lease for one run; false once close was requested. */
+    synchronized boolean acquire() {
         if (closeRequested) return false;
         running.incrementAndGet();
         return true;
     }
 
-    private synchronized void release() {
+    /** Ends a lease; the last one after a close request closes the session. */
+    synchronized void release() {
         if (running.decrementAndGet() == 0 && closeRequested) closeNow();
     }
 

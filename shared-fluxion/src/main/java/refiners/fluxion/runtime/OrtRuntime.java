@@ -30,8 +30,7 @@ public final class OrtRuntime {
                 o.addCUDA(cuda);
             }
         }
-        String dump = System.getProperty("refiners.dumpOptimized");
-        if (dump != null) o.setOptimizedModelFilePath(dump);
+        if (config.dumpOptimized() != null) o.setOptimizedModelFilePath(config.dumpOptimized());
         return o;
     }
 }

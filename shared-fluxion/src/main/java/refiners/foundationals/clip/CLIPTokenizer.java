@@ -134,7 +134,7 @@ public final class CLIPTokenizer extends Module {
 
     /** In the graph the input already is token ids (see the class comment). */
     @Override
-    protected List<Value> lower(Graph graph, List<Value> args) {
+    public List<Value> lower(Graph graph, List<Value> args) {
         return args;
     }
 }

@@ -80,7 +80,7 @@ public class CrossAttentionBlock2d extends Residual {
     public int channels() { return channels; }
 
     @Override
-    protected Map<String, Map<String, Object>> initContext() {
+    public Map<String, Map<String, Object>> initContext() {
         Map<String, Map<String, Object>> c = new LinkedHashMap<>();
         Map<String, Object> flatten = new LinkedHashMap<>();
         flatten.put("sizes", new ArrayList<Value>());

@@ -27,7 +27,7 @@ public class Encoder extends Chain {
 
     /** Downsample layers register the shapes they saw here (the decoder does not read them back). */
     @Override
-    protected Map<String, Map<String, Object>> initContext() {
+    public Map<String, Map<String, Object>> initContext() {
         Map<String, Map<String, Object>> c = new LinkedHashMap<>();
         Map<String, Object> sampling = new LinkedHashMap<>();
         sampling.put("shapes", new java.util.ArrayList<>());

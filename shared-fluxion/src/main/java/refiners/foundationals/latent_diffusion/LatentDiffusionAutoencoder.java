@@ -7,6 +7,7 @@ import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.layers.Chain;
 import refiners.fluxion.layers.Module;
 import refiners.fluxion.layers.Multiply;
+import refiners.fluxion.runtime.Runner;
 
 /**
  * Encoder then Decoder. encode(image in [-1, 1]) gives scaled latents (x encoder_scale), decode(latents) divides by
@@ -44,7 +45,12 @@ public class LatentDiffusionAutoencoder extends Chain {
     }
 
     public Tensor encode(Tensor image, CompileOptions options) {
-        return encodeGraph.run(options, List.of(image)).output();
+        return encode(image, options, Runner.shared());
+    }
+
+    /** On an explicit runner (its RuntimeConfig decides device and threads). */
+    public Tensor encode(Tensor image, CompileOptions options, Runner runner) {
+        return runner.run(encodeGraph, options, List.of(image)).output();
     }
 
     /** Images (B, 3, 8h, 8w), roughly in [-1, 1] (not clamped), of scaled latents (B, 4, h, w). */
@@ -53,7 +59,12 @@ public class LatentDiffusionAutoencoder extends Chain {
     }
 
     public Tensor decode(Tensor latents, CompileOptions options) {
-        return decodeGraph.run(options, List.of(latents)).output();
+        return decode(latents, options, Runner.shared());
+    }
+
+    /** On an explicit runner (its RuntimeConfig decides device and threads). */
+    public Tensor decode(Tensor latents, CompileOptions options, Runner runner) {
+        return runner.run(decodeGraph, options, List.of(latents)).output();
     }
 
     /** Scaled latents of images in [0, 1]: encode(2 * image - 1). */
@@ -91,17 +102,10 @@ public class LatentDiffusionAutoencoder extends Chain {
         return decodeGraph;
     }
 
-    /** Compiled encode/decode graphs embed this model's layers: drop them with the model's own. */
-    @Override
-    public synchronized void closeCompiled() {
-        super.closeCompiled();
-        if (encodeGraph != null) encodeGraph.closeCompiled();
-        if (decodeGraph != null) decodeGraph.closeCompiled();
-    }
-
     /**
      * A compile-only view chaining layers of this model without adopting them (they keep their place in the
-     * autoencoder), so encode and decode compile as their own graphs, with weights shared.
+     * autoencoder), so encode and decode compile as their own graphs, with weights shared. Its tree version covers
+     * the viewed layers, so editing the autoencoder renews the view's sessions too.
      */
     private static final class Scaled extends Chain {
         Scaled(Module first, Module second) {

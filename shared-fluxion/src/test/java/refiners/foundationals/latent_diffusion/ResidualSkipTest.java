@@ -22,7 +22,7 @@ class ResidualSkipTest {
         }
 
         @Override
-        protected Map<String, Map<String, Object>> initContext() {
+        public Map<String, Map<String, Object>> initContext() {
             Map<String, Object> unet = new LinkedHashMap<>();
             unet.put("residuals", new ArrayList<Object>(Collections.nCopies(2, 0.0)));
             Map<String, Map<String, Object>> c = new LinkedHashMap<>();

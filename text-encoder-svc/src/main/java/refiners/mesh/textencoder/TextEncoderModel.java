@@ -4,10 +4,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
-import refiners.mesh.MeshConfig;
 import refiners.mesh.MeshLoras;
 import refiners.mesh.ServiceModel;
 
@@ -23,8 +23,8 @@ public class TextEncoderModel extends ServiceModel<LocalTextEncoder> {
     }
 
     @Override
-    protected LocalTextEncoder load(SD1Weights weights, CompileOptions options, MeshConfig config) {
-        LocalTextEncoder encoder = new LocalTextEncoder(SD1Models.textEncoder(weights), options, loras.library().orElse(null));
+    protected LocalTextEncoder load(SD1Weights weights, CompileOptions options, Runner runner) {
+        LocalTextEncoder encoder = new LocalTextEncoder(SD1Models.textEncoder(weights), options, loras.library().orElse(null), runner);
         encoder.encode(List.of("", "warm-up"), List.of());
         return encoder;
     }

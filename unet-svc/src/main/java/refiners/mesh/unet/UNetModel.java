@@ -6,11 +6,11 @@ import java.util.List;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
-import refiners.mesh.MeshConfig;
 import refiners.mesh.MeshLoras;
 import refiners.mesh.ServiceModel;
 
@@ -29,8 +29,8 @@ public class UNetModel extends ServiceModel<LocalUNet> {
     }
 
     @Override
-    protected LocalUNet load(SD1Weights weights, CompileOptions options, MeshConfig config) {
-        LocalUNet unet = new LocalUNet(SD1Models.unet(weights), options, loras.library().orElse(null));
+    protected LocalUNet load(SD1Weights weights, CompileOptions options, Runner runner) {
+        LocalUNet unet = new LocalUNet(SD1Models.unet(weights), options, loras.library().orElse(null), runner);
         Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 768);
         try (SD1Stages.Denoiser d = unet.open(embedding, embedding, 7.5, List.of())) { // the first stream pays no session build
             d.guidedNoise(0, 999, Tensor.zeros(DType.F32, 1, 4, 8, 8));

@@ -4,10 +4,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
-import refiners.mesh.MeshConfig;
 import refiners.mesh.ServiceModel;
 
 /** SD1Autoencoder, decoding and encoding exactly as in process. */
@@ -19,8 +19,8 @@ public class AutoencoderModel extends ServiceModel<LocalAutoencoder> {
     }
 
     @Override
-    protected LocalAutoencoder load(SD1Weights weights, CompileOptions options, MeshConfig config) {
-        LocalAutoencoder lda = new LocalAutoencoder(SD1Models.autoencoder(weights), options);
+    protected LocalAutoencoder load(SD1Weights weights, CompileOptions options, Runner runner) {
+        LocalAutoencoder lda = new LocalAutoencoder(SD1Models.autoencoder(weights), options, runner);
         lda.decode(Tensor.zeros(DType.F32, 1, 4, 8, 8)); // the decoder's session is built before readiness
         return lda;
     }

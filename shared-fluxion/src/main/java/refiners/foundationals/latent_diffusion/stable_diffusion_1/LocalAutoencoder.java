@@ -2,15 +2,18 @@ package refiners.foundationals.latent_diffusion.stable_diffusion_1;
 
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.runtime.Runner;
 
 /** The autoencoder stage in this process, compiled with the same options as the other stages (same dtype). */
 public final class LocalAutoencoder {
     private final SD1Autoencoder model;
     private final CompileOptions options;
+    private final Runner runner;
 
-    public LocalAutoencoder(SD1Autoencoder model, CompileOptions options) {
+    public LocalAutoencoder(SD1Autoencoder model, CompileOptions options, Runner runner) {
         this.model = model;
         this.options = options;
+        this.runner = runner;
     }
 
     public SD1Autoencoder model() {
@@ -19,11 +22,11 @@ public final class LocalAutoencoder {
 
     /** Scaled latents (1, 4, h, w) to an image (1, 3, 8h, 8w) in [-1, 1], not clamped. */
     public Tensor decode(Tensor latents) {
-        return model.decode(latents, options);
+        return model.decode(latents, options, runner);
     }
 
     /** An image (1, 3, H, W) in [-1, 1] to scaled latents (1, 4, H/8, W/8). */
     public Tensor encode(Tensor image) {
-        return model.encode(image, options);
+        return model.encode(image, options, runner);
     }
 }

@@ -5,6 +5,7 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.adapters.LoraWeights;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.compile.ShapePolicy;
+import refiners.fluxion.runtime.Runner;
 
 /**
  * The three stages in this process (the mesh's services each run one of them the same way, which is why the mesh
@@ -30,11 +31,16 @@ public final class LocalStages implements SD1Stages {
         this(models, DEFAULT_OPTIONS, null);
     }
 
-    /** @param loras where LoRA sets come from (null: no LoRAs) */
+    /** On the shared runner (configured from the environment); {@code loras}: where LoRA sets come from (null: none). */
     public LocalStages(SD1Models models, CompileOptions options, LoraSource loras) {
-        this.textEncoder = new LocalTextEncoder(models.textEncoder(), options, loras);
-        this.unet = new LocalUNet(models.unet(), options, loras);
-        this.autoencoder = new LocalAutoencoder(models.autoencoder(), options);
+        this(models, options, loras, Runner.shared());
+    }
+
+    /** On {@code runner}: its RuntimeConfig decides the device, threads and session cache of every stage. */
+    public LocalStages(SD1Models models, CompileOptions options, LoraSource loras, Runner runner) {
+        this.textEncoder = new LocalTextEncoder(models.textEncoder(), options, loras, runner);
+        this.unet = new LocalUNet(models.unet(), options, loras, runner);
+        this.autoencoder = new LocalAutoencoder(models.autoencoder(), options, runner);
     }
 
     @Override

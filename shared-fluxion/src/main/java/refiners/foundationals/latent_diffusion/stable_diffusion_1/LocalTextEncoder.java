@@ -4,6 +4,7 @@ import java.util.List;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.adapters.LoraSlots;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.clip.CLIPTextEncoderL;
 
 /** The text-encoder stage in this process: tokenizer + CLIPTextEncoderL, with LoRA slots when a LoRA source is given. */
@@ -11,10 +12,15 @@ public final class LocalTextEncoder {
     private final CLIPTextEncoderL model;
     private final LoraSetFeeds loras;
     private final CompileOptions options;
+    private final Runner runner;
 
-    /** @param loras where LoRA sets come from (null: no LoRAs) */
-    public LocalTextEncoder(CLIPTextEncoderL model, CompileOptions options, LocalStages.LoraSource loras) {
+    /**
+     * @param loras where LoRA sets come from (null: no LoRAs)
+     * @param runner whose runtime configuration (device, threads, session cache) the model runs with
+     */
+    public LocalTextEncoder(CLIPTextEncoderL model, CompileOptions options, LocalStages.LoraSource loras, Runner runner) {
         this.model = model;
+        this.runner = runner;
         this.loras = new LoraSetFeeds(model, loras == null ? null : loras::textEncoder);
         this.options = this.loras.hasSlots() ? LoraSlots.options(options) : options;
     }
@@ -26,7 +32,7 @@ public final class LocalTextEncoder {
     /** (N, 77, 768) float32 in one model call, the LoRAs' text-encoder part applied. */
     public Tensor encode(List<String> prompts, List<GenerationRequest.LoraWeight> loraSet) {
         Tensor ids = model.tokenizer().tokenize(prompts);
-        return model.run(options, List.of(ids), loras.feeds(loraSet)).output();
+        return runner.run(model, options, List.of(ids), loras.feeds(loraSet)).output();
     }
 
     /** Forgets prepared LoRA sets (after a LoRA file was unloaded or replaced). */

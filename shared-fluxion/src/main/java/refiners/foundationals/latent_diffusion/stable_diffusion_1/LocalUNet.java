@@ -7,6 +7,7 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
 import refiners.fluxion.adapters.LoraSlots;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.ClassifierFreeGuidance;
 
 /**
@@ -17,10 +18,15 @@ public final class LocalUNet {
     private final SD1UNet model;
     private final LoraSetFeeds loras;
     private final CompileOptions options;
+    private final Runner runner;
 
-    /** @param loras where LoRA sets come from (null: no LoRAs) */
-    public LocalUNet(SD1UNet model, CompileOptions options, LocalStages.LoraSource loras) {
+    /**
+     * @param loras where LoRA sets come from (null: no LoRAs)
+     * @param runner whose runtime configuration (device, threads, session cache) the model runs with
+     */
+    public LocalUNet(SD1UNet model, CompileOptions options, LocalStages.LoraSource loras, Runner runner) {
         this.model = model;
+        this.runner = runner;
         this.loras = new LoraSetFeeds(model, loras == null ? null : loras::unet);
         this.options = this.loras.hasSlots() ? LoraSlots.options(options) : options;
     }
@@ -39,7 +45,7 @@ public final class LocalUNet {
                 Map<String, Map<String, Object>> ctx = new HashMap<>(base);
                 ctx.put("diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {1}, (float) timestep)));
                 ctx.put("cross_attention_block", Map.of("clip_text_embedding", embedding));
-                Tensor prediction = model.run(options, List.of(ClassifierFreeGuidance.batch(latents)), ctx).output();
+                Tensor prediction = runner.run(model, options, List.of(ClassifierFreeGuidance.batch(latents)), ctx).output();
                 return ClassifierFreeGuidance.combine(prediction, guidanceScale);
             }
 

@@ -66,7 +66,7 @@ public class SD1UNet extends Chain {
     }
 
     @Override
-    protected Map<String, Map<String, Object>> initContext() {
+    public Map<String, Map<String, Object>> initContext() {
         Map<String, Map<String, Object>> c = new LinkedHashMap<>();
         c.put("unet", entry("residuals", new ArrayList<Object>(Collections.nCopies(RESIDUAL_SLOTS, 0.0))));
         c.put("diffusion", entry("timestep", null));
