@@ -4,39 +4,53 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resident set size of this process (Linux /proc), for memory benchmarks. */
+/** Resident memory of a process (Linux /proc), for memory benchmarks: this one, or another by its pid. */
 public final class Rss {
     private Rss() {}
 
-    /** Total resident memory. */
+    /** Resident bytes: in all, anonymous (what the process alone owns: heap, native buffers, copies of weights), file-backed (mapped weight files, shared and evictable). -1: unknown. */
+    public record Usage(long total, long anonymous, long fileBacked) {
+        /** "total (anon A, file F)". */
+        public String summary() {
+            return mib(total) + " (anon " + mib(anonymous) + ", file " + mib(fileBacked) + ")";
+        }
+    }
+
+    public static Usage of(long pid) {
+        Path status = Path.of("/proc", Long.toString(pid), "status");
+        return new Usage(field(status, "VmRSS:"), field(status, "RssAnon:"), field(status, "RssFile:"));
+    }
+
+    public static Usage self() {
+        return of(ProcessHandle.current().pid());
+    }
+
+    /** Total resident memory of this process. */
     public static long bytes() {
-        return field("VmRSS:");
+        return self().total();
     }
 
-    /** Resident anonymous memory: what this process alone owns (heap, native buffers, copies of weights). */
     public static long anonymous() {
-        return field("RssAnon:");
+        return self().anonymous();
     }
 
-    /** Resident file-backed memory: mapped weight files, shared with every process mapping them, evictable. */
     public static long fileBacked() {
-        return field("RssFile:");
+        return self().fileBacked();
     }
 
-    private static long field(String name) {
+    public static String summary() {
+        return self().summary();
+    }
+
+    private static long field(Path status, String name) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(status)) {
                 if (line.startsWith(name)) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
             }
         } catch (IOException | NumberFormatException e) {
-            // not Linux: unknown
+            // not Linux, or the process is gone: unknown
         }
         return -1;
-    }
-
-    /** "total (anon A, file F)". */
-    public static String summary() {
-        return mib(bytes()) + " (anon " + mib(anonymous()) + ", file " + mib(fileBacked()) + ")";
     }
 
     public static String mib(long bytes) {

@@ -3,6 +3,7 @@ package refiners.launch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import refiners.bench.Rss;
 import refiners.cli.ClientCommand;
 
 /**
@@ -25,6 +26,8 @@ public final class Demo {
                     "--seed", "42", "--out", "image.png"));
             client.addAll(List.of(args)); // later options win
             int code = ClientCommand.run(client.toArray(String[]::new), System.out, System.err);
+            System.out.println("resident memory after the request:");
+            for (MeshService s : MeshService.values()) System.out.printf("  %-17s %s%n", s.module, Rss.of(mesh.pid(s)).summary());
             System.out.println("stopping the services");
             return code;
         }

@@ -167,6 +167,13 @@ public final class MeshProcesses implements AutoCloseable {
         }
     }
 
+    /** The process id of a running service. */
+    public long pid(MeshService s) {
+        Process p = processes.get(s);
+        if (p == null) throw new IllegalStateException(s.module + " is not running");
+        return p.pid();
+    }
+
     public int port(MeshService s) {
         return ports.get(s);
     }
