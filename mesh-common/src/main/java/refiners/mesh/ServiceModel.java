@@ -12,6 +12,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 
 /**
@@ -29,21 +30,27 @@ public abstract class ServiceModel<T> {
     MeshConfig config;
     @Inject
     MeterRegistry registry;
+    @Inject
+    MeshLoras loras;
     @ConfigProperty(name = "quarkus.application.name")
     String service;
 
+    private final String what;
     private volatile T model;
     private volatile Throwable failure;
     private volatile String source;
 
-    /** What the model is, for logs and messages ("UNet"). */
-    protected abstract String what();
+    /** @param what what the model is, for logs and messages ("UNet") */
+    protected ServiceModel(String what) {
+        this.what = what;
+    }
 
     /**
      * Builds the model from the weights, compiled with {@code options} and run by {@code runner} (this service's ONNX
-     * Runtime settings), and runs it once so that the first request does not pay for the session.
+     * Runtime settings), with the LoRA library if one is configured (null otherwise), and runs it once so that the
+     * first request does not pay for the session.
      */
-    protected abstract T load(SD1Weights weights, CompileOptions options, Runner runner);
+    protected abstract T load(SD1Weights weights, CompileOptions options, Runner runner, LoraLibrary loras);
 
     void start(@Observes StartupEvent event) {
         SD1Weights weights = SD1Weights.parse(config.weights().orElse("")); // no setting: the service stops here, saying why
@@ -55,12 +62,12 @@ public abstract class ServiceModel<T> {
                 source = weights.describe();
                 Gauge.builder("refiners.model.info", () -> 1).tag("service", service).tag("weights", source)
                         .description("the weights this service serves").register(registry);
-                LOG.info(what() + ": weights " + source + ", " + config.computeDtype() + " on " + config.device());
-                model = load(weights, options, runner);
-                LOG.info(String.format("%s ready in %.1f s", what(), (System.nanoTime() - t0) / 1e9));
+                LOG.info(what + ": weights " + source + ", " + config.computeDtype() + " on " + config.device());
+                model = load(weights, options, runner, loras.library().orElse(null));
+                LOG.info(String.format("%s ready in %.1f s", what, (System.nanoTime() - t0) / 1e9));
             } catch (Throwable t) {
                 failure = t;
-                LOG.log(Level.SEVERE, "cannot load the " + what(), t);
+                LOG.log(Level.SEVERE, "cannot load the " + what, t);
             }
         }, service + "-weights");
         loader.setDaemon(true);

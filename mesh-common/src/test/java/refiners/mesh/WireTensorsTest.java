@@ -30,6 +30,12 @@ class WireTensorsTest {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> WireTensors.fromMessage(m, "latents"));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().startsWith("latents: "), e.getStatus().getDescription());
+        for (long[] shape : new long[][] {{1, 4, 0, 0}, {1, -4, 2, 2}, {0}}) {
+            var empty = refiners.proto.common.v1.Tensor.newBuilder().setDtype(refiners.proto.common.v1.DType.DTYPE_FLOAT32);
+            for (long d : shape) empty.addShape(d);
+            StatusRuntimeException z = assertThrows(StatusRuntimeException.class, () -> WireTensors.fromMessage(empty.build(), "latents"));
+            assertTrue(z.getStatus().getDescription().startsWith("latents: ") && z.getStatus().getCode() == Status.Code.INVALID_ARGUMENT, z.getStatus().toString());
+        }
         Tensor t = Tensor.ofFloats(new long[] {1, 4, 2, 2}, new float[16]);
         assertEquals(t, WireTensors.expect(t, "latents", DType.F32, 1, 4, -1, -1));
         assertThrows(StatusRuntimeException.class, () -> WireTensors.expect(t, "latents", DType.F32, 1, 3, -1, -1));

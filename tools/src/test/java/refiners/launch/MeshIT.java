@@ -232,6 +232,12 @@ class MeshIT {
                 .then().statusCode(400).body("field", org.hamcrest.Matchers.equalTo("width"));
         given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json").body("{\"steps\": ").post("/v1/images")
                 .then().statusCode(400).body("code", org.hamcrest.Matchers.equalTo("INVALID_ARGUMENT"));
+        // a field of the wrong type: the same JSON body (code, field, message), naming the field
+        given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json").body("{\"steps\": \"many\"}").post("/v1/images")
+                .then().statusCode(400).contentType("application/json").body("code", org.hamcrest.Matchers.equalTo("INVALID_ARGUMENT"))
+                .body("field", org.hamcrest.Matchers.equalTo("steps")).body("message", org.hamcrest.Matchers.startsWith("steps: expected an integer"));
+        given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json").body("{\"loras\": [{\"name\": \"x\", \"scale\": \"big\"}]}")
+                .post("/v1/images").then().statusCode(400).body("field", org.hamcrest.Matchers.equalTo("loras[0].scale"));
         given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json")
                 .body(Map.of("steps", 2, "width", 64, "height", 64, "loras", List.of(Map.of("name", "no-such-lora"))))
                 .post("/v1/images")
@@ -378,6 +384,25 @@ class MeshIT {
         assertNotNull(result);
         assertArrayEquals(inProcessPixels(request), pixels(result.getPng().toByteArray()), "a resumed generation differs from in process");
         assertTrue(metric(MeshService.ORCHESTRATOR, "refiners_unet_resumes_total") > resumesBefore, "no resume was counted");
+    }
+
+    @Test
+    @Order(9)
+    void aServiceWithoutWeightsRefusesToStartSayingHowToChoose() throws Exception {
+        Path log = Files.createTempFile("vae-no-weights", ".log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar",
+                mesh.jar(MeshService.VAE).toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().remove("REFINERS_WEIGHTS");
+        pb.environment().put("VAE_PORT", "0");
+        Process p = pb.start();
+        try {
+            assertTrue(p.waitFor(2, TimeUnit.MINUTES), "vae-svc kept running without weights");
+            assertTrue(p.exitValue() != 0, "exit code " + p.exitValue());
+            String out = Files.readString(log);
+            assertTrue(out.contains("no model weights configured") && out.contains("REFINERS_WEIGHTS") && out.contains("detinit"), out);
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     @Test

@@ -4,45 +4,36 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.net.URL;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import refiners.mesh.ServiceModel;
+import refiners.mesh.ServiceTestBase;
 import refiners.mesh.WireTensors;
 import refiners.proto.textencoder.v1.EncodeRequest;
 import refiners.proto.textencoder.v1.TextEncoderGrpc;
 
 @QuarkusTest
-class TextEncoderServiceTest {
-    @TestHTTPResource
-    URL url;
+class TextEncoderServiceTest extends ServiceTestBase {
     @Inject
     TextEncoderModel model;
 
-    ManagedChannel channel;
     TextEncoderGrpc.TextEncoderBlockingStub textEncoder;
 
-    @BeforeEach
-    void connect() throws InterruptedException {
-        for (int i = 0; i < 2400 && !model.ready(); i++) Thread.sleep(250);
-        assertTrue(model.ready(), "weights loaded");
-        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().maxInboundMessageSize(64 << 20).build();
-        textEncoder = TextEncoderGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
+    @Override
+    protected ServiceModel<?> model() {
+        return model;
     }
 
-    @AfterEach
-    void disconnect() {
-        channel.shutdownNow();
+    @BeforeEach
+    void stub() {
+        textEncoder = TextEncoderGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
     }
 
     @Test

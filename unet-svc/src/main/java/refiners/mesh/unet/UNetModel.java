@@ -1,17 +1,16 @@
 package refiners.mesh.unet;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import java.util.List;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
-import refiners.mesh.MeshLoras;
 import refiners.mesh.ServiceModel;
 
 /**
@@ -20,17 +19,13 @@ import refiners.mesh.ServiceModel;
  */
 @ApplicationScoped
 public class UNetModel extends ServiceModel<LocalUNet> {
-    @Inject
-    MeshLoras loras;
-
-    @Override
-    protected String what() {
-        return "UNet";
+    public UNetModel() {
+        super("UNet");
     }
 
     @Override
-    protected LocalUNet load(SD1Weights weights, CompileOptions options, Runner runner) {
-        LocalUNet unet = new LocalUNet(SD1Models.unet(weights), options, loras.library().orElse(null), runner);
+    protected LocalUNet load(SD1Weights weights, CompileOptions options, Runner runner, LoraLibrary loras) {
+        LocalUNet unet = new LocalUNet(SD1Models.unet(weights), options, loras, runner);
         Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 768);
         try (SD1Stages.Denoiser d = unet.open(embedding, embedding, 7.5, List.of())) { // the first stream pays no session build
             d.guidedNoise(0, 999, Tensor.zeros(DType.F32, 1, 4, 8, 8));

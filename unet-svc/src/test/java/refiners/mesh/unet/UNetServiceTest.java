@@ -5,25 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.net.URL;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
+import refiners.mesh.ServiceModel;
+import refiners.mesh.ServiceTestBase;
 import refiners.mesh.WireTensors;
 import refiners.proto.common.v1.LoraWeight;
 import refiners.proto.unet.v1.DenoiseRequest;
@@ -34,26 +30,16 @@ import refiners.proto.unet.v1.UNetGrpc;
 
 /** The Denoise stream in one JVM: answers equal the model's own denoiser bit for bit; steps resume on a new stream. */
 @QuarkusTest
-class UNetServiceTest {
+class UNetServiceTest extends ServiceTestBase {
     static final long[] LATENTS = {1, 4, 8, 8};
 
-    @TestHTTPResource
-    URL url;
     @Inject
     UNetModel model;
 
-    ManagedChannel channel;
 
-    @BeforeEach
-    void connect() throws InterruptedException {
-        for (int i = 0; i < 2400 && !model.ready(); i++) Thread.sleep(250);
-        assertTrue(model.ready(), "weights loaded");
-        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().maxInboundMessageSize(64 << 20).build();
-    }
-
-    @AfterEach
-    void disconnect() {
-        channel.shutdownNow();
+    @Override
+    protected ServiceModel<?> model() {
+        return model;
     }
 
     static Tensor embedding(long seed) {

@@ -6,6 +6,7 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.mesh.ServiceModel;
@@ -13,13 +14,12 @@ import refiners.mesh.ServiceModel;
 /** SD1Autoencoder, decoding and encoding exactly as in process. */
 @ApplicationScoped
 public class AutoencoderModel extends ServiceModel<LocalAutoencoder> {
-    @Override
-    protected String what() {
-        return "autoencoder";
+    public AutoencoderModel() {
+        super("autoencoder");
     }
 
     @Override
-    protected LocalAutoencoder load(SD1Weights weights, CompileOptions options, Runner runner) {
+    protected LocalAutoencoder load(SD1Weights weights, CompileOptions options, Runner runner, LoraLibrary loras) {
         LocalAutoencoder lda = new LocalAutoencoder(SD1Models.autoencoder(weights), options, runner);
         lda.decode(Tensor.zeros(DType.F32, 1, 4, 8, 8)); // the decoder's session is built before readiness
         return lda;

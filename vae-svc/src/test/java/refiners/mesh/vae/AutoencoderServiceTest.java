@@ -6,16 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.net.URL;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import static io.restassured.RestAssured.given;
@@ -23,6 +18,8 @@ import static org.hamcrest.Matchers.startsWith;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
+import refiners.mesh.ServiceModel;
+import refiners.mesh.ServiceTestBase;
 import refiners.mesh.WireTensors;
 import refiners.proto.vae.v1.AutoencoderGrpc;
 import refiners.proto.vae.v1.DecodeRequest;
@@ -30,26 +27,20 @@ import refiners.proto.vae.v1.EncodeRequest;
 import refiners.proto.vae.v1.ImageFormat;
 
 @QuarkusTest
-class AutoencoderServiceTest {
-    @TestHTTPResource
-    URL url;
+class AutoencoderServiceTest extends ServiceTestBase {
     @Inject
     AutoencoderModel model;
 
-    ManagedChannel channel;
     AutoencoderGrpc.AutoencoderBlockingStub vae;
 
-    @BeforeEach
-    void connect() throws InterruptedException {
-        for (int i = 0; i < 2400 && !model.ready(); i++) Thread.sleep(250);
-        assertTrue(model.ready(), "weights loaded");
-        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().maxInboundMessageSize(64 << 20).build();
-        vae = AutoencoderGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
+    @Override
+    protected ServiceModel<?> model() {
+        return model;
     }
 
-    @AfterEach
-    void disconnect() {
-        channel.shutdownNow();
+    @BeforeEach
+    void stub() {
+        vae = AutoencoderGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
     }
 
     @Test
