@@ -13,6 +13,11 @@ public final class Rss {
         return field("VmRSS:");
     }
 
+    /** The largest resident set size this process has had (VmHWM). */
+    public static long peak() {
+        return field("VmHWM:");
+    }
+
     /** Resident anonymous memory: what this process alone owns (heap, native buffers, copies of weights). */
     public static long anonymous() {
         return field("RssAnon:");

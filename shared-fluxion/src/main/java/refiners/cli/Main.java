@@ -24,6 +24,10 @@ public final class Main {
                     refiners.bench.LoraBench.main(rest);
                     yield 0;
                 }
+                case "bench-train" -> {
+                    refiners.bench.TrainBench.main(rest);
+                    yield 0;
+                }
                 case "bench-zero-copy" -> {
                     refiners.bench.ZeroCopyBench.main(rest);
                     yield 0;
@@ -45,6 +49,7 @@ public final class Main {
         System.out.println("usage: refiners COMMAND [options]\n\n" + GenerateCommand.USAGE + "\n\n" + ConvertCommand.USAGE
                 + "\n\nbench-unet [threads=2] [runs=5]\n  UNet step time, session creation and memory for several runtime settings."
                 + "\n\nbench-lora [threads=2] [runs=5]\n  UNet step with LoRAs: base, fused, run-time slots with 0/1/3 LoRAs, set switching."
+                + "\n\nbench-train [threads=2] [runs=3]\n  UNet LoRA train step over forward time at batch 1 (8x8, 32x32 latents) and batch 2, peak RSS over weights."
                 + "\n\nbench-zero-copy [workdir]\n  RSS of a session over a 1 GiB mapped weight file, prepacking off and on.");
     }
 }

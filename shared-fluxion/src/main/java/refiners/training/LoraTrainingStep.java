@@ -43,6 +43,11 @@ public final class LoraTrainingStep implements AutoCloseable {
         this.options = options;
     }
 
+    /** Nodes of the UNet's forward + backward graph (0 before the first step). */
+    public long nodeCount() {
+        return unetGraph == null ? 0 : unetGraph.nodeCount();
+    }
+
     public boolean trainsTextEncoder() {
         return textEncoder != null;
     }
