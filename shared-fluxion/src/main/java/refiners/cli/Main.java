@@ -2,7 +2,7 @@ package refiners.cli;
 
 import java.util.Arrays;
 
-/** Command-line entry point of shared-fluxion: generate (in process), convert (weights), bench-unet, bench-zero-copy. */
+/** Command-line entry point of shared-fluxion: generate (in process), convert (weights), train (LoRA), benchmarks. */
 public final class Main {
     private Main() {}
 
@@ -16,6 +16,7 @@ public final class Main {
             int code = switch (args[0]) {
                 case "generate" -> GenerateCommand.run(rest);
                 case "convert" -> ConvertCommand.run(rest);
+                case "train" -> TrainCommand.run(rest);
                 case "bench-unet" -> {
                     refiners.bench.UNetBench.main(rest);
                     yield 0;
@@ -46,7 +47,7 @@ public final class Main {
     }
 
     private static void usage() {
-        System.out.println("usage: refiners COMMAND [options]\n\n" + GenerateCommand.USAGE + "\n\n" + ConvertCommand.USAGE
+        System.out.println("usage: refiners COMMAND [options]\n\n" + GenerateCommand.USAGE + "\n\n" + ConvertCommand.USAGE + "\n\n" + TrainCommand.USAGE
                 + "\n\nbench-unet [threads=2] [runs=5]\n  UNet step time, session creation and memory for several runtime settings."
                 + "\n\nbench-lora [threads=2] [runs=5]\n  UNet step with LoRAs: base, fused, run-time slots with 0/1/3 LoRAs, set switching."
                 + "\n\nbench-train [threads=2] [runs=3]\n  UNet LoRA train step over forward time at batch 1 (8x8, 32x32 latents) and batch 2, peak RSS over weights."

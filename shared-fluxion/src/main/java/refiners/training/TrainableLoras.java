@@ -96,7 +96,12 @@ public final class TrainableLoras {
 
     /** The slot feeds for the current values (the scale folded into up). */
     public Map<String, Map<String, Object>> contexts() {
-        return slots.feeds(weights());
+        return feeds(weights());
+    }
+
+    /** The slot feeds for other weights on these targets (e.g. a LoRA file read back). */
+    public Map<String, Map<String, Object>> feeds(List<LoraWeights> weights) {
+        return slots.feeds(weights);
     }
 
     /** The current values as LoRA weights (factor = scale), e.g. to fuse or to feed. */
