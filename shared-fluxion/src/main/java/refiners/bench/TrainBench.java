@@ -1,7 +1,6 @@
 package refiners.bench;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,27 +80,14 @@ public final class TrainBench {
         Map<String, Tensor> feeds = Contexts.collect(unet, ctx).tensors();
         double forward;
         try (CompiledModel m = CompiledModel.create(g, RuntimeConfig.global())) {
-            m.run(List.of(x), feeds); // warm-up
-            forward = median(runs, () -> m.run(List.of(x), feeds));
+            forward = LoraBench.median(runs, () -> m.run(List.of(x), feeds));
         }
         double step;
         long nodes;
         try (LoraTrainingStep train = new LoraTrainingStep(unet, loras, null, null, CompileOptions.defaults())) {
-            train.run(x, noise, t, emb); // compiles, warm-up
-            step = median(runs, () -> train.run(x, noise, t, emb));
+            step = LoraBench.median(runs, () -> train.run(x, noise, t, emb)); // the warm-up run compiles
             nodes = train.nodeCount();
         }
         System.out.printf("RESULT\t%d\t%d\t%.4f\t%.4f\t%d\t%d\t%d%n", s.batch(), s.latent(), forward, step, nodes, Rss.peak(), weightBytes);
-    }
-
-    private static double median(int runs, Runnable r) {
-        double[] times = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
-            r.run();
-            times[i] = (System.nanoTime() - t0) / 1e9;
-        }
-        Arrays.sort(times);
-        return times[runs / 2];
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
+import refiners.training.BaseModels;
 import refiners.training.LossLog;
 import refiners.training.LoraTrainer;
 import refiners.training.LoraTrainingConfig;
@@ -37,7 +38,7 @@ final class TrainCommand {
         LoraTrainingConfig.Models m = config.models();
         long t0 = System.nanoTime();
         SD1Models models = m.weights() != null ? SD1Models.load(m.weights())
-                : m.unet() != null ? SD1Models.fromCheckpoints(m.textEncoder(), m.unet(), m.lda()) : SD1Models.detinit();
+                : m.unet() != null ? BaseModels.fromCheckpoints(m.textEncoder(), m.unet(), m.lda()) : SD1Models.detinit();
         System.out.printf("models: %s (%.1f s), device %s%n", models.source(), (System.nanoTime() - t0) / 1e9, rt.device());
 
         ProgressBar bar = new ProgressBar(System.out);

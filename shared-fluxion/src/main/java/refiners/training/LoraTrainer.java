@@ -70,7 +70,7 @@ public final class LoraTrainer {
         CompileOptions options = CompileOptions.defaults();
         List<Tensor> latents = LatentCache.latents(items, config.dataset().resolution(), save.resolve("latents-" + config.dataset().resolution() + ".safetensors"),
                 image -> models.autoencoder().encode(image, options), listener::log);
-        SD1Models evalModels = evalEvery > 0 ? models.withSharedWeights() : null;
+        SD1Models evalModels = evalEvery > 0 ? BaseModels.sharingWeights(models) : null;
 
         TrainableLoras unetLoras = TrainableLoras.install(models.unet(), "unet", lc.unetTargets(), lc.rank(), lc.scale());
         unetLoras.initialize(new Random(tc.seed()));

@@ -19,7 +19,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 class TrainableLorasTest {
     @Test
     void zeroUpWeightsGiveTheBaseOutputExactly() {
-        SD1Models base = SD1Models.detinit(), adapted = base.withSharedWeights();
+        SD1Models base = SD1Models.detinit(), adapted = BaseModels.sharingWeights(base);
         TrainableLoras unetLoras = TrainableLoras.install(adapted.unet(), "unet", List.of("CrossAttentionBlock2d"), 4, 1.0);
         TrainableLoras teLoras = TrainableLoras.install(adapted.textEncoder(), "text_encoder", List.of("TransformerLayer"), 4, 1.0);
         unetLoras.initialize(new Random(1));

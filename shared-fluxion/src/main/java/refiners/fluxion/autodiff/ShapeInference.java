@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
+import refiners.fluxion.compile.Value;
 import refiners.fluxion.compile.onnx.Onnx.AttributeProto;
 import refiners.fluxion.compile.onnx.Onnx.NodeProto;
 import refiners.fluxion.compile.onnx.Onnx.TensorProto;
@@ -48,8 +49,8 @@ final class ShapeInference {
             }
             case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum" -> List.of(elementwise(op, in));
             case "Equal", "Greater", "Less", "GreaterOrEqual", "LessOrEqual" ->
-                    List.of(new TensorInfo(TensorInfo.BOOL, broadcast(in.get(0).shape(), in.get(1).shape())));
-            case "Where" -> List.of(new TensorInfo(in.get(1).elemType(), broadcast(broadcast(in.get(0).shape(), in.get(1).shape()), in.get(2).shape())));
+                    List.of(new TensorInfo(TensorInfo.BOOL, Value.broadcast(in.get(0).shape(), in.get(1).shape())));
+            case "Where" -> List.of(new TensorInfo(in.get(1).elemType(), Value.broadcast(Value.broadcast(in.get(0).shape(), in.get(1).shape()), in.get(2).shape())));
             case "Cast" -> List.of(new TensorInfo((int) NodeAttrs.i(n, "to", 0), x.shape(), x.constant()));
             case "MatMul" -> List.of(x.withShape(matmul(x.shape(), in.get(1).shape(), false, false)));
             case "com.microsoft:FusedMatMul" -> {
@@ -96,7 +97,7 @@ final class ShapeInference {
                 for (int i = 0, j = 0; i < r; i++) out[i] = ins[i] ? 1 : x.shape()[j++];
                 yield List.of(new TensorInfo(x.elemType(), out, x.constant()));
             }
-            case "Expand" -> List.of(x.withShape(broadcast(x.shape(), known(in, 1, "shape"))));
+            case "Expand" -> List.of(x.withShape(Value.broadcast(x.shape(), known(in, 1, "shape"))));
             case "Concat" -> {
                 int a = axis(NodeAttrs.i(n, "axis", 0), x.rank());
                 long[] out = x.shape();
@@ -207,21 +208,9 @@ final class ShapeInference {
         return t.constant();
     }
 
-    static long[] broadcast(long[] a, long[] b) {
-        int r = Math.max(a.length, b.length);
-        long[] out = new long[r];
-        for (int i = 0; i < r; i++) {
-            long x = i - (r - a.length) >= 0 ? a[i - (r - a.length)] : 1;
-            long y = i - (r - b.length) >= 0 ? b[i - (r - b.length)] : 1;
-            if (x != y && x != 1 && y != 1) throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
-            out[i] = x == 1 ? y : x;
-        }
-        return out;
-    }
-
     private static TensorInfo elementwise(String op, List<TensorInfo> in) {
         long[] s = in.get(0).shape();
-        for (int i = 1; i < in.size(); i++) s = broadcast(s, in.get(i).shape());
+        for (int i = 1; i < in.size(); i++) s = Value.broadcast(s, in.get(i).shape());
         long[] content = null;
         if (in.size() == 2 && in.get(0).constant() != null && in.get(1).constant() != null && s.length <= 1) {
             long[] a = in.get(0).constant(), b = in.get(1).constant();
@@ -248,7 +237,7 @@ final class ShapeInference {
         long m = a[a.length - (transA ? 1 : 2)], ka = a[a.length - (transA ? 2 : 1)];
         long kb = b[b.length - (transB ? 1 : 2)], nn = b[b.length - (transB ? 2 : 1)];
         if (ka != kb) throw new IllegalArgumentException("inner dimensions differ: " + Arrays.toString(a) + " x " + Arrays.toString(b));
-        long[] batch = broadcast(Arrays.copyOf(a, a.length - 2), Arrays.copyOf(b, b.length - 2));
+        long[] batch = Value.broadcast(Arrays.copyOf(a, a.length - 2), Arrays.copyOf(b, b.length - 2));
         long[] out = Arrays.copyOf(batch, batch.length + 2);
         out[batch.length] = m;
         out[batch.length + 1] = nn;

@@ -56,20 +56,6 @@ public record SD1Models(CLIPTextEncoderL textEncoder, SD1UNet unet, SD1Autoencod
         return WeightsLoader.load(location);
     }
 
-    /** Refiners-format files per model (as refiners' training configs name them). */
-    public static SD1Models fromCheckpoints(Path textEncoder, Path unet, Path autoencoder) {
-        return build(m -> mapped(m instanceof CLIPTextEncoderL ? textEncoder : m instanceof SD1UNet ? unet : autoencoder),
-                "refiners-format checkpoints " + textEncoder + ", " + unet + ", " + autoencoder);
-    }
-
-    /**
-     * Fresh models over the same weight tensors (mapped weights are shared, not copied): e.g. a plain pipeline next to
-     * models whose structure an adapter changed. Call it before adapting these.
-     */
-    public SD1Models withSharedWeights() {
-        return build(m -> m instanceof CLIPTextEncoderL ? textEncoder.stateDict() : m instanceof SD1UNet ? unet.stateDict() : autoencoder.stateDict(), source);
-    }
-
     static Map<String, Tensor> mapped(Path file) {
         try (SafeTensors st = SafeTensors.open(file)) {
             return st.all();
