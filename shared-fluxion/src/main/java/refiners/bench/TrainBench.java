@@ -22,7 +22,8 @@ import refiners.training.TrainableLoras;
  * LoRA training cost of the full-size SD1 UNet (detinit weights mapped from the cache) on CPU: for each shape, in a
  * fresh JVM, the median time of a train step (forward + backward for rank-4 LoRAs on the 160 Linears of the
  * CrossAttentionBlock2d's, loss and gradients) over the median time of the forward pass of the same adapted UNet, and
- * the peak resident memory of the process over the weight bytes.
+ * the peak resident memory of the process, after the forward runs and after the train steps, against the weight bytes
+ * (the difference is mostly the activations the backward pass keeps).
  *
  * <p>Run: refiners bench-train [threads=2] [runs=3]
  */
@@ -50,13 +51,14 @@ public final class TrainBench {
             out.lines().filter(l -> l.startsWith("RESULT")).forEach(lines::add);
         }
         System.out.printf("SD1 UNet LoRA training (rank 4 on 160 Linears), %d threads, median of %d runs%n", threads, runs);
-        System.out.printf("%-8s %-9s %10s %10s %10s %8s %12s %12s %12s%n", "batch", "latents", "forward s", "step s", "step/fwd", "nodes", "peak MiB", "weights MiB", "peak/weights");
+        System.out.printf("%-6s %-8s %10s %10s %9s %7s %12s %13s %12s %14s%n", "batch", "latents", "forward s", "step s", "step/fwd", "nodes", "weights MiB",
+                "fwd peak MiB", "peak MiB", "peak/weights");
         for (String l : lines) {
             String[] f = l.split("\t");
             double fwd = Double.parseDouble(f[3]), step = Double.parseDouble(f[4]);
-            long peak = Long.parseLong(f[6]), weights = Long.parseLong(f[7]);
-            System.out.printf("%-8s %-9s %10.3f %10.3f %10.2f %8s %12d %12d %12.2f%n", f[1], f[2] + "x" + f[2], fwd, step, step / fwd, f[5], peak >> 20, weights >> 20,
-                    peak / (double) weights);
+            long peak = Long.parseLong(f[6]), weights = Long.parseLong(f[7]), forwardPeak = Long.parseLong(f[8]);
+            System.out.printf("%-6s %-8s %10.3f %10.3f %9.2f %7s %12d %13d %12d %14.2f%n", f[1], f[2] + "x" + f[2], fwd, step, step / fwd, f[5], weights >> 20,
+                    forwardPeak >> 20, peak >> 20, peak / (double) weights);
         }
     }
 
@@ -82,12 +84,13 @@ public final class TrainBench {
         try (CompiledModel m = CompiledModel.create(g, RuntimeConfig.global())) {
             forward = LoraBench.median(runs, () -> m.run(List.of(x), feeds));
         }
+        long forwardPeak = Rss.peak();
         double step;
         long nodes;
         try (LoraTrainingStep train = new LoraTrainingStep(unet, loras, null, null, CompileOptions.defaults())) {
             step = LoraBench.median(runs, () -> train.run(x, noise, t, emb)); // the warm-up run compiles
             nodes = train.nodeCount();
         }
-        System.out.printf("RESULT\t%d\t%d\t%.4f\t%.4f\t%d\t%d\t%d%n", s.batch(), s.latent(), forward, step, nodes, Rss.peak(), weightBytes);
+        System.out.printf("RESULT\t%d\t%d\t%.4f\t%.4f\t%d\t%d\t%d\t%d%n", s.batch(), s.latent(), forward, step, nodes, Rss.peak(), weightBytes, forwardPeak);
     }
 }
