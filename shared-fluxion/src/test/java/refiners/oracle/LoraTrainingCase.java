@@ -132,7 +132,7 @@ public final class LoraTrainingCase implements CaseRunner {
         Map<String, JsonNode> specs = new LinkedHashMap<>();
         for (JsonNode m : sub.get("models")) specs.put(m.get("name").asText(), m);
         int rank = sub.get("rank").asInt();
-        double scale = sub.get("lora_scale").asDouble();
+        double scale = sub.path("lora_scale").asDouble(1.0); // LinearLora's default
         JsonNode init = sub.get("lora_init");
 
         SD1UNet unet = SD1UNetCase.build(specs.get("unet"));
