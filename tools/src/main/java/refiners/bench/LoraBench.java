@@ -110,7 +110,8 @@ public final class LoraBench {
         return LoraFormats.parse("bench LoRA " + seed, "bench" + seed, t, unetKeys, new CLIPTextEncoderL().stateDictShapes(), -1);
     }
 
-    private static double median(int runs, Supplier<Object> f) {
+    /** Median seconds of {@code runs} calls after one warm-up call. */
+    static double median(int runs, Supplier<Object> f) {
         f.get(); // warm-up (and first compile)
         double[] t = new double[runs];
         for (int i = 0; i < runs; i++) {

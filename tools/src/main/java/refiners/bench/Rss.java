@@ -30,6 +30,11 @@ public final class Rss {
         return self().total();
     }
 
+    /** The largest resident set size this process has had (VmHWM). */
+    public static long peak() {
+        return field(Path.of("/proc/self/status"), "VmHWM:");
+    }
+
     public static long anonymous() {
         return self().anonymous();
     }

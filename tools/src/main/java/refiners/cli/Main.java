@@ -8,7 +8,7 @@ import refiners.bench.ZeroCopyBench;
 import refiners.launch.Demo;
 import refiners.launch.Serve;
 
-/** The refiners command: generate (in process), client (through the mesh), convert, the local mesh, benchmarks. */
+/** The refiners command: generate (in process), client (through the mesh), convert, train (LoRA), the local mesh, benchmarks. */
 public final class Main {
     private Main() {}
 
@@ -23,6 +23,7 @@ public final class Main {
                 case "generate" -> GenerateCommand.run(rest);
                 case "client" -> ClientCommand.run(rest, System.out, System.err);
                 case "convert" -> ConvertCommand.run(rest);
+                case "train" -> TrainCommand.run(rest);
                 case "demo" -> Demo.run(rest);
                 case "serve" -> Serve.run(rest);
                 case "bench-mesh" -> MeshBench.run(rest);
@@ -32,6 +33,10 @@ public final class Main {
                 }
                 case "bench-lora" -> {
                     LoraBench.main(rest);
+                    yield 0;
+                }
+                case "bench-train" -> {
+                    refiners.bench.TrainBench.main(rest);
                     yield 0;
                 }
                 case "bench-zero-copy" -> {
@@ -52,12 +57,13 @@ public final class Main {
 
     private static void usage() {
         System.out.println("usage: java -jar tools/target/refiners.jar COMMAND [options]\n\n" + GenerateCommand.USAGE + "\n\n" + ClientCommand.USAGE
-                + "\n\n" + ConvertCommand.USAGE
+                + "\n\n" + ConvertCommand.USAGE + "\n\n" + TrainCommand.USAGE
                 + "\n\ndemo [client options]\n  The four services on loopback, one image through them, the services stopped (./run-mesh.sh)."
                 + "\n\nserve\n  The four services on loopback until Ctrl-C (./run-mesh.sh serve)."
                 + "\n\nbench-mesh [--requests 5] [--steps 5] [--size 64] [--solver dpm]\n  The same requests through the mesh and in process, alternating: times and their ratio."
                 + "\n\nbench-unet [threads=2] [runs=5]\n  UNet step time, session creation and memory for several runtime settings."
                 + "\n\nbench-lora [threads=2] [runs=5]\n  UNet step with LoRAs: base, fused, run-time slots with 0/1/3 LoRAs, set switching."
+                + "\n\nbench-train [threads=2] [runs=3]\n  UNet LoRA train step over forward time at batch 1 (8x8, 32x32 latents) and batch 2, peak RSS over weights."
                 + "\n\nbench-zero-copy [workdir]\n  RSS of a session over a 1 GiB mapped weight file, prepacking off and on.");
     }
 }

@@ -17,10 +17,15 @@ public final class ProgressBar {
     }
 
     public void update(int done, int total, double elapsedSeconds) {
+        update(done, total, elapsedSeconds, "");
+    }
+
+    /** With {@code detail} after the times (e.g. the loss and learning rate of a training step). */
+    public void update(int done, int total, double elapsedSeconds, String detail) {
         int filled = total == 0 ? WIDTH : (int) ((long) WIDTH * done / total);
         double eta = done == 0 ? 0 : elapsedSeconds / done * (total - done);
-        String line = String.format(Locale.ROOT, "%s [%s%s] %d/%d  %.1f s elapsed, ~%.1f s left", label, "#".repeat(filled), "-".repeat(WIDTH - filled),
-                done, total, elapsedSeconds, eta);
+        String line = String.format(Locale.ROOT, "%s [%s%s] %d/%d  %.1f s elapsed, ~%.1f s left%s", label, "#".repeat(filled), "-".repeat(WIDTH - filled),
+                done, total, elapsedSeconds, eta, detail.isEmpty() ? "" : "  " + detail);
         out.print(terminal ? "\r" + line : line + "\n");
         out.flush();
         shown = true;

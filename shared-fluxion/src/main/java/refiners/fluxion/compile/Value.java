@@ -328,7 +328,7 @@ public final class Value {
         return graph.node("Gather", List.of(this, indices), List.of(Attr.i("axis", a)), dtype, out);
     }
 
-    static long[] broadcast(long[] a, long[] b) {
+    public static long[] broadcast(long[] a, long[] b) {
         int r = Math.max(a.length, b.length);
         long[] out = new long[r];
         for (int i = 0; i < r; i++) {
