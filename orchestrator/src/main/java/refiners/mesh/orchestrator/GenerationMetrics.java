@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
 
@@ -16,14 +19,16 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResu
  */
 @ApplicationScoped
 public class GenerationMetrics {
-    private final MeterRegistry registry;
+    private final Map<String, Timer> stages = new LinkedHashMap<>();
     private final AtomicInteger inflight = new AtomicInteger();
     private volatile double stepsPerSecond;
     private final io.micrometer.core.instrument.Counter unetResumes;
 
     @Inject
     public GenerationMetrics(MeterRegistry registry) {
-        this.registry = registry;
+        for (String stage : List.of("text-encoder", "unet", "solver", "vae", "total"))
+            stages.put(stage, Timer.builder("refiners.generation.stage").tag("stage", stage).publishPercentileHistogram()
+                    .description("time per generation spent in each stage").register(registry));
         Gauge.builder("refiners.generations.inflight", inflight, AtomicInteger::get).description("generations running").register(registry);
         Gauge.builder("refiners.generation.steps.per.second", this, m -> m.stepsPerSecond)
                 .description("denoising steps per second of the last generation, transport included").register(registry);
@@ -53,8 +58,6 @@ public class GenerationMetrics {
     }
 
     private void stage(String stage, double seconds) {
-        Timer.builder("refiners.generation.stage").tag("stage", stage).publishPercentileHistogram()
-                .description("time per generation spent in each stage").register(registry)
-                .record(Duration.ofNanos((long) (seconds * 1e9)));
+        stages.get(stage).record(Duration.ofNanos((long) (seconds * 1e9)));
     }
 }
