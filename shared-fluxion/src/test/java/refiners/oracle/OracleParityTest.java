@@ -28,8 +28,7 @@ class OracleParityTest {
     static final Map<String, String> PENDING = new TreeMap<>(Map.of(
             "lora-training", "issue 11 (LoRA training: autodiff to ONNX)",
             "sd15-img2img", "issue 10 (image-to-image, inpainting, ControlNet)",
-            "sd15-inpainting", "issue 10 (image-to-image, inpainting, ControlNet)",
-            "controlnet", "issue 10 (image-to-image, inpainting, ControlNet)"));
+            "sd15-inpainting", "issue 10 (image-to-image, inpainting, ControlNet)"));
 
     private static Map<String, CaseRunner> runners() {
         Map<String, CaseRunner> out = new TreeMap<>();
