@@ -7,10 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.function.Executable;
-import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
-import refiners.fluxion.layers.Module;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.Controlnet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1ControlnetAdapter;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
@@ -56,18 +54,13 @@ public class ControlnetCase implements CaseRunner {
         return out;
     }
 
-    /** Full-size detinit weights, through the detinit file cache (the mesh maps the same files). */
-    static Map<String, Tensor> detinit(Module model, JsonNode spec) {
-        return DetInit.cachedStateDict(model.className(), model.stateDictShapes(), spec.get("seed").asLong());
-    }
-
     @Override
     public Map<String, Tensor> run(OracleCase oc, JsonNode sub) {
         Map<String, JsonNode> specs = models(sub);
         SD1UNet unet = SD1UNetCase.build(specs.get("unet"));
-        unet.loadStateDict(detinit(unet, specs.get("unet")));
+        unet.loadStateDict(SD15PipelineCase.detinit(unet, specs.get("unet")));
         Controlnet controlnet = build(specs.get("controlnet"), sub.path("controlnet"));
-        controlnet.loadStateDict(detinit(controlnet, specs.get("controlnet")));
+        controlnet.loadStateDict(SD15PipelineCase.detinit(controlnet, specs.get("controlnet")));
 
         Tensor x = null, condition = null;
         for (JsonNode in : sub.get("inputs")) {

@@ -26,9 +26,7 @@ import refiners.fluxion.Tensor;
 class OracleParityTest {
     /** Case families whose runner a later issue implements: reported as skipped, never as passed. */
     static final Map<String, String> PENDING = new TreeMap<>(Map.of(
-            "lora-training", "issue 11 (LoRA training: autodiff to ONNX)",
-            "sd15-img2img", "issue 10 (image-to-image, inpainting, ControlNet)",
-            "sd15-inpainting", "issue 10 (image-to-image, inpainting, ControlNet)"));
+            "lora-training", "issue 11 (LoRA training: autodiff to ONNX)"));
 
     private static Map<String, CaseRunner> runners() {
         Map<String, CaseRunner> out = new TreeMap<>();

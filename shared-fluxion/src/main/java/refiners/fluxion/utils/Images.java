@@ -83,10 +83,15 @@ public final class Images {
                 out[i] = (byte) gray[i];
             } else {
                 int rgb = img.getRGB(i % w, i / w);
-                out[i] = (byte) ((((rgb >> 16) & 0xff) * 19595 + ((rgb >> 8) & 0xff) * 38470 + (rgb & 0xff) * 7471 + 0x8000) >> 16);
+                out[i] = (byte) luma((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
             }
         }
         return u8(out, h, w);
+    }
+
+    /** The gray level of an RGB pixel, as PIL computes it (ITU-R 601-2 luma, 16-bit fixed point, rounded). */
+    public static int luma(int r, int g, int b) {
+        return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
     }
 
     /** refiners' image_to_tensor: an 8-bit (H, W, C) or (H, W) image as (1, C, H, W) float32 pixel / 255, in [0, 1]. */

@@ -112,6 +112,12 @@ public class Controlnet extends Passthrough {
         this.scaleDecay = scaleDecay;
     }
 
+    /** A copy to inject into another UNet (layers and weights shared). */
+    @Override
+    public Controlnet structuralCopy() {
+        return (Controlnet) super.structuralCopy();
+    }
+
     @Override
     public Map<String, Map<String, Object>> initContext() {
         Map<String, Map<String, Object>> c = new LinkedHashMap<>();

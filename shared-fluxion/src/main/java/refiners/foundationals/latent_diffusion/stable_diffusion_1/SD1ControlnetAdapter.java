@@ -47,7 +47,8 @@ public class SD1ControlnetAdapter extends Chain implements Adapter<SD1UNet> {
         }
         target.insert(0, controlnet);
         Chain where = parent != null ? parent : target.parent();
-        if (where != null && where != this) Adapter.super.inject(parent); // a root UNet stays the root
+        // a UNet run on its own stays the root: the adapter (and any earlier ControlNet adapter) only holds it
+        if (where != null && where != this && !(where instanceof SD1ControlnetAdapter)) Adapter.super.inject(parent);
         return this;
     }
 
