@@ -3,20 +3,23 @@
 # separate processes on loopback (ports 8081, 8082, 8083, 8080), waits until they are ready, generates an image with
 # the CLI client (progress bar, image.png, per-stage timings) and stops them. Options go to the client, e.g.
 #   ./run-mesh.sh --prompt "a red fox in the snow" --steps 20 --width 512 --height 512 --seed 7 --out fox.png
-#   ./run-mesh.sh bench [--requests 3 --steps 5 --size 64]   # mesh vs in process, same requests, and the ratio
+#   ./run-mesh.sh --init-image in.png --strength 0.6 --steps 4        # image to image (also --mask, --controlnet)
+#   ./run-mesh.sh serve                                                # the four services until Ctrl-C
+#   ./run-mesh.sh bench [--requests 3 --steps 5 --size 64]             # mesh vs in process, same requests, and the ratio
 # Without REFINERS_WEIGHTS (a real SD1.5 folder or file) the services use full-size detinit weights: noise images.
 set -euo pipefail
 cd "$(dirname "$0")"
-modules=(text-encoder-svc unet-svc vae-svc orchestrator)
-for m in "${modules[@]}"; do
-  if [ ! -f "$m/target/quarkus-app/quarkus-run.jar" ]; then
+for jar in text-encoder-svc/target/quarkus-app/quarkus-run.jar unet-svc/target/quarkus-app/quarkus-run.jar \
+           vae-svc/target/quarkus-app/quarkus-run.jar orchestrator/target/quarkus-app/quarkus-run.jar tools/target/refiners.jar; do
+  if [ ! -f "$jar" ]; then
     echo "building the mesh (mvn package, once) ..."
-    mvn -B -q package -DskipTests -pl "$(IFS=,; echo "${modules[*]}")" -am
+    mvn -B -q package -DskipTests
     break
   fi
 done
-app="orchestrator/target/quarkus-app"
-main=refiners.mesh.orchestrator.launch.Demo
-if [ "${1:-}" = bench ]; then main=refiners.mesh.orchestrator.bench.MeshBench; shift; fi
-exec java -Xmx4g -XX:MaxDirectMemorySize=16g -Dmesh.root=. -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
-  -cp "$(ls orchestrator/target/orchestrator-*.jar | head -1):$app/lib/main/*:$app/lib/boot/*" "$main" "$@"
+command=demo
+case "${1:-}" in
+  serve) command=serve; shift ;;
+  bench) command=bench-mesh; shift ;;
+esac
+exec java -Xmx4g -XX:MaxDirectMemorySize=16g -Dmesh.root=. -jar tools/target/refiners.jar "$command" "$@"

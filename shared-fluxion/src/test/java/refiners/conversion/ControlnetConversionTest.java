@@ -31,8 +31,8 @@ class ControlnetConversionTest {
 
     @BeforeAll
     static void weights() throws Exception {
+        refinersFile = ControlnetLibrary.detinitFile();
         refinersKeyed = DetInit.cachedStateDict("Controlnet", new Controlnet("x").stateDictShapes(), 16);
-        refinersFile = DetInit.cacheDirectory().resolve("detinit-v1/Controlnet-seed16.safetensors");
         Files.createLink(dir.resolve("refiners-cn.safetensors"), refinersFile);
         SafeTensorsWriter.writeLazily(dir.resolve("diffusers-cn.safetensors"), CheckpointLoadingTest.external(refinersKeyed, "controlnet_sd15.diffusers", ""), Map.of());
     }

@@ -40,7 +40,7 @@ class InpaintingCheckpointTest {
     @Test
     void refinersFolder() throws Exception {
         Path d = Files.createDirectories(dir.resolve("refiners"));
-        Files.createLink(d.resolve("unet.safetensors"), DetInit.cacheDirectory().resolve("detinit-v1/SD1UNet-seed14.safetensors"));
+        Files.createLink(d.resolve("unet.safetensors"), DetInit.cachedFile("SD1UNet", new SD1UNet(9).stateDictShapes(), SD1Component.INPAINTING_UNET.detinitSeed));
         assertSameTensors(SD1Models.inpaintingUnet(new SD1Weights(d)));
     }
 

@@ -8,7 +8,8 @@ import refiners.cli.ClientCommand;
 /**
  * The README's first command (run-mesh.sh): the four services as separate processes on loopback, an image generated
  * through the mesh client, the services stopped. Arguments go to the client; defaults keep it to minutes on 2 CPU
- * cores. Without REFINERS_WEIGHTS the services use full-size detinit weights: the image is noise, the timings are real.
+ * cores. Without REFINERS_WEIGHTS the services use full-size detinit weights: the image is noise, the timings are real
+ * (and a --mask or --controlnet gets detinit stand-ins as well).
  */
 public final class Demo {
     private Demo() {}
@@ -19,7 +20,8 @@ public final class Demo {
             return 0;
         }
         Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
-        try (MeshProcesses mesh = MeshProcesses.startLocally(root, Boolean.getBoolean("mesh.freePorts") ? MeshProcesses.freePorts() : MeshProcesses.defaultPorts(), System.out)) {
+        var ports = Boolean.getBoolean("mesh.freePorts") ? MeshProcesses.freePorts() : MeshProcesses.defaultPorts();
+        try (MeshProcesses mesh = MeshProcesses.startLocally(root, ports, System.out, MeshProcesses.detinitStandIns(root, List.of(args), System.out))) {
             List<String> client = new ArrayList<>(List.of("--address", mesh.address(MeshService.ORCHESTRATOR),
                     "--prompt", "a lighthouse on a cliff at sunset, oil painting", "--steps", "10", "--width", "256", "--height", "256",
                     "--seed", "42", "--out", "image.png"));

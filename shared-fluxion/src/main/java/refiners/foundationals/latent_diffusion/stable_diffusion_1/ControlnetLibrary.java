@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import refiners.conversion.ControlnetConversion;
 import refiners.conversion.WeightsDirectory;
+import refiners.fluxion.DetInit;
 
 /**
  * ControlNet files of one directory, by name (file name without .safetensors; the name rule is
@@ -17,6 +18,14 @@ public final class ControlnetLibrary implements LocalUNet.ControlnetSource {
 
     public ControlnetLibrary(Path dir) {
         this.dir = new WeightsDirectory(dir, "ControlNet");
+    }
+
+    /**
+     * The full-size detinit ControlNet (the oracle's seed 16) as a file of the detinit cache, written once: a stand-in
+     * to link into a ControlNet directory when there are no real weights.
+     */
+    public static Path detinitFile() {
+        return DetInit.cachedFile("Controlnet", new Controlnet("detinit").stateDictShapes(), 16);
     }
 
     public WeightsDirectory directory() {

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import refiners.conversion.WeightsDirectory;
 import refiners.fluxion.DType;
-import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
@@ -33,8 +32,7 @@ class LocalUNetTest {
 
     @BeforeAll
     static void stage() throws Exception {
-        DetInit.cachedStateDict("Controlnet", new Controlnet("x").stateDictShapes(), 16);
-        Path file = DetInit.cacheDirectory().resolve("detinit-v1/Controlnet-seed16.safetensors");
+        Path file = ControlnetLibrary.detinitFile();
         Files.createLink(dir.resolve("edges.safetensors"), file);
         Files.createLink(dir.resolve("depth.safetensors"), file);
         runner = new Runner(RuntimeConfig.fromEnvironment());
