@@ -22,4 +22,4 @@ case "${1:-}" in
   serve) command=serve; shift ;;
   bench) command=bench-mesh; shift ;;
 esac
-exec java -Xmx4g -XX:MaxDirectMemorySize=16g -Dmesh.root=. -jar tools/target/refiners.jar "$command" "$@"
+exec java -Xmx4g -XX:MaxDirectMemorySize=16g -Dmesh.root=. -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar tools/target/refiners.jar "$command" "$@"

@@ -23,8 +23,9 @@ public final class Demo {
         var ports = Boolean.getBoolean("mesh.freePorts") ? MeshProcesses.freePorts() : MeshProcesses.defaultPorts();
         try (MeshProcesses mesh = MeshProcesses.startLocally(root, ports, System.out, MeshProcesses.detinitStandIns(root, List.of(args), System.out))) {
             List<String> client = new ArrayList<>(List.of("--address", mesh.address(MeshService.ORCHESTRATOR),
-                    "--prompt", "a lighthouse on a cliff at sunset, oil painting", "--steps", "10", "--width", "256", "--height", "256",
-                    "--seed", "42", "--out", "image.png"));
+                    "--prompt", "a lighthouse on a cliff at sunset, oil painting", "--steps", "10", "--seed", "42", "--out", "image.png"));
+            boolean initImage = List.of(args).stream().anyMatch(a -> a.equals("--init-image") || a.startsWith("--init-image="));
+            if (!initImage) client.addAll(List.of("--width", "256", "--height", "256")); // with an init image: its size
             client.addAll(List.of(args)); // later options win
             int code = ClientCommand.run(client.toArray(String[]::new), System.out, System.err);
             System.out.println("stopping the services");

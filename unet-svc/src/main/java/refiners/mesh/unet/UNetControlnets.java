@@ -22,12 +22,7 @@ public class UNetControlnets {
      * configured directory) NOT_FOUND, both naming {@code field}.
      */
     public void require(String name, String field) {
-        if (library.isPresent()) {
-            library.get().directory().file(name, field);
-            return;
-        }
-        WeightsDirectory.checkName(name, field, "ControlNet");
-        throw new WeightsDirectory.NotFoundException(field + ": unknown ControlNet '" + name + "': no ControlNet directory is configured (REFINERS_CONTROLNET_DIR)");
+        WeightsDirectory.require(library.map(ControlnetLibrary::directory).orElse(null), name, field, "ControlNet", "REFINERS_CONTROLNET_DIR");
     }
 
     /** Empty when no directory is configured: then only requests without ControlNets are served. */

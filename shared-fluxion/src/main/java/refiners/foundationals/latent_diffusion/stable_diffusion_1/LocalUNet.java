@@ -70,10 +70,7 @@ public final class LocalUNet {
             int i = 0;
             while (!conditions.get(i).name().equals(name)) i++;
             String field = "controlnets[" + i + "].name";
-            if (controlnets == null) {
-                WeightsDirectory.checkName(name, field, "ControlNet");
-                throw new WeightsDirectory.NotFoundException(field + ": unknown ControlNet '" + name + "': no ControlNet directory is configured");
-            }
+            if (controlnets == null) WeightsDirectory.require(null, name, field, "ControlNet", "REFINERS_CONTROLNET_DIR");
             return controlnets.load(name, field);
         }
     }
