@@ -1,12 +1,23 @@
 package refiners.mesh;
 
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.utils.Images;
+import refiners.foundationals.latent_diffusion.InvalidRequestException;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.ControlnetInput;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
+import refiners.proto.orchestrator.v1.ControlnetRequest;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 
-/** The wire request to a validated GenerationRequest (defaults for unset fields; a random seed when none is given). */
+/**
+ * The wire request to a validated GenerationRequest: defaults for unset fields (a random seed when none is given; the
+ * init image's size when no size is given), images decoded (their size checked against the pixel budget before
+ * decoding), every field checked. A bad field is an InvalidRequestException naming it.
+ */
 public final class GenerateRequests {
     private static final SecureRandom SEEDS = new SecureRandom();
 
@@ -14,16 +25,38 @@ public final class GenerateRequests {
 
     public static GenerationRequest toGenerationRequest(GenerateRequest r, long maxPixels) {
         List<LoraWeight> loras = r.getLorasList().stream().map(l -> new LoraWeight(l.getName(), l.getScale())).toList();
+        Tensor initImage = r.getInitImage().isEmpty() ? null : decode("init_image", r.getInitImage().toByteArray(), maxPixels, Images::decodeRgb);
+        Tensor mask = r.getMask().isEmpty() ? null : decode("mask", r.getMask().toByteArray(), maxPixels, Images::decodeL);
+        List<ControlnetInput> controlnets = new ArrayList<>();
+        for (int i = 0; i < r.getControlnetsCount(); i++) {
+            ControlnetRequest c = r.getControlnets(i);
+            String field = "controlnets[" + i + "].image";
+            if (c.getImage().isEmpty()) throw new InvalidRequestException(field, "is missing (the condition image, PNG or JPEG)");
+            controlnets.add(new ControlnetInput(c.getName(), decode(field, c.getImage().toByteArray(), maxPixels, Images::decodeRgb),
+                    c.hasScale() ? c.getScale() : 1.0, c.hasScaleDecay() ? c.getScaleDecay() : 1.0, c.getPreprocess()));
+        }
         return new GenerationRequest(
                 r.getPrompt(),
                 r.getNegativePrompt(),
                 r.hasSteps() ? r.getSteps() : GenerationRequest.DEFAULT_STEPS,
                 r.hasGuidanceScale() ? r.getGuidanceScale() : GenerationRequest.DEFAULT_GUIDANCE,
                 r.getSolver(),
-                r.hasWidth() ? r.getWidth() : GenerationRequest.DEFAULT_SIZE,
-                r.hasHeight() ? r.getHeight() : GenerationRequest.DEFAULT_SIZE,
+                r.hasWidth() ? r.getWidth() : initImage != null ? (int) initImage.dim(1) : GenerationRequest.DEFAULT_SIZE,
+                r.hasHeight() ? r.getHeight() : initImage != null ? (int) initImage.dim(0) : GenerationRequest.DEFAULT_SIZE,
                 r.hasSeed() ? r.getSeed() : randomSeed(),
-                loras).validate(maxPixels);
+                loras,
+                initImage,
+                r.hasStrength() ? r.getStrength() : 1.0,
+                mask,
+                controlnets).validate(maxPixels);
+    }
+
+    private static Tensor decode(String field, byte[] data, long maxPixels, BiFunction<byte[], Long, Tensor> decoder) {
+        try {
+            return decoder.apply(data, maxPixels);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(field, e.getMessage());
+        }
     }
 
     /** Non-negative, so it reads the same in any client. */

@@ -22,12 +22,7 @@ public class MeshLoras {
      * directory) NOT_FOUND, both naming {@code field}.
      */
     public void require(String name, String field) {
-        if (library.isPresent()) {
-            library.get().directory().file(name, field);
-            return;
-        }
-        WeightsDirectory.checkName(name, field, "LoRA");
-        throw new WeightsDirectory.NotFoundException(field + ": unknown LoRA '" + name + "': no LoRA directory is configured (REFINERS_LORA_DIR)");
+        WeightsDirectory.require(library.map(LoraLibrary::directory).orElse(null), name, field, "LoRA", "REFINERS_LORA_DIR");
     }
 
     /** Empty when no directory is configured: then only requests without LoRAs are served. */

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The three models of Stable Diffusion 1.x and where each lives in every weights layout: its file in a refiners
  * folder, its subfolder and files in a diffusers folder, its key prefix and key table in a single-file CompVis
- * checkpoint, its detinit seed. Loading one model reads only its own tensors.
+ * checkpoint, its detinit seed. Loading one model reads only its own tensors. An inpainting checkpoint (e.g.
+ * sd-v1-5-inpainting) has the same layouts; its UNet has 9 input channels and its own detinit seed.
  */
 public enum SD1Component {
     TEXT_ENCODER("text encoder", "text_encoder.safetensors", "text_encoder", List.of("model.safetensors", "model.fp16.safetensors"),
@@ -13,7 +14,12 @@ public enum SD1Component {
     UNET("unet", "unet.safetensors", "unet", List.of("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"),
             "sd1_unet.diffusers", null, "model.diffusion_model.", "sd1_unet.compvis", 4),
     AUTOENCODER("autoencoder", "autoencoder.safetensors", "vae", List.of("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"),
-            "sd1_autoencoder.diffusers", "sd1_autoencoder.diffusers.aliases", "first_stage_model.", "sd1_autoencoder.compvis", 5);
+            "sd1_autoencoder.diffusers", "sd1_autoencoder.diffusers.aliases", "first_stage_model.", "sd1_autoencoder.compvis", 5),
+    INPAINTING_UNET("inpainting unet", "unet.safetensors", "unet", List.of("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"),
+            "sd1_unet.diffusers", null, "model.diffusion_model.", "sd1_unet.compvis", 14);
+
+    /** The models of a text-to-image checkpoint. */
+    public static final List<SD1Component> TEXT_TO_IMAGE = List.of(TEXT_ENCODER, UNET, AUTOENCODER);
 
     /** For messages and reports. */
     public final String label;

@@ -61,6 +61,16 @@ public final class WeightsDirectory {
         return f;
     }
 
+    /**
+     * The file of {@code name} in {@code dir}, a directory that may not be configured (null): then a well-formed name
+     * is a NotFoundException saying which {@code setting} configures one.
+     */
+    public static Path require(WeightsDirectory dir, String name, String field, String what, String setting) {
+        if (dir != null) return dir.file(name, field);
+        checkName(name, field, what);
+        throw new NotFoundException(field + ": unknown " + what + " '" + name + "': no " + what + " directory is configured (" + setting + ")");
+    }
+
     /** Names of the usable files, sorted (links that lead outside the directory are left out). */
     public List<String> names() {
         List<String> out = new ArrayList<>();

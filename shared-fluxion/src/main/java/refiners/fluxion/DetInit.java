@@ -87,10 +87,17 @@ public final class DetInit {
      * seconds, and processes on one machine share the pages.
      */
     public static Map<String, Tensor> cachedStateDict(String modelName, Map<String, long[]> shapes, long seed) {
+        try (SafeTensors st = SafeTensors.open(cachedFile(modelName, shapes, seed))) {
+            return st.all();
+        }
+    }
+
+    /** The cache file of {@link #cachedStateDict} (written first if it is missing or stale), e.g. to link elsewhere. */
+    public static Path cachedFile(String modelName, Map<String, long[]> shapes, long seed) {
         Path file = cacheDirectory().resolve("detinit-v1").resolve(modelName + "-seed" + seed + ".safetensors");
         if (Files.exists(file)) {
             try (SafeTensors st = SafeTensors.open(file)) {
-                if (matches(st, shapes)) return st.all();
+                if (matches(st, shapes)) return file;
             } catch (SafeTensorsException e) {
                 // a partial or stale file: write it again
             }
@@ -98,9 +105,7 @@ public final class DetInit {
         Map<String, SafeTensorsWriter.Entry> entries = new LinkedHashMap<>();
         shapes.forEach((k, s) -> entries.put(k, new SafeTensorsWriter.Entry(DType.F32, s, () -> tensor(k, s, seed))));
         SafeTensorsWriter.writeLazily(file, entries, Map.of("detinit", "v1", "seed", Long.toString(seed)));
-        try (SafeTensors st = SafeTensors.open(file)) {
-            return st.all();
-        }
+        return file;
     }
 
     private static boolean matches(SafeTensors st, Map<String, long[]> shapes) {

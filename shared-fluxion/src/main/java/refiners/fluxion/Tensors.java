@@ -3,7 +3,7 @@ package refiners.fluxion;
 import java.nio.ByteBuffer;
 import java.util.List;
 
-/** The few host-side tensor manipulations pipelines need (batching along the first dimension), as copies. */
+/** The few host-side tensor manipulations pipelines need (batching, channel concatenation, affine maps), as copies. */
 public final class Tensors {
     private Tensors() {}
 
@@ -20,20 +20,49 @@ public final class Tensors {
 
     /** Concatenation along the first dimension (same dtype and trailing shape). */
     public static Tensor concat(List<Tensor> parts) {
+        return concat(parts, 0);
+    }
+
+    /** Concatenation along {@code dim} (same dtype, same sizes in every other dimension), as torch.cat. */
+    public static Tensor concat(List<Tensor> parts, int dim) {
         Tensor first = parts.get(0);
         long[] s = first.shape();
-        long rows = 0, bytes = 0;
+        long outer = 1, total = 0;
+        for (int i = 0; i < dim; i++) outer *= s[i];
+        long bytes = 0;
         for (Tensor p : parts) {
             long[] ps = p.shape();
-            ps[0] = s[0];
-            if (p.dtype() != first.dtype() || !java.util.Arrays.equals(ps, s)) throw new IllegalArgumentException("cannot concatenate " + p + " with " + first);
-            rows += p.dim(0);
+            ps[dim] = s[dim];
+            if (p.dtype() != first.dtype() || !java.util.Arrays.equals(ps, s)) throw new IllegalArgumentException("cannot concatenate " + p + " with " + first + " along dimension " + dim);
+            total += p.dim(dim);
             bytes += p.byteSize();
         }
         ByteBuffer out = Tensor.allocate(bytes);
-        for (Tensor p : parts) out.put(p.data());
+        for (long o = 0; o < outer; o++) {
+            for (Tensor p : parts) {
+                int block = (int) (p.byteSize() / outer);
+                ByteBuffer b = p.data();
+                b.position((int) (o * block)).limit((int) ((o + 1) * block));
+                out.put(b);
+            }
+        }
         out.flip();
-        s[0] = rows;
+        s[dim] = total;
         return new Tensor(first.dtype(), s, out);
+    }
+
+    /** a * x + b elementwise, in the tensor's own precision (float32 math for F32, as torch); optionally clamped to [0, 1]. */
+    public static Tensor affine(Tensor x, double a, double b, boolean clampToUnit) {
+        long[] shape = x.shape();
+        if (x.dtype() == DType.F64) {
+            double[] v = x.toDoubleArray();
+            for (int i = 0; i < v.length; i++) v[i] = clampToUnit ? Math.min(1.0, Math.max(0.0, a * v[i] + b)) : a * v[i] + b;
+            return Tensor.ofDoubles(shape, v);
+        }
+        if (x.dtype() != DType.F32) throw new IllegalArgumentException("expected an F32 or F64 tensor, got " + x);
+        float[] v = x.toFloatArray();
+        float fa = (float) a, fb = (float) b;
+        for (int i = 0; i < v.length; i++) v[i] = clampToUnit ? Math.min(1f, Math.max(0f, fa * v[i] + fb)) : fa * v[i] + fb;
+        return Tensor.ofFloats(shape, v);
     }
 }

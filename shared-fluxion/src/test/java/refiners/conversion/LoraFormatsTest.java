@@ -108,8 +108,9 @@ class LoraFormatsTest {
         float[][] outs = new float[3][];
         String[] names = {"k", "p", "r"};
         for (int i = 0; i < 3; i++) {
-            try (var d = stages.openDenoiser(refiners.fluxion.Tensors.narrow(emb, 1, 1), refiners.fluxion.Tensors.narrow(emb, 0, 1), 7.5,
-                    List.of(new GenerationRequest.LoraWeight(names[i], 1.0)), x.shape())) {
+            try (var d = stages.openDenoiser(new refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages.Conditioning(
+                    refiners.fluxion.Tensors.narrow(emb, 1, 1), refiners.fluxion.Tensors.narrow(emb, 0, 1), 7.5,
+                    List.of(new GenerationRequest.LoraWeight(names[i], 1.0)), x.shape()))) {
                 outs[i] = d.guidedNoise(0, 500, x).toFloatArray();
             }
         }

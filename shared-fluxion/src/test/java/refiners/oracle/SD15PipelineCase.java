@@ -9,6 +9,7 @@ import org.junit.jupiter.api.function.Executable;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
+import refiners.fluxion.layers.Module;
 import refiners.foundationals.latent_diffusion.solvers.Solver;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
@@ -26,20 +27,26 @@ public class SD15PipelineCase implements CaseRunner {
         return "sd15-pipeline";
     }
 
-    private static SD1Models models(JsonNode sub) {
+    /** The subcase's unet, lda and clip_text_encoder with their detinit weights (the UNet may have 9 channels). */
+    static SD1Models models(JsonNode sub) {
         Map<String, JsonNode> specs = new LinkedHashMap<>();
         for (JsonNode m : sub.get("models")) specs.put(m.get("name").asText(), m);
         JsonNode unet = specs.get("unet"), lda = specs.get("lda"), clip = specs.get("clip_text_encoder");
         if (unet == null || lda == null || clip == null || specs.size() != 3) throw new IllegalArgumentException("expected models unet, lda, clip_text_encoder, got " + specs.keySet());
         SD1Models models = new SD1Models(ClipTextLCase.build(clip), SD1UNetCase.build(unet), SD1AutoencoderCase.build(lda), "detinit");
-        models.textEncoder().loadStateDict(DetInit.stateDict(models.textEncoder().stateDictShapes(), clip.get("seed").asLong()));
-        models.unet().loadStateDict(DetInit.stateDict(models.unet().stateDictShapes(), unet.get("seed").asLong()));
-        models.autoencoder().loadStateDict(DetInit.stateDict(models.autoencoder().stateDictShapes(), lda.get("seed").asLong()));
+        models.textEncoder().loadStateDict(detinit(models.textEncoder(), clip));
+        models.unet().loadStateDict(detinit(models.unet(), unet));
+        models.autoencoder().loadStateDict(detinit(models.autoencoder(), lda));
         return models;
     }
 
-    @Override
-    public Map<String, Executable> checks(OracleCase oc, JsonNode sub) {
+    /** Full-size detinit weights of a manifest model, through the detinit file cache (mapped; the mesh maps the same files). */
+    static Map<String, Tensor> detinit(Module model, JsonNode spec) {
+        return DetInit.cachedStateDict(model.className(), model.stateDictShapes(), spec.get("seed").asLong());
+    }
+
+    /** Every model of the subcase: state-dict keys and shapes (and structure when the manifest gives one). */
+    static Map<String, Executable> modelChecks(JsonNode sub) {
         Map<String, Executable> out = new LinkedHashMap<>();
         for (JsonNode m : sub.get("models")) {
             String name = m.get("name").asText();
@@ -51,6 +58,11 @@ public class SD15PipelineCase implements CaseRunner {
             }));
         }
         return out;
+    }
+
+    @Override
+    public Map<String, Executable> checks(OracleCase oc, JsonNode sub) {
+        return modelChecks(sub);
     }
 
     @Override

@@ -2,9 +2,14 @@ package refiners.bench;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import refiners.fluxion.runtime.Runner;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
@@ -20,8 +25,24 @@ public final class InProcessPipeline {
 
     /** @param loraDir as REFINERS_LORA_DIR (empty: no LoRAs) */
     public InProcessPipeline(SD1Weights weights, Optional<String> loraDir) {
-        this.stages = new LocalStages(SD1Models.load(weights), LocalStages.DEFAULT_OPTIONS,
-                loraDir.filter(d -> !d.isBlank()).map(d -> new LoraLibrary(Path.of(d))).orElse(null));
+        this(weights, loraDir, Optional.empty(), Optional.empty(), Runner.shared());
+    }
+
+    /**
+     * @param inpaintingWeights as REFINERS_INPAINTING_WEIGHTS (empty: no inpainting)
+     * @param controlnetDir as REFINERS_CONTROLNET_DIR (empty: no ControlNets)
+     */
+    public InProcessPipeline(SD1Weights weights, Optional<String> loraDir, Optional<String> inpaintingWeights, Optional<String> controlnetDir, Runner runner) {
+        SD1Models models = SD1Models.load(weights);
+        LoraLibrary loras = present(loraDir).map(d -> new LoraLibrary(Path.of(d))).orElse(null);
+        this.stages = new LocalStages(new LocalTextEncoder(models.textEncoder(), LocalStages.DEFAULT_OPTIONS, loras, runner),
+                new LocalUNet(models.unet(), present(inpaintingWeights).map(w -> SD1Models.inpaintingUnet(SD1Weights.parse(w))).orElse(null),
+                        present(controlnetDir).map(d -> new ControlnetLibrary(Path.of(d))).orElse(null), LocalStages.DEFAULT_OPTIONS, loras, runner),
+                new LocalAutoencoder(models.autoencoder(), LocalStages.DEFAULT_OPTIONS, runner));
+    }
+
+    private static Optional<String> present(Optional<String> setting) {
+        return setting.filter(s -> !s.isBlank());
     }
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener) {

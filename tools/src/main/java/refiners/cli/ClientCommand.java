@@ -24,7 +24,7 @@ public final class ClientCommand {
     public static final String USAGE = "client " + GenerationOptions.USAGE + """
 
                      [--address localhost:8080] [--deadline SECONDS]
-              Text to image through the mesh (the orchestrator at --address).""";
+              Through the mesh (the orchestrator at --address).""";
 
     private ClientCommand() {}
 

@@ -19,15 +19,16 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 /** convert: an SD 1.x checkpoint (diffusers folder or CompVis single file) to refiners-format files, one per model. */
 final class ConvertCommand {
     static final String USAGE = """
-            convert --input PATH --output DIR [--dtype keep|f32|f16]
-              PATH: a diffusers folder (unet/, text_encoder/, vae/) or a single-file SD 1.x .safetensors checkpoint.
+            convert --input PATH --output DIR [--dtype keep|f32|f16] [--inpainting]
+              PATH: a diffusers folder (unet/, text_encoder/, vae/) or a single-file SD 1.x .safetensors checkpoint
+              (--inpainting: an inpainting one, e.g. sd-v1-5-inpainting, whose UNet has 9 input channels).
               Writes DIR/text_encoder.safetensors, DIR/unet.safetensors, DIR/autoencoder.safetensors (refiners keys)
               and reports the keys mapped and dropped per model. Pickle files (.ckpt, .bin, .pt) are refused.""";
 
     private ConvertCommand() {}
 
     static int run(String[] argv) {
-        Args a = new Args(argv, List.of(), List.of("input", "output", "dtype"));
+        Args a = new Args(argv, List.of("inpainting"), List.of("input", "output", "dtype"));
         Path in = Path.of(a.get("input", ""));
         Path out = Path.of(a.get("output", ""));
         if (a.get("input", "").isBlank() || a.get("output", "").isBlank()) throw new IllegalArgumentException("convert needs --input and --output");
@@ -35,11 +36,13 @@ final class ConvertCommand {
         if (Checkpoints.detect(in) == Checkpoints.Format.REFINERS_FOLDER) throw new IllegalArgumentException(in + " is already in refiners format");
         SD1Weights weights = new SD1Weights(in);
         System.out.println(weights.describe());
-        Map<SD1Component, Module> models = Map.of(SD1Component.TEXT_ENCODER, new CLIPTextEncoderL(), SD1Component.UNET, new SD1UNet(4),
+        boolean inpainting = a.flag("inpainting");
+        Map<SD1Component, Module> models = Map.of(SD1Component.TEXT_ENCODER, new CLIPTextEncoderL(), SD1Component.UNET, new SD1UNet(inpainting ? 9 : 4),
                 SD1Component.AUTOENCODER, new SD1Autoencoder());
-        for (SD1Component part : SD1Component.values()) {
+        for (SD1Component part : SD1Component.TEXT_TO_IMAGE) {
             Module m = models.get(part);
-            write(out.resolve(part.refinersFile), weights.stateDict(part, m.className(), m.stateDictShapes()), dtype);
+            SD1Component source = inpainting && part == SD1Component.UNET ? SD1Component.INPAINTING_UNET : part;
+            write(out.resolve(part.refinersFile), weights.stateDict(source, m.className(), m.stateDictShapes()), dtype);
         }
         System.out.println("wrote " + out + " (load it with --weights " + out + " or REFINERS_WEIGHTS=" + out + ")");
         return 0;

@@ -1,22 +1,34 @@
 package refiners.cli;
 
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.mesh.GenerateRequests;
 import refiners.proto.common.v1.LoraWeight;
+import refiners.proto.orchestrator.v1.ControlnetRequest;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 
 /**
  * What to generate, with the same option names for both generate commands (in this process and through the mesh).
- * Unset options take the mesh's defaults in both cases (a random seed included, printed with the result).
+ * Unset options take the mesh's defaults in both cases (a random seed included, printed with the result). Images are
+ * read here and travel as their file bytes, decoded by the same code in both cases.
  */
-final class GenerationOptions {
-    static final List<String> NAMES = List.of("prompt", "negative-prompt", "steps", "guidance", "solver", "width", "height", "seed", "lora", "out");
+public final class GenerationOptions {
+    static final List<String> NAMES = List.of("prompt", "negative-prompt", "steps", "guidance", "solver", "width", "height", "seed", "lora",
+            "init-image", "strength", "mask", "controlnet", "out");
     static final String USAGE = """
             --prompt TEXT [--negative-prompt TEXT] [--steps 30] [--guidance 7.5] [--solver dpm|ddim|euler]
-                     [--width 512] [--height 512] [--seed S] [--lora NAME[=SCALE]]... [--out image.png]""";
+                     [--width 512] [--height 512] [--seed S] [--lora NAME[=SCALE]]... [--out image.png]
+                     [--init-image IMAGE [--strength 1.0]] [--mask MASK] [--controlnet NAME=IMAGE[:SCALE[:DECAY]][:canny]]...
+              --init-image: image to image (its size is the image size); --strength in (0, 1]: how much is repainted.
+              --mask: with --init-image, inpainting: white is repainted (needs an inpainting UNet).
+              --controlnet: a ControlNet of the ControlNet directory with its condition image, scale (1.0) and
+                scale decay (1.0); ":canny" turns a photo into its Canny edges first, e.g. canny=photo.jpg:0.8:canny.""";
 
     private GenerationOptions() {}
 
@@ -42,7 +54,43 @@ final class GenerationOptions {
                 throw new IllegalArgumentException("--lora NAME=SCALE: the scale must be a number, got '" + l.substring(eq + 1) + "'");
             }
         }
+        if (a.has("init-image")) r.setInitImage(read("init-image", a.get("init-image", "")));
+        if (a.has("strength")) r.setStrength(a.getDouble("strength", 1));
+        if (a.has("mask")) r.setMask(read("mask", a.get("mask", "")));
+        for (String c : a.all("controlnet")) r.addControlnets(controlnet(c));
         return r.build();
+    }
+
+    /** NAME=IMAGE[:SCALE[:DECAY]][:canny] (numbers and "canny" are read from the right, so the path may hold ':'). */
+    static ControlnetRequest controlnet(String spec) {
+        int eq = spec.indexOf('=');
+        if (eq <= 0 || eq == spec.length() - 1) throw new IllegalArgumentException("--controlnet NAME=IMAGE[:SCALE[:DECAY]][:canny], got '" + spec + "'");
+        ControlnetRequest.Builder c = ControlnetRequest.newBuilder().setName(spec.substring(0, eq));
+        String rest = spec.substring(eq + 1);
+        if (rest.endsWith(":canny")) {
+            c.setPreprocess("canny");
+            rest = rest.substring(0, rest.length() - ":canny".length());
+        }
+        List<Double> numbers = new ArrayList<>();
+        for (int colon = rest.lastIndexOf(':'); colon > 0 && numbers.size() < 2; colon = rest.lastIndexOf(':')) {
+            try {
+                numbers.add(0, Double.parseDouble(rest.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                break;
+            }
+            rest = rest.substring(0, colon);
+        }
+        if (numbers.size() > 0) c.setScale(numbers.get(0));
+        if (numbers.size() > 1) c.setScaleDecay(numbers.get(1));
+        return c.setImage(read("controlnet " + c.getName(), rest)).build();
+    }
+
+    private static ByteString read(String option, String file) {
+        try {
+            return ByteString.copyFrom(Files.readAllBytes(Path.of(file)));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("--" + option + ": cannot read '" + file + "': " + e.getMessage());
+        }
     }
 
     /** The validated request as the mesh would take it (same defaults); bad values name the field. */
@@ -52,5 +100,16 @@ final class GenerationOptions {
 
     static Path out(Args a) {
         return Path.of(a.get("out", "image.png"));
+    }
+
+    /** The names of the ControlNets a command line asks for (--controlnet NAME=...), e.g. to provide stand-ins. */
+    public static List<String> controlnetNames(String[] args) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String v = args[i].startsWith("--controlnet=") ? args[i].substring("--controlnet=".length())
+                    : args[i].equals("--controlnet") && i + 1 < args.length ? args[++i] : null;
+            if (v != null && v.indexOf('=') > 0) names.add(v.substring(0, v.indexOf('=')));
+        }
+        return names;
     }
 }

@@ -9,7 +9,8 @@ import refiners.cli.ClientCommand;
 /**
  * The README's first command (run-mesh.sh): the four services as separate processes on loopback, an image generated
  * through the mesh client, the services stopped. Arguments go to the client; defaults keep it to minutes on 2 CPU
- * cores. Without REFINERS_WEIGHTS the services use full-size detinit weights: the image is noise, the timings are real.
+ * cores. Without REFINERS_WEIGHTS the services use full-size detinit weights: the image is noise, the timings are real
+ * (and a --mask or --controlnet gets detinit stand-ins as well).
  */
 public final class Demo {
     private Demo() {}
@@ -20,10 +21,12 @@ public final class Demo {
             return 0;
         }
         Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
-        try (MeshProcesses mesh = MeshProcesses.startLocally(root, Boolean.getBoolean("mesh.freePorts") ? MeshProcesses.freePorts() : MeshProcesses.defaultPorts(), System.out)) {
+        var ports = Boolean.getBoolean("mesh.freePorts") ? MeshProcesses.freePorts() : MeshProcesses.defaultPorts();
+        try (MeshProcesses mesh = MeshProcesses.startLocally(root, ports, System.out, MeshProcesses.detinitStandIns(root, List.of(args), System.out))) {
             List<String> client = new ArrayList<>(List.of("--address", mesh.address(MeshService.ORCHESTRATOR),
-                    "--prompt", "a lighthouse on a cliff at sunset, oil painting", "--steps", "10", "--width", "256", "--height", "256",
-                    "--seed", "42", "--out", "image.png"));
+                    "--prompt", "a lighthouse on a cliff at sunset, oil painting", "--steps", "10", "--seed", "42", "--out", "image.png"));
+            boolean initImage = List.of(args).stream().anyMatch(a -> a.equals("--init-image") || a.startsWith("--init-image="));
+            if (!initImage) client.addAll(List.of("--width", "256", "--height", "256")); // with an init image: its size
             client.addAll(List.of(args)); // later options win
             int code = ClientCommand.run(client.toArray(String[]::new), System.out, System.err);
             System.out.println("resident memory after the request:");

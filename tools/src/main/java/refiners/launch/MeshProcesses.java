@@ -17,7 +17,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import refiners.conversion.WeightsDirectory;
 import refiners.fluxion.DetInit;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 
@@ -62,8 +64,11 @@ public final class MeshProcesses implements AutoCloseable {
     /**
      * The mesh on this machine for a user (run-mesh.sh): says which weights it serves, writes the detinit files once
      * before four processes map them, starts the services and waits until they are ready.
+     *
+     * @param env further variables for every service (e.g. stand-in inpainting weights, see {@link #detinitStandIns})
      */
-    public static MeshProcesses startLocally(Path root, Map<MeshService, Integer> ports, PrintStream out) throws IOException, InterruptedException {
+    public static MeshProcesses startLocally(Path root, Map<MeshService, Integer> ports, PrintStream out, Map<String, String> env)
+            throws IOException, InterruptedException {
         if (weights().equals(SD1Weights.DETINIT)) {
             out.println("No REFINERS_WEIGHTS given: the services use FULL-SIZE DETINIT weights (deterministic stand-ins): images are noise, timings are real.");
             out.println("preparing the detinit weight files (written once under " + DetInit.cacheDirectory() + ", then mapped by every service) ...");
@@ -72,6 +77,7 @@ public final class MeshProcesses implements AutoCloseable {
             out.println("weights: " + weights());
         }
         MeshProcesses mesh = new MeshProcesses(root, root.resolve("target/mesh-logs"), ports);
+        env.forEach(mesh::env);
         out.println("starting text-encoder-svc, unet-svc, vae-svc and orchestrator (logs in target/mesh-logs/) ...");
         long t0 = System.nanoTime();
         try {
@@ -82,6 +88,40 @@ public final class MeshProcesses implements AutoCloseable {
         }
         out.printf(java.util.Locale.ROOT, "all four ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         return mesh;
+    }
+
+    /**
+     * With detinit weights, stand-ins for what a command line asks for and the user has not configured: detinit
+     * inpainting weights for a --mask (REFINERS_INPAINTING_WEIGHTS), and a ControlNet directory holding the detinit
+     * ControlNet under every --controlnet NAME (REFINERS_CONTROLNET_DIR; hard links to one cached file). Empty otherwise.
+     */
+    public static Map<String, String> detinitStandIns(Path root, List<String> args, PrintStream out) throws IOException {
+        Map<String, String> env = new HashMap<>();
+        if (!weights().equals(SD1Weights.DETINIT)) return env;
+        boolean mask = args.stream().anyMatch(a -> a.equals("--mask") || a.startsWith("--mask="));
+        if (mask && isUnset("REFINERS_INPAINTING_WEIGHTS")) {
+            out.println("--mask: the inpainting UNet is a detinit stand-in too (REFINERS_INPAINTING_WEIGHTS=detinit)");
+            env.put("REFINERS_INPAINTING_WEIGHTS", SD1Weights.DETINIT);
+        }
+        List<String> names = refiners.cli.GenerationOptions.controlnetNames(args.toArray(String[]::new));
+        if (!names.isEmpty() && isUnset("REFINERS_CONTROLNET_DIR")) {
+            Path dir = Files.createDirectories(root.resolve("target/detinit-controlnets"));
+            Path file = ControlnetLibrary.detinitFile();
+            for (String name : names) {
+                Path link = dir.resolve(name + WeightsDirectory.SUFFIX);
+                if (!link.normalize().getParent().equals(dir.normalize())) continue; // not a plain name: the request will say so
+                Files.deleteIfExists(link);
+                Files.createLink(link, file);
+            }
+            out.println("--controlnet: detinit stand-in ControlNets " + names + " in " + dir + " (REFINERS_CONTROLNET_DIR)");
+            env.put("REFINERS_CONTROLNET_DIR", dir.toString());
+        }
+        return env;
+    }
+
+    private static boolean isUnset(String variable) {
+        String v = System.getenv(variable);
+        return v == null || v.isBlank();
     }
 
     /** The default ports (8080 orchestrator, 8081 text encoder, 8082 UNet, 8083 VAE). */

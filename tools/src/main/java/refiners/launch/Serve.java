@@ -12,7 +12,7 @@ public final class Serve {
 
     public static int run(String[] args) throws Exception {
         Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
-        MeshProcesses mesh = MeshProcesses.startLocally(root, MeshProcesses.defaultPorts(), System.out);
+        MeshProcesses mesh = MeshProcesses.startLocally(root, MeshProcesses.defaultPorts(), System.out, java.util.Map.of());
         String orchestrator = mesh.address(MeshService.ORCHESTRATOR);
         System.out.println("""
 

@@ -45,6 +45,29 @@ class ClientCommandTest {
     }
 
     @Test
+    void imagesAreReadAndControlnetsParsedFromTheRight(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path img = java.nio.file.Files.write(dir.resolve("a:b.png"), new byte[] {1, 2, 3});
+        var r = GenerationOptions.request(args("--init-image", img.toString(), "--strength", "0.6", "--mask", img.toString(),
+                "--controlnet", "canny=" + img + ":0.8:0.825:canny", "--controlnet", "depth=" + img + ":0.5", "--controlnet", "edges=" + img));
+        assertEquals(3, r.getInitImage().size());
+        assertEquals(0.6, r.getStrength());
+        assertEquals(3, r.getMask().size());
+        var canny = r.getControlnets(0);
+        assertEquals("canny", canny.getName());
+        assertEquals(0.8, canny.getScale());
+        assertEquals(0.825, canny.getScaleDecay());
+        assertEquals("canny", canny.getPreprocess());
+        assertEquals(3, canny.getImage().size());
+        assertEquals(0.5, r.getControlnets(1).getScale());
+        assertTrue(!r.getControlnets(1).hasScaleDecay() && r.getControlnets(1).getPreprocess().isEmpty());
+        assertTrue(!r.getControlnets(2).hasScale());
+        assertEquals(List.of("canny", "depth"), GenerationOptions.controlnetNames(new String[] {"--controlnet", "canny=x.png", "--controlnet=depth=y.png:1"}));
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> GenerationOptions.request(args("--init-image", dir.resolve("none.png").toString())));
+        assertTrue(missing.getMessage().startsWith("--init-image: cannot read"), missing.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> GenerationOptions.request(args("--controlnet", "canny")));
+    }
+
+    @Test
     void badUsageExitsWith2() {
         assertThrows(IllegalArgumentException.class, () -> GenerationOptions.request(args("--steps", "many")));
         assertThrows(IllegalArgumentException.class, () -> args("--bogus", "1"));

@@ -18,7 +18,9 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
+import com.google.protobuf.ByteString;
 import io.restassured.response.Response;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +42,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import refiners.fluxion.Tensor;
+import refiners.fluxion.runtime.Runner;
+import refiners.foundationals.latent_diffusion.GaussianNoise;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibrary;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
@@ -48,6 +53,7 @@ import refiners.bench.InProcessPipeline;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.mesh.GenerateRequests;
 import refiners.proto.common.v1.LoraWeight;
+import refiners.proto.orchestrator.v1.ControlnetRequest;
 import refiners.proto.orchestrator.v1.GenerateEvent;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 import refiners.proto.orchestrator.v1.OrchestratorGrpc;
@@ -60,7 +66,8 @@ import refiners.proto.unet.v1.UnloadLoraRequest;
 
 /**
  * The mesh end to end: the four packaged services as separate processes on loopback (full-size detinit weights,
- * small latents), against the same generation in this JVM. The orchestrator runs with one worker and a queue of one
+ * small latents; unet-svc with a detinit inpainting UNet and a detinit ControlNet), against the same generation in this
+ * JVM. The orchestrator runs with one worker and a queue of one
  * so that RESOURCE_EXHAUSTED can be provoked. The stage-down case stops vae-svc, so it runs last.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -73,6 +80,13 @@ class MeshIT {
     ManagedChannel unetChannel;
     InProcessPipeline inProcess;
     Path loraDir;
+    Path controlnetDir;
+
+    /** A 64x64 picture (noise), a mask (a white rectangle), and an image past the pixel budget (2048x1024, a few KB). */
+    static final ByteString INIT = ByteString.copyFrom(Images.toPng(GaussianNoise.sample(77, 1, 3, 64, 64)));
+    static final ByteString MASK = ByteString.copyFrom(rectangle(64, 64, 16, 48, 20, 52));
+    static final ByteString SMALL = ByteString.copyFrom(rectangle(32, 32, 0, 0, 0, 0));
+    static final ByteString BIG = ByteString.copyFrom(rectangle(2048, 1024, 0, 0, 0, 0));
 
     @BeforeAll
     void startMesh() throws Exception {
@@ -80,11 +94,17 @@ class MeshIT {
         Path work = root.resolve("tools/target/mesh-it");
         loraDir = Files.createDirectories(work.resolve("loras"));
         SafeTensorsWriter.write(loraDir.resolve("style.safetensors"), styleLora());
+        controlnetDir = Files.createDirectories(work.resolve("controlnets"));
+        Files.deleteIfExists(controlnetDir.resolve("edges.safetensors"));
+        Files.createLink(controlnetDir.resolve("edges.safetensors"), ControlnetLibrary.detinitFile()); // a detinit ControlNet, linked
         // first, so that the detinit weight files are written once, before four processes map them
-        inProcess = new InProcessPipeline(SD1Weights.detinit(), Optional.of(loraDir.toString()));
+        inProcess = new InProcessPipeline(SD1Weights.detinit(), Optional.of(loraDir.toString()), Optional.of(SD1Weights.DETINIT),
+                Optional.of(controlnetDir.toString()), Runner.shared());
         mesh = new MeshProcesses(root, work.resolve("logs"), MeshProcesses.freePorts())
                 .env("REFINERS_WEIGHTS", SD1Weights.DETINIT)
                 .env("REFINERS_LORA_DIR", loraDir.toString())
+                .env(MeshService.UNET, "REFINERS_INPAINTING_WEIGHTS", SD1Weights.DETINIT)
+                .env(MeshService.UNET, "REFINERS_CONTROLNET_DIR", controlnetDir.toString())
                 .env(MeshService.ORCHESTRATOR, "REFINERS_MAX_CONCURRENT", "1")
                 .env(MeshService.ORCHESTRATOR, "REFINERS_QUEUE_LIMIT", "1");
         try {
@@ -109,6 +129,23 @@ class MeshIT {
             t.put(l.getKey() + ".alpha", Tensor.ofFloats(new long[0], 4f));
         }
         return t;
+    }
+
+    /** A black w x h PNG with a white rectangle [y0, y1) x [x0, x1). */
+    static byte[] rectangle(int w, int h, int y0, int y1, int x0, int x1) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = y0; y < y1; y++) for (int x = x0; x < x1; x++) img.setRGB(x, y, 0xffffff);
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(img, "png", out);
+            return out.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static ControlnetRequest.Builder edges(double scale) {
+        return ControlnetRequest.newBuilder().setName("edges").setImage(INIT).setScale(scale).setScaleDecay(0.825).setPreprocess("canny");
     }
 
     private ManagedChannel channel(MeshService s) {
@@ -365,9 +402,65 @@ class MeshIT {
     }
 
     @Test
+    @Order(9)
+    void imageToImageInpaintingAndControlnetsGiveTheInProcessPixels() {
+        Map<String, GenerateRequest> requests = new java.util.LinkedHashMap<>();
+        requests.put("image to image", small("dpm").setInitImage(INIT).setStrength(0.6).build());  // 3 steps from step 1
+        requests.put("inpainting", small("ddim").setInitImage(INIT).setMask(MASK).build());
+        requests.put("ControlNet on Canny edges", small("euler").addControlnets(edges(0.8)).build());
+        for (var r : requests.entrySet()) {
+            List<GenerateEvent> events = generate(r.getValue());
+            int steps = asGenerationRequest(r.getValue()).steps() - asGenerationRequest(r.getValue()).firstStep();
+            assertEquals(steps + 1, events.size(), r.getKey() + ": a progress event per step run, then the result");
+            int[] meshPixels = pixels(events.get(steps).getResult().getPng().toByteArray());
+            assertArrayEquals(inProcessPixels(r.getValue()), meshPixels, r.getKey() + ": mesh and in-process pixels differ");
+            if (r.getKey().startsWith("ControlNet"))
+                assertFalse(java.util.Arrays.equals(inProcessPixels(small("euler").build()), meshPixels), "the ControlNet changed nothing");
+        }
+    }
+
+    @Test
+    @Order(10)
+    void badImagesStrengthsAndControlnetsAreRefusedNamingTheField() {
+        Map<String, UnaryOperator<GenerateRequest.Builder>> cases = new java.util.LinkedHashMap<>();
+        cases.put("init_image", b -> b.setInitImage(ByteString.copyFromUtf8("not an image")));
+        cases.put("init_image ", b -> b.setInitImage(INIT).setWidth(128));
+        cases.put("init_image  ", b -> b.setInitImage(BIG)); // past the pixel budget: refused from its header
+        cases.put("mask", b -> b.setInitImage(INIT).setMask(SMALL));
+        cases.put("mask ", b -> b.setMask(MASK));
+        cases.put("strength", b -> b.setInitImage(INIT).setStrength(0));
+        cases.put("strength ", b -> b.setInitImage(INIT).setStrength(1.5));
+        cases.put("strength  ", b -> b.setStrength(0.5));
+        cases.put("controlnets[0].name", b -> b.addControlnets(edges(1).setName("../edges")));
+        cases.put("controlnets[1].name", b -> b.addControlnets(edges(1)).addControlnets(edges(1)));
+        cases.put("controlnets[0].image", b -> b.addControlnets(edges(1).clearImage()));
+        cases.put("controlnets[0].image ", b -> b.addControlnets(edges(1).setImage(SMALL)));
+        cases.put("controlnets[0].scale", b -> b.addControlnets(edges(Double.NaN)));
+        cases.put("controlnets[0].preprocess", b -> b.addControlnets(edges(1).setPreprocess("depth")));
+        for (var c : cases.entrySet()) {
+            String field = c.getKey().trim();
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> generate(c.getValue().apply(small("dpm")).build()), field);
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), field);
+            assertTrue(e.getStatus().getDescription().startsWith(field + ": "), field + " -> " + e.getStatus().getDescription());
+        }
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class,
+                () -> generate(small("dpm").addControlnets(edges(1).setName("no-such-controlnet")).build()));
+        assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+        assertTrue(unknown.getStatus().getDescription().contains("controlnets[0].name") && unknown.getStatus().getDescription().contains("no-such-controlnet"),
+                unknown.getStatus().getDescription());
+        // REST: images are base64; the same errors as JSON
+        given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json").body(Map.of("init_image", "not base64!"))
+                .post("/v1/images").then().statusCode(400).body("field", org.hamcrest.Matchers.equalTo("init_image"));
+        given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json")
+                .body(Map.of("init_image", java.util.Base64.getEncoder().encodeToString(INIT.toByteArray()), "strength", 2))
+                .post("/v1/images").then().statusCode(400).body("field", org.hamcrest.Matchers.equalTo("strength"));
+    }
+
+    @Test
     @Order(50)
     void aGenerationResumesWhenItsUNetReplicaGoesAwayAndGivesTheSamePixels() throws Exception {
-        GenerateRequest request = small("dpm").setSteps(8).build();
+        // inpainting with a ControlNet: the Start a new replica gets carries the mask, the target and the condition
+        GenerateRequest request = small("dpm").setSteps(5).setInitImage(INIT).setMask(MASK).addControlnets(edges(0.7)).build();
         double resumesBefore = metric(MeshService.ORCHESTRATOR, "refiners_unet_resumes_total");
         Iterator<GenerateEvent> events = orchestrator().generate(request);
         assertEquals(1, events.next().getProgress().getStep());
@@ -380,7 +473,7 @@ class MeshIT {
             if (e.hasProgress()) lastStep = e.getProgress().getStep();
             else result = e.getResult();
         }
-        assertEquals(8, lastStep);
+        assertEquals(5, lastStep);
         assertNotNull(result);
         assertArrayEquals(inProcessPixels(request), pixels(result.getPng().toByteArray()), "a resumed generation differs from in process");
         assertTrue(metric(MeshService.ORCHESTRATOR, "refiners_unet_resumes_total") > resumesBefore, "no resume was counted");

@@ -90,7 +90,7 @@ public class Generations {
                 if (previewEvery > 0 && step % previewEvery == 0) p.setPreviewPng(com.google.protobuf.ByteString.copyFrom(LatentPreview.png(latents)));
                 em.emit(GenerateEvent.newBuilder().setProgress(p).build());
             });
-            metrics.record(r.timings(), request.steps());
+            metrics.record(r.timings(), request.steps() - request.firstStep()); // the steps run
             var t = r.timings();
             return GenerateEvent.newBuilder().setResult(Result.newBuilder()
                     .setPng(com.google.protobuf.ByteString.copyFrom(Images.toPng(r.image())))

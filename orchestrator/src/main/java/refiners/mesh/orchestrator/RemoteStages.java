@@ -10,12 +10,14 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.mesh.WireTensors;
 import refiners.proto.textencoder.v1.EncodeRequest;
+import refiners.proto.unet.v1.DenoiseControlnet;
 import refiners.proto.unet.v1.DenoiseStart;
 import refiners.proto.vae.v1.DecodeRequest;
 import refiners.proto.vae.v1.ImageFormat;
 
 /**
- * SD1Stages over the mesh: the same generation loop runs here as in process, each stage call going to its service.
+ * SD1Stages over the mesh: the same generation loop runs here as in process, each stage call going to its service
+ * (images to encode go to vae-svc, the UNet's conditions travel in the Denoise Start).
  * Tensors cross the wire as raw bytes, so the result is bit-identical. One instance serves one generation.
  */
 public final class RemoteStages implements SD1Stages {
@@ -54,13 +56,17 @@ public final class RemoteStages implements SD1Stages {
     }
 
     @Override
-    public Denoiser openDenoiser(Tensor conditional, Tensor unconditional, double guidanceScale, List<LoraWeight> loras, long[] latentShape) {
+    public Denoiser openDenoiser(Conditioning c) {
         DenoiseStart.Builder start = DenoiseStart.newBuilder()
-                .setConditionalEmbedding(WireTensors.toMessage(conditional))
-                .setUnconditionalEmbedding(WireTensors.toMessage(unconditional))
-                .setGuidanceScale((float) guidanceScale);
-        for (long d : latentShape) start.addLatentShape(d);
-        for (LoraWeight l : loras) start.addLoras(wire(l));
+                .setConditionalEmbedding(WireTensors.toMessage(c.conditional()))
+                .setUnconditionalEmbedding(WireTensors.toMessage(c.unconditional()))
+                .setGuidanceScale((float) c.guidanceScale());
+        for (long d : c.latentShape()) start.addLatentShape(d);
+        for (LoraWeight l : c.loras()) start.addLoras(wire(l));
+        if (c.inpainting()) start.setMaskLatents(WireTensors.toMessage(c.maskLatents())).setTargetLatents(WireTensors.toMessage(c.targetLatents()));
+        for (ControlnetCondition cn : c.controlnets())
+            start.addControlnets(DenoiseControlnet.newBuilder().setName(cn.name()).setCondition(WireTensors.toMessage(cn.condition()))
+                    .setScale(cn.scale()).setScaleDecay(cn.scaleDecay()));
         RemoteDenoiser opened = new RemoteDenoiser(clients.unet(), generationDeadline, stageTimeout, onResume);
         denoiser = opened;
         if (cancelled) opened.cancel();
@@ -70,6 +76,17 @@ public final class RemoteStages implements SD1Stages {
 
     private static refiners.proto.common.v1.LoraWeight wire(LoraWeight l) {
         return refiners.proto.common.v1.LoraWeight.newBuilder().setName(l.name()).setScale((float) l.scale()).build();
+    }
+
+    @Override
+    public Tensor encode(Tensor image) {
+        try {
+            var response = clients.vae().withDeadline(stageDeadline())
+                    .encode(refiners.proto.vae.v1.EncodeRequest.newBuilder().setTensor(WireTensors.toMessage(image)).build()).await().indefinitely();
+            return WireTensors.expect(WireTensors.fromMessage(response.getLatents(), "latents"), "latents", DType.F32, 1, 4, image.dim(2) / 8, image.dim(3) / 8);
+        } catch (Throwable t) {
+            throw Stage.VAE.failure(t);
+        }
     }
 
     @Override

@@ -46,12 +46,19 @@ class GenerateRequestsTest {
 
     @Test
     void restBodiesBecomeTheSameWireRequest() {
-        ImageRequest body = new ImageRequest("p", "n", 3, 7.5, "euler", 64, 72, 9L, java.util.List.of(new ImageRequest.Lora("style", null)));
+        ImageRequest body = new ImageRequest("p", "n", 3, 7.5, "euler", 64, 72, 9L, java.util.List.of(new ImageRequest.Lora("style", null)),
+                null, null, null, null);
         GenerateRequest r = body.toGenerateRequest();
         assertEquals(GenerateRequest.newBuilder().setPrompt("p").setNegativePrompt("n").setSteps(3).setGuidanceScale(7.5f).setSolver("euler")
                 .setWidth(64).setHeight(72).setSeed(9)
                 .addLoras(refiners.proto.common.v1.LoraWeight.newBuilder().setName("style").setScale(1f)).build(), r);
-        assertEquals(GenerateRequest.getDefaultInstance(), new ImageRequest(null, null, null, null, null, null, null, null, null).toGenerateRequest());
+        assertEquals(GenerateRequest.getDefaultInstance(), new ImageRequest(null, null, null, null, null, null, null, null, null, null, null, null, null).toGenerateRequest());
+        ImageRequest images = new ImageRequest(null, null, null, null, null, null, null, null, null, new byte[] {1}, 0.6, new byte[] {2},
+                java.util.List.of(new ImageRequest.Controlnet("canny", new byte[] {3}, 0.8, null, "canny")));
+        assertEquals(GenerateRequest.newBuilder().setInitImage(com.google.protobuf.ByteString.copyFrom(new byte[] {1})).setStrength(0.6)
+                .setMask(com.google.protobuf.ByteString.copyFrom(new byte[] {2}))
+                .addControlnets(refiners.proto.orchestrator.v1.ControlnetRequest.newBuilder().setName("canny")
+                        .setImage(com.google.protobuf.ByteString.copyFrom(new byte[] {3})).setScale(0.8).setPreprocess("canny")).build(), images.toGenerateRequest());
     }
 
     @Test

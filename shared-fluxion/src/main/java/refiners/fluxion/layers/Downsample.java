@@ -21,6 +21,10 @@ public class Downsample extends Chain {
         if (registerShape) insert(0, new SetContext("sampling", "shapes", Downsample::registerShape));
     }
 
+    public int channels() {
+        return channels;
+    }
+
     @SuppressWarnings("unchecked")
     private static void registerShape(Object shapes, Value x) {
         ((List<Value>) shapes).add(x.shapeOf(2, x.rank()));

@@ -1,8 +1,8 @@
 package refiners.foundationals.latent_diffusion;
 
 import java.util.List;
-import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
+import refiners.fluxion.Tensors;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.layers.Chain;
 import refiners.fluxion.layers.Module;
@@ -69,27 +69,12 @@ public class LatentDiffusionAutoencoder extends Chain {
 
     /** Scaled latents of images in [0, 1]: encode(2 * image - 1). */
     public Tensor imageToLatents(Tensor image) {
-        return encode(affine(image, 2, -1, false));
+        return encode(Tensors.affine(image, 2, -1, false));
     }
 
     /** Images in [0, 1] of scaled latents: (decode(latents) + 1) / 2, clamped to [0, 1]. */
     public Tensor latentsToImage(Tensor latents) {
-        return affine(decode(latents), 0.5, 0.5, true);
-    }
-
-    /** a * x + b elementwise on the host, in the tensor's own precision (float32 math for F32, as torch). */
-    private static Tensor affine(Tensor x, double a, double b, boolean clampToUnit) {
-        long[] shape = x.shape();
-        if (x.dtype() == DType.F64) {
-            double[] v = x.toDoubleArray();
-            for (int i = 0; i < v.length; i++) v[i] = clampToUnit ? Math.min(1.0, Math.max(0.0, a * v[i] + b)) : a * v[i] + b;
-            return Tensor.ofDoubles(shape, v);
-        }
-        if (x.dtype() != DType.F32) throw new IllegalArgumentException("expected an F32 or F64 image tensor, got " + x);
-        float[] v = x.toFloatArray();
-        float fa = (float) a, fb = (float) b;
-        for (int i = 0; i < v.length; i++) v[i] = clampToUnit ? Math.min(1f, Math.max(0f, fa * v[i] + fb)) : fa * v[i] + fb;
-        return Tensor.ofFloats(shape, v);
+        return Tensors.affine(decode(latents), 0.5, 0.5, true);
     }
 
     /** The compile-only chain encode() runs: Encoder, then x encoder_scale (for explicit compilation and taps). */

@@ -1,9 +1,13 @@
 package refiners.foundationals.latent_diffusion;
 
 import java.util.List;
+import refiners.fluxion.compile.Value;
 
-/** The "unet" context's residuals list, indexed like a Python list (negative indices count from the end). */
-final class UNetResiduals {
+/**
+ * The "unet" context's residuals list, indexed like a Python list (negative indices count from the end). Slots start
+ * as 0.0 (refiners keeps Python floats there) until a layer stores a graph value.
+ */
+public final class UNetResiduals {
     private UNetResiduals() {}
 
     @SuppressWarnings("unchecked")
@@ -27,5 +31,13 @@ final class UNetResiduals {
     static void set(Object residuals, int n, Object value) {
         List<Object> l = of(residuals);
         l.set(index(l, n), value);
+    }
+
+    /** residuals[n] = residuals[n] + x (an adapter's contribution, e.g. a ControlNet's; a 0.0 slot just takes x). */
+    public static void add(Object residuals, int n, Value x) {
+        Object current = get(residuals, n);
+        if (current instanceof Number v) set(residuals, n, v.doubleValue() == 0 ? x : x.add(v.doubleValue()));
+        else if (current instanceof Value v) set(residuals, n, v.add(x));
+        else throw new IllegalStateException("context unet.residuals[" + n + "] holds " + current);
     }
 }

@@ -13,6 +13,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.mesh.MeshLoras;
 import refiners.mesh.ModelWork;
 import refiners.mesh.WireTensors;
+import refiners.proto.unet.v1.DenoiseControlnet;
 import refiners.proto.unet.v1.DenoiseReady;
 import refiners.proto.unet.v1.DenoiseRequest;
 import refiners.proto.unet.v1.DenoiseResponse;
@@ -21,8 +22,9 @@ import refiners.proto.unet.v1.DenoiseStart;
 import refiners.proto.unet.v1.DenoiseStep;
 
 /**
- * One Denoise stream: the Start opens a denoiser, each Step is one guided-noise call on the worker pool. Nothing but
- * the Start is kept between steps, so any replica can take a generation over from its next step. Closing (end,
+ * One Denoise stream: the Start opens a denoiser (LoRAs, inpainting conditions, ControlNets and their conditions),
+ * each Step is one guided-noise call on the worker pool. Nothing but the Start is kept between steps, so any replica
+ * can take a generation over from its next step. Closing (end,
  * failure or cancellation of the stream) releases the denoiser once the step in progress, if any, has finished.
  */
 final class DenoiseSession {
@@ -30,6 +32,7 @@ final class DenoiseSession {
 
     private final LocalUNet unet;
     private final MeshLoras loras;
+    private final UNetControlnets controlnets;
     private final ModelWork work;
     private final UNetMetrics metrics;
     private final long maxPixels;
@@ -39,9 +42,10 @@ final class DenoiseSession {
     private int running;
     private boolean closed;
 
-    DenoiseSession(LocalUNet unet, MeshLoras loras, ModelWork work, UNetMetrics metrics, long maxPixels) {
+    DenoiseSession(LocalUNet unet, MeshLoras loras, UNetControlnets controlnets, ModelWork work, UNetMetrics metrics, long maxPixels) {
         this.unet = unet;
         this.loras = loras;
+        this.controlnets = controlnets;
         this.work = work;
         this.metrics = metrics;
         this.maxPixels = maxPixels;
@@ -79,9 +83,33 @@ final class DenoiseSession {
             if (!Float.isFinite(l.getScale())) throw WireTensors.invalid("loras[" + i + "].scale", "must be finite, got " + l.getScale());
             weights.add(new LoraWeight(l.getName(), l.getScale()));
         }
+        Tensor mask = null, target = null;
+        if (start.hasMaskLatents() || start.hasTargetLatents()) {
+            if (!start.hasMaskLatents() || !start.hasTargetLatents())
+                throw WireTensors.invalid(start.hasMaskLatents() ? "start.target_latents" : "start.mask_latents", "inpainting needs both the mask and the target latents");
+            mask = WireTensors.expect(WireTensors.fromMessage(start.getMaskLatents(), "start.mask_latents"), "start.mask_latents", DType.F32, 1, 1, shape[2], shape[3]);
+            target = WireTensors.expect(WireTensors.fromMessage(start.getTargetLatents(), "start.target_latents"), "start.target_latents", DType.F32, shape);
+            if (!unet.servesInpainting())
+                throw Status.FAILED_PRECONDITION.withDescription("mask: this unet-svc has no inpainting UNet: configure one with REFINERS_INPAINTING_WEIGHTS "
+                        + "(an inpainting checkpoint such as sd-v1-5-inpainting: diffusers folder, single file or refiners folder; or detinit)").asRuntimeException();
+        }
+        List<SD1Stages.ControlnetCondition> conditions = new ArrayList<>();
+        for (int i = 0; i < start.getControlnetsCount(); i++) {
+            DenoiseControlnet c = start.getControlnets(i);
+            String field = "controlnets[" + i + "]";
+            controlnets.require(c.getName(), field + ".name");
+            for (SD1Stages.ControlnetCondition earlier : conditions)
+                if (earlier.name().equals(c.getName())) throw WireTensors.invalid(field + ".name", "'" + c.getName() + "' is listed twice");
+            Tensor condition = WireTensors.expect(WireTensors.fromMessage(c.getCondition(), field + ".condition"), field + ".condition",
+                    DType.F32, 1, 3, 8 * shape[2], 8 * shape[3]);
+            if (!Double.isFinite(c.getScale())) throw WireTensors.invalid(field + ".scale", "must be finite, got " + c.getScale());
+            if (!Double.isFinite(c.getScaleDecay())) throw WireTensors.invalid(field + ".scale_decay", "must be finite, got " + c.getScaleDecay());
+            conditions.add(new SD1Stages.ControlnetCondition(c.getName(), condition, c.getScale(), c.getScaleDecay()));
+        }
+        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(cond, uncond, guidance, weights, shape, mask, target, conditions);
         latentShape = shape;
         return run(() -> {
-            SD1Stages.Denoiser opened = unet.open(cond, uncond, guidance, weights);
+            SD1Stages.Denoiser opened = unet.open(conditioning);
             synchronized (this) {
                 denoiser = opened;
             }

@@ -1,7 +1,9 @@
 package refiners.mesh.unet;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.List;
+import java.util.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
@@ -10,26 +12,47 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.mesh.ServiceModel;
 
 /**
- * SD1UNet with run-time LoRA slots when a LoRA directory is configured. Denoisers compute the guided noise exactly as
- * in process (same compiled graph, batch 2, classifier-free guidance in the same place).
+ * SD1UNet with run-time LoRA slots when a LoRA directory is configured, the inpainting UNet when its weights are
+ * configured (REFINERS_INPAINTING_WEIGHTS), ControlNets from the ControlNet directory. Denoisers compute the guided
+ * noise exactly as in process (same compiled graphs, batch 2, classifier-free guidance in the same place).
  */
 @ApplicationScoped
 public class UNetModel extends ServiceModel<LocalUNet> {
+    private static final Logger LOG = Logger.getLogger(UNetModel.class.getName());
+
+    @Inject
+    UNetControlnets controlnets;
+    @Inject
+    UNetConfig config;
+
     public UNetModel() {
         super("UNet");
     }
 
     @Override
     protected LocalUNet load(SD1Weights weights, CompileOptions options, Runner runner, LoraLibrary loras) {
-        LocalUNet unet = new LocalUNet(SD1Models.unet(weights), options, loras, runner);
+        SD1UNet inpainting = config.inpaintingWeights().filter(w -> !w.isBlank()).map(SD1Weights::parse).map(w -> {
+            LOG.info("inpainting UNet: weights " + w.describe());
+            return SD1Models.inpaintingUnet(w);
+        }).orElse(null);
+        LocalUNet unet = new LocalUNet(SD1Models.unet(weights), inpainting, controlnets.library().orElse(null), options, loras, runner);
         Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 768);
-        try (SD1Stages.Denoiser d = unet.open(embedding, embedding, 7.5, List.of())) { // the first stream pays no session build
-            d.guidedNoise(0, 999, Tensor.zeros(DType.F32, 1, 4, 8, 8));
-        }
+        long[] latents = {1, 4, 8, 8};
+        warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents)); // the first stream pays no session build
+        if (inpainting != null)
+            warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents, Tensor.zeros(DType.F32, 1, 1, 8, 8),
+                    Tensor.zeros(DType.F32, latents), List.of()));
         return unet;
+    }
+
+    private static void warmUp(LocalUNet unet, SD1Stages.Conditioning conditioning) {
+        try (SD1Stages.Denoiser d = unet.open(conditioning)) {
+            d.guidedNoise(0, 999, Tensor.zeros(DType.F32, conditioning.latentShape()));
+        }
     }
 }

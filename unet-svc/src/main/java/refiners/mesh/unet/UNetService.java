@@ -28,6 +28,8 @@ public class UNetService implements UNet {
     @Inject
     MeshLoras loras;
     @Inject
+    UNetControlnets controlnets;
+    @Inject
     ModelWork work;
     @Inject
     UNetMetrics metrics;
@@ -38,7 +40,7 @@ public class UNetService implements UNet {
     public Multi<DenoiseResponse> denoise(Multi<DenoiseRequest> requests) {
         var unet = model.get();
         return Multi.createFrom().deferred(() -> {
-            DenoiseSession session = new DenoiseSession(unet, loras, work, metrics, config.maxPixels());
+            DenoiseSession session = new DenoiseSession(unet, loras, controlnets, work, metrics, config.maxPixels());
             AtomicBoolean open = new AtomicBoolean(true);
             metrics.streamOpened();
             return requests.onItem().transformToUniAndConcatenate(session::handle)

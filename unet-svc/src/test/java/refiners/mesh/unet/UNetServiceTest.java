@@ -22,6 +22,7 @@ import refiners.mesh.ServiceModel;
 import refiners.mesh.ServiceTestBase;
 import refiners.mesh.WireTensors;
 import refiners.proto.common.v1.LoraWeight;
+import refiners.proto.unet.v1.DenoiseControlnet;
 import refiners.proto.unet.v1.DenoiseRequest;
 import refiners.proto.unet.v1.DenoiseResponse;
 import refiners.proto.unet.v1.DenoiseStart;
@@ -122,6 +123,22 @@ class UNetServiceTest extends ServiceTestBase {
                 .setLatents(WireTensors.toMessage(GaussianNoise.sample(1, 1, 4, 16, 16)))).build();
         assertStatus(Status.Code.INVALID_ARGUMENT, "step.latents", List.of(DenoiseRequest.newBuilder().setStart(start()).build(), wrongLatents));
         assertStatus(Status.Code.INVALID_ARGUMENT, "start", List.of(DenoiseRequest.newBuilder().setStart(start()).build(), DenoiseRequest.newBuilder().setStart(start()).build()));
+    }
+
+    @Test
+    void inpaintingAndControlnetsNeedTheirModels() {
+        var mask = WireTensors.toMessage(GaussianNoise.sample(1, 1, 1, 8, 8));
+        var target = WireTensors.toMessage(GaussianNoise.sample(2, LATENTS));
+        // no inpainting UNet configured here: FAILED_PRECONDITION naming the request's mask
+        assertStatus(Status.Code.FAILED_PRECONDITION, "mask", List.of(startWith(b -> b.setMaskLatents(mask).setTargetLatents(target))));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "start.target_latents", List.of(startWith(b -> b.setMaskLatents(mask))));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "start.mask_latents",
+                List.of(startWith(b -> b.setMaskLatents(WireTensors.toMessage(GaussianNoise.sample(1, 1, 1, 16, 16))).setTargetLatents(target))));
+        var condition = WireTensors.toMessage(GaussianNoise.sample(3, 1, 3, 64, 64));
+        assertStatus(Status.Code.NOT_FOUND, "controlnets[0].name",
+                List.of(startWith(b -> b.addControlnets(DenoiseControlnet.newBuilder().setName("canny").setCondition(condition).setScale(1).setScaleDecay(1)))));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "controlnets[0].name",
+                List.of(startWith(b -> b.addControlnets(DenoiseControlnet.newBuilder().setName("../canny").setCondition(condition).setScale(1).setScaleDecay(1)))));
     }
 
     static DenoiseRequest startWith(UnaryOperator<DenoiseStart.Builder> change) {

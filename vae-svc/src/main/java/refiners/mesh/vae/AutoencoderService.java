@@ -59,7 +59,7 @@ public class AutoencoderService implements Autoencoder {
         Tensor image = switch (request.getImageCase()) {
             case ENCODED -> {
                 try {
-                    yield Images.fromEncoded(request.getEncoded().toByteArray());
+                    yield Images.fromEncoded(request.getEncoded().toByteArray(), config.maxPixels()); // size checked before decoding
                 } catch (IllegalArgumentException e) {
                     throw WireTensors.invalid("encoded", e.getMessage());
                 }

@@ -56,7 +56,7 @@ class AutoencoderServiceTest extends ServiceTestBase {
     @Test
     void encodesImagesToLatents() {
         byte[] png = Images.toPng(GaussianNoise.sample(4, 1, 3, 64, 64));
-        Tensor image = Images.fromEncoded(png);
+        Tensor image = Images.fromEncoded(png, Long.MAX_VALUE);
         var fromPng = vae.encode(EncodeRequest.newBuilder().setEncoded(ByteString.copyFrom(png)).build());
         assertEquals(WireTensors.toMessage(model.get().encode(image)), fromPng.getLatents());
         var fromTensor = vae.encode(EncodeRequest.newBuilder().setTensor(WireTensors.toMessage(image)).build());

@@ -29,6 +29,7 @@ public class ErrorMappers {
             case "Double", "Float" -> "a number";
             case "String" -> "a string";
             case "List" -> "a list";
+            case "byte[]" -> "an image as base64";
             default -> "an object";
         };
         return json(Status.INVALID_ARGUMENT.withDescription(field + ": expected " + expected));

@@ -1,11 +1,16 @@
 package refiners.mesh.orchestrator.rest;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.google.protobuf.ByteString;
 import java.util.List;
 import refiners.proto.common.v1.LoraWeight;
+import refiners.proto.orchestrator.v1.ControlnetRequest;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 
-/** The JSON body of POST /v1/images; absent fields take the same defaults as over gRPC. */
+/**
+ * The JSON body of POST /v1/images; absent fields take the same defaults as over gRPC. Images (init_image, mask,
+ * controlnets[].image) are PNG or JPEG bytes in base64.
+ */
 public record ImageRequest(
         String prompt,
         @JsonProperty("negative_prompt") String negativePrompt,
@@ -15,9 +20,15 @@ public record ImageRequest(
         Integer width,
         Integer height,
         Long seed,
-        List<Lora> loras) {
+        List<Lora> loras,
+        @JsonProperty("init_image") byte[] initImage,
+        Double strength,
+        byte[] mask,
+        List<Controlnet> controlnets) {
 
     public record Lora(String name, Double scale) {}
+
+    public record Controlnet(String name, byte[] image, Double scale, @JsonProperty("scale_decay") Double scaleDecay, String preprocess) {}
 
     /** The gRPC request, so both front doors share one validation. */
     public GenerateRequest toGenerateRequest() {
@@ -33,6 +44,18 @@ public record ImageRequest(
         if (loras != null)
             for (Lora l : loras)
                 b.addLoras(LoraWeight.newBuilder().setName(l.name() == null ? "" : l.name()).setScale(l.scale() == null ? 1f : l.scale().floatValue()));
+        if (initImage != null) b.setInitImage(ByteString.copyFrom(initImage));
+        if (strength != null) b.setStrength(strength);
+        if (mask != null) b.setMask(ByteString.copyFrom(mask));
+        if (controlnets != null)
+            for (Controlnet c : controlnets) {
+                ControlnetRequest.Builder cn = ControlnetRequest.newBuilder().setName(c.name() == null ? "" : c.name())
+                        .setPreprocess(c.preprocess() == null ? "" : c.preprocess());
+                if (c.image() != null) cn.setImage(ByteString.copyFrom(c.image()));
+                if (c.scale() != null) cn.setScale(c.scale());
+                if (c.scaleDecay() != null) cn.setScaleDecay(c.scaleDecay());
+                b.addControlnets(cn);
+            }
         return b.build();
     }
 }

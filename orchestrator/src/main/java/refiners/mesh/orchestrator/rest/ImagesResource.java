@@ -24,7 +24,7 @@ public class ImagesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces({"image/png", MediaType.APPLICATION_JSON})
     public Response create(ImageRequest body) {
-        if (body == null) body = new ImageRequest(null, null, null, null, null, null, null, null, null);
+        if (body == null) body = new ImageRequest(null, null, null, null, null, null, null, null, null, null, null, null, null);
         var request = generations.validate(body.toGenerateRequest());
         GenerateEvent last = generations.generate(request, 0, null).collect().last().await().indefinitely();
         Result r = last.getResult();

@@ -2,12 +2,22 @@ package refiners.foundationals.latent_diffusion.stable_diffusion_1;
 
 import java.util.List;
 import java.util.Locale;
+import refiners.conversion.WeightsDirectory;
+import refiners.fluxion.DType;
+import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.InvalidRequestException;
 
 /**
- * A text-to-image request, validated the same way in process and through the mesh.
+ * A generation request, validated the same way in process and through the mesh: text to image, and with an init image
+ * image to image (strength), inpainting (a mask) and ControlNet conditioning, alone or together.
  *
  * @param loras LoRA names with user scales (1.0 = as trained), applied in order
+ * @param initImage the image to start from, (H, W, 3) U8 RGB, or null
+ * @param strength how much of the init image is repainted, in (0, 1]: the loop starts at refiners' first step
+ *                 round((1 - strength) * (steps - 1)); 1 starts from pure noise with a mask, from the init image
+ *                 noised to the first timestep without one
+ * @param mask with an init image, the region to repaint (white), (H, W) U8 gray levels thresholded at 128: inpainting
+ * @param controlnets ControlNets by name with their condition images
  */
 public record GenerationRequest(
         String prompt,
@@ -18,7 +28,11 @@ public record GenerationRequest(
         int width,
         int height,
         long seed,
-        List<LoraWeight> loras) {
+        List<LoraWeight> loras,
+        Tensor initImage,
+        double strength,
+        Tensor mask,
+        List<ControlnetInput> controlnets) {
 
     public static final int DEFAULT_STEPS = 30;
     public static final double DEFAULT_GUIDANCE = 7.5;
@@ -28,14 +42,34 @@ public record GenerationRequest(
     public static final int MIN_SIZE = 64;
     public static final int MAX_SIZE = 2048;
     public static final List<String> SOLVERS = List.of("dpm", "ddim", "euler");
+    public static final int MAX_CONTROLNETS = 4;
+    /** Condition image preprocessing: none, or Canny edges. */
+    public static final List<String> PREPROCESSORS = List.of("", "canny");
 
     public record LoraWeight(String name, double scale) {}
+
+    /**
+     * A ControlNet of the ControlNet directory, by name, with its condition image (H, W, 3) U8 RGB (or a photo, with
+     * preprocess "canny"), its scale and its scale_decay (the residual n gets scale * scale_decay^(12 - n)).
+     */
+    public record ControlnetInput(String name, Tensor image, double scale, double scaleDecay, String preprocess) {
+        public ControlnetInput {
+            preprocess = preprocess == null ? "" : preprocess.trim().toLowerCase(Locale.ROOT);
+        }
+    }
 
     public GenerationRequest {
         prompt = prompt == null ? "" : prompt;
         negativePrompt = negativePrompt == null ? "" : negativePrompt;
         solver = solver == null || solver.isBlank() ? DEFAULT_SOLVER : solver.trim().toLowerCase(Locale.ROOT);
         loras = loras == null ? List.of() : List.copyOf(loras);
+        controlnets = controlnets == null ? List.of() : List.copyOf(controlnets);
+    }
+
+    /** Text to image. */
+    public GenerationRequest(String prompt, String negativePrompt, int steps, double guidanceScale, String solver, int width, int height,
+                             long seed, List<LoraWeight> loras) {
+        this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, null, 1.0, null, List.of());
     }
 
     /** A request with every default but the prompt and seed. */
@@ -60,12 +94,47 @@ public record GenerationRequest(
             for (int j = 0; j < i; j++)
                 if (loras.get(j).name().equals(l.name())) throw new InvalidRequestException("loras[" + i + "].name", "'" + l.name() + "' is listed twice");
         }
+        if (!(strength > 0 && strength <= 1)) throw new InvalidRequestException("strength", "must be in (0, 1], got " + strength);
+        if (initImage == null && strength != 1) throw new InvalidRequestException("strength", "needs an init_image");
+        if (initImage != null) checkImage("init_image", initImage, 3);
+        if (mask != null) {
+            if (initImage == null) throw new InvalidRequestException("mask", "needs an init_image (the image to repaint)");
+            checkImage("mask", mask, 1);
+        }
+        if (controlnets.size() > MAX_CONTROLNETS)
+            throw new InvalidRequestException("controlnets", "at most " + MAX_CONTROLNETS + " ControlNets per request, got " + controlnets.size());
+        for (int i = 0; i < controlnets.size(); i++) {
+            ControlnetInput c = controlnets.get(i);
+            String field = "controlnets[" + i + "]";
+            WeightsDirectory.checkName(c.name(), field + ".name", "ControlNet");
+            for (int j = 0; j < i; j++)
+                if (controlnets.get(j).name().equals(c.name())) throw new InvalidRequestException(field + ".name", "'" + c.name() + "' is listed twice");
+            if (c.image() == null) throw new InvalidRequestException(field + ".image", "is missing");
+            checkImage(field + ".image", c.image(), 3);
+            if (!Double.isFinite(c.scale()) || c.scale() < 0 || c.scale() > 10) throw new InvalidRequestException(field + ".scale", "must be in 0..10, got " + c.scale());
+            if (!(c.scaleDecay() > 0 && c.scaleDecay() <= 1)) throw new InvalidRequestException(field + ".scale_decay", "must be in (0, 1], got " + c.scaleDecay());
+            if (!PREPROCESSORS.contains(c.preprocess()))
+                throw new InvalidRequestException(field + ".preprocess", "unknown preprocessing '" + c.preprocess() + "' (known: none, canny)");
+        }
         return this;
     }
 
     private static void checkSize(String field, int v) {
         if (v % 8 != 0) throw new InvalidRequestException(field, "must be a multiple of 8, got " + v);
         if (v < MIN_SIZE || v > MAX_SIZE) throw new InvalidRequestException(field, "must be in " + MIN_SIZE + ".." + MAX_SIZE + ", got " + v);
+    }
+
+    /** An 8-bit image of the request's size: (height, width, channels), or (height, width) for one channel. */
+    private void checkImage(String field, Tensor image, int channels) {
+        boolean shaped = image.dtype() == DType.U8 && (channels == 1 ? image.rank() == 2 : image.rank() == 3 && image.dim(2) == channels);
+        if (!shaped) throw new InvalidRequestException(field, "expected an 8-bit " + (channels == 1 ? "gray" : "RGB") + " image, got " + image);
+        if (image.dim(0) != height || image.dim(1) != width)
+            throw new InvalidRequestException(field, "is " + image.dim(1) + "x" + image.dim(0) + " but the request is " + width + "x" + height);
+    }
+
+    /** The first denoising step: refiners' round((1 - strength) * (steps - 1)) (half to even, as Python), 0 without an init image. */
+    public int firstStep() {
+        return initImage == null ? 0 : (int) Math.rint((1 - strength) * (steps - 1));
     }
 
     /** Latent shape (1, 4, height / 8, width / 8). */

@@ -10,7 +10,8 @@ import refiners.fluxion.runtime.Runner;
 /**
  * The three stages in this process (the mesh's services each run one of them the same way, which is why the mesh
  * gives the in-process pixels). The UNet and text encoder carry run-time LoRA slots when a LoRA source is given, so
- * each generation picks its own LoRA set without a new session.
+ * each generation picks its own LoRA set without a new session; the UNet stage may also serve inpainting and
+ * ControlNets (see LocalUNet).
  */
 public final class LocalStages implements SD1Stages {
     /** Resolves LoRA names and scales to per-layer weights for each model (see LoraLibrary). */
@@ -38,9 +39,15 @@ public final class LocalStages implements SD1Stages {
 
     /** On {@code runner}: its RuntimeConfig decides the device, threads and session cache of every stage. */
     public LocalStages(SD1Models models, CompileOptions options, LoraSource loras, Runner runner) {
-        this.textEncoder = new LocalTextEncoder(models.textEncoder(), options, loras, runner);
-        this.unet = new LocalUNet(models.unet(), options, loras, runner);
-        this.autoencoder = new LocalAutoencoder(models.autoencoder(), options, runner);
+        this(new LocalTextEncoder(models.textEncoder(), options, loras, runner), new LocalUNet(models.unet(), options, loras, runner),
+                new LocalAutoencoder(models.autoencoder(), options, runner));
+    }
+
+    /** From stages built by the caller (e.g. a UNet stage with an inpainting UNet and ControlNets, as unet-svc builds it). */
+    public LocalStages(LocalTextEncoder textEncoder, LocalUNet unet, LocalAutoencoder autoencoder) {
+        this.textEncoder = textEncoder;
+        this.unet = unet;
+        this.autoencoder = autoencoder;
     }
 
     @Override
@@ -49,9 +56,8 @@ public final class LocalStages implements SD1Stages {
     }
 
     @Override
-    public Denoiser openDenoiser(Tensor conditional, Tensor unconditional, double guidanceScale,
-                                 List<GenerationRequest.LoraWeight> loraSet, long[] latentShape) {
-        return unet.open(conditional, unconditional, guidanceScale, loraSet);
+    public Denoiser openDenoiser(Conditioning conditioning) {
+        return unet.open(conditioning);
     }
 
     @Override
@@ -59,7 +65,7 @@ public final class LocalStages implements SD1Stages {
         return autoencoder.decode(latents);
     }
 
-    /** An image (1, 3, H, W) in [-1, 1] to scaled latents. */
+    @Override
     public Tensor encode(Tensor image) {
         return autoencoder.encode(image);
     }

@@ -29,6 +29,13 @@ public record SD1Models(CLIPTextEncoderL textEncoder, SD1UNet unet, SD1Autoencod
         return unet;
     }
 
+    /** The 9-channel UNet of an inpainting checkpoint (detinit: seed 14, the oracle's). */
+    public static SD1UNet inpaintingUnet(SD1Weights weights) {
+        SD1UNet unet = new SD1UNet(9);
+        unet.loadStateDict(weights.stateDict(SD1Component.INPAINTING_UNET, unet.className(), unet.stateDictShapes()));
+        return unet;
+    }
+
     public static SD1Autoencoder autoencoder(SD1Weights weights) {
         SD1Autoencoder lda = new SD1Autoencoder();
         lda.loadStateDict(weights.stateDict(SD1Component.AUTOENCODER, lda.className(), lda.stateDictShapes()));

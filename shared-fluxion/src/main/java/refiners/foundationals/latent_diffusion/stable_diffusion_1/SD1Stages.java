@@ -4,19 +4,52 @@ import java.util.List;
 import refiners.fluxion.Tensor;
 
 /**
- * The three model stages of text-to-image. {@link StableDiffusion_1} runs the same loop over an in-process
+ * The three model stages of a generation. {@link StableDiffusion_1} runs the same loop over an in-process
  * implementation or over the mesh's services, which is why both give the same pixels.
  */
 public interface SD1Stages {
     /** CLIP embeddings of the prompts, (N, 77, 768) float32, computed in one batch, the LoRAs' text-encoder part applied. */
     Tensor encodeText(List<String> prompts, List<GenerationRequest.LoraWeight> loras);
 
-    /** Opens the UNet for one generation: conditioning, guidance and LoRA set are fixed until closed. */
-    Denoiser openDenoiser(Tensor conditional, Tensor unconditional, double guidanceScale,
-                          List<GenerationRequest.LoraWeight> loras, long[] latentShape);
+    /** Opens the UNet for one generation: everything its steps need is given here and fixed until it is closed. */
+    Denoiser openDenoiser(Conditioning conditioning);
+
+    /** An image (1, 3, H, W) in [-1, 1] to scaled latents (1, 4, H/8, W/8). */
+    Tensor encode(Tensor image);
 
     /** Latents (1, 4, h, w) to an image (1, 3, 8h, 8w) in [-1, 1] (not clamped). */
     Tensor decode(Tensor latents);
+
+    /**
+     * What every step of one generation's UNet needs besides its latents and timestep (the mesh sends it once per
+     * stream, and again to resume on another replica).
+     *
+     * @param conditional the prompt's embedding (1, 77, 768)
+     * @param unconditional the negative prompt's (1, 77, 768)
+     * @param latentShape (1, 4, h, w)
+     * @param maskLatents inpainting: the mask at latent size (1, 1, h, w), or null (then targetLatents is null too)
+     * @param targetLatents inpainting: the latents of the masked image (1, 4, h, w)
+     */
+    record Conditioning(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loras,
+                        long[] latentShape, Tensor maskLatents, Tensor targetLatents, List<ControlnetCondition> controlnets) {
+        public Conditioning {
+            loras = List.copyOf(loras);
+            controlnets = List.copyOf(controlnets);
+            if ((maskLatents == null) != (targetLatents == null)) throw new IllegalArgumentException("inpainting needs both the mask and the target latents");
+        }
+
+        /** Text to image: no inpainting, no ControlNet. */
+        public Conditioning(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loras, long[] latentShape) {
+            this(conditional, unconditional, guidanceScale, loras, latentShape, null, null, List.of());
+        }
+
+        public boolean inpainting() {
+            return maskLatents != null;
+        }
+    }
+
+    /** A ControlNet by name, its condition image (1, 3, 8h, 8w) in [0, 1], its scale and scale decay. */
+    record ControlnetCondition(String name, Tensor condition, double scale, double scaleDecay) {}
 
     /** One generation's UNet. */
     interface Denoiser extends AutoCloseable {

@@ -1,28 +1,38 @@
 package refiners.foundationals.latent_diffusion.stable_diffusion_1;
 
+import java.util.ArrayList;
 import java.util.List;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
+import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
+import refiners.foundationals.latent_diffusion.preprocessors.CannyEdges;
 import refiners.foundationals.latent_diffusion.solvers.DDIM;
 import refiners.foundationals.latent_diffusion.solvers.DPMSolver;
 import refiners.foundationals.latent_diffusion.solvers.Euler;
 import refiners.foundationals.latent_diffusion.solvers.Solver;
 
 /**
- * Stable Diffusion 1.x text-to-image, as refiners' StableDiffusion_1 runs it: CLIP embeddings of (negative, prompt),
- * noise from the seed, then per step the solver's model input, the guided UNet noise, the solver step; finally the
- * autoencoder decodes. The loop is the same over in-process stages and over the mesh.
+ * Stable Diffusion 1.x, as refiners' StableDiffusion_1 runs it: CLIP embeddings of (negative, prompt), the initial
+ * latents (noise from the seed; with an init image, refiners' init_latents: its latents noised to the first step),
+ * the UNet's conditions (inpainting's mask and masked-image latents, ControlNet conditions), then per step from the
+ * first one the solver's model input, the guided UNet noise, the solver step; finally the autoencoder decodes. The
+ * loop is the same over in-process stages and over the mesh.
  */
 public final class StableDiffusion_1 {
     private StableDiffusion_1() {}
 
     /** The solver a request names, for its number of steps. */
     public static Solver solver(String name, int steps) {
+        return solver(name, steps, 0);
+    }
+
+    /** The solver a request names, running steps firstStep .. steps - 1 (refiners' set_inference_steps(steps, first_step)). */
+    public static Solver solver(String name, int steps, int firstStep) {
         return switch (name) {
-            case "dpm" -> new DPMSolver(steps);
-            case "ddim" -> new DDIM(steps);
-            case "euler" -> new Euler(steps);
+            case "dpm" -> new DPMSolver(steps, firstStep, null, false);
+            case "ddim" -> new DDIM(steps, firstStep, null);
+            case "euler" -> new Euler(steps, firstStep, null);
             default -> throw new IllegalArgumentException("unknown solver " + name);
         };
     }
@@ -32,26 +42,63 @@ public final class StableDiffusion_1 {
         return stages.encodeText(List.of(negativePrompt, prompt), loras);
     }
 
+    /** refiners' lda.image_to_latents: an (H, W, 3) U8 image encoded as 2 * pixel / 255 - 1. */
+    public static Tensor imageToLatents(SD1Stages stages, Tensor image) {
+        return stages.encode(Tensors.affine(Images.imageToTensor(image), 2, -1, false));
+    }
+
+    /** refiners' init_latents before scale_model_input: the noise, or the init image's latents noised to the solver's first step. */
+    public static Tensor initLatents(SD1Stages stages, Solver solver, Tensor initImage, Tensor noise) {
+        if (initImage == null) return noise;
+        Tensor encoded = imageToLatents(stages, initImage);
+        return Tensor.ofFloats(noise.shape(), solver.addNoise(encoded.toFloatArray(), noise.toFloatArray(), solver.firstInferenceStep()));
+    }
+
+    /** A ControlNet's condition (1, 3, H, W) in [0, 1]: its image, preprocessed as asked. */
+    public static Tensor controlnetCondition(GenerationRequest.ControlnetInput controlnet) {
+        Tensor image = switch (controlnet.preprocess()) {
+            case "" -> controlnet.image();
+            case "canny" -> CannyEdges.detect(controlnet.image());
+            default -> throw new IllegalArgumentException("unknown preprocessing " + controlnet.preprocess());
+        };
+        return Images.imageToTensor(image);
+    }
+
     public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener) {
         return generate(request, stages, listener, GaussianNoise.sample(request.seed(), request.latentShape()));
     }
 
     /** With explicit initial noise (1, 4, h, w) instead of the seed's. */
     public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener, Tensor noise) {
-        return generate(request, stages, listener, noise, solver(request.solver(), request.steps()));
+        return generate(request, stages, listener, noise, solver(request.solver(), request.steps(), request.firstStep()));
     }
 
-    /** With explicit noise and a configured solver (request.solver() and steps are then ignored). */
+    /**
+     * With explicit noise and a configured solver: request.solver(), steps and strength are then ignored, the loop runs
+     * the solver's inference steps (from its first step).
+     */
     public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener, Tensor noise, Solver solver) {
         long start = System.nanoTime();
         Tensor embedding = clipTextEmbedding(stages, request.prompt(), request.negativePrompt(), request.loras());
         double textSeconds = seconds(start);
         long[] shape = noise.shape();
-        float[] x = solver.scaleModelInput(noise.toFloatArray(), -1);
+        long e0 = System.nanoTime();
+        // with a mask, strength 1 repaints from pure noise (refiners' inpainting); otherwise the init image is the start
+        boolean fromNoise = request.mask() != null && solver.firstInferenceStep() == 0;
+        Tensor init = fromNoise ? noise : initLatents(stages, solver, request.initImage(), noise);
+        StableDiffusion_1_Inpainting.Conditions inpainting = request.mask() == null ? null
+                : StableDiffusion_1_Inpainting.conditions(stages, request.initImage(), request.mask(), shape);
+        List<SD1Stages.ControlnetCondition> controlnets = new ArrayList<>();
+        for (GenerationRequest.ControlnetInput c : request.controlnets())
+            controlnets.add(new SD1Stages.ControlnetCondition(c.name(), controlnetCondition(c), c.scale(), c.scaleDecay()));
+        double encodeSeconds = seconds(e0);
+        float[] x = solver.scaleModelInput(init.toFloatArray(), -1);
         double unetSeconds = 0, solverSeconds = 0;
         int[] steps = solver.inferenceSteps();
-        try (SD1Stages.Denoiser unet = stages.openDenoiser(Tensors.narrow(embedding, 1, 1), Tensors.narrow(embedding, 0, 1),
-                request.guidanceScale(), request.loras(), shape)) {
+        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(Tensors.narrow(embedding, 1, 1), Tensors.narrow(embedding, 0, 1),
+                request.guidanceScale(), request.loras(), shape, inpainting == null ? null : inpainting.maskLatents(),
+                inpainting == null ? null : inpainting.targetImageLatents(), controlnets);
+        try (SD1Stages.Denoiser unet = stages.openDenoiser(conditioning)) {
             for (int i = 0; i < steps.length; i++) {
                 int step = steps[i];
                 long t0 = System.nanoTime();
@@ -69,7 +116,7 @@ public final class StableDiffusion_1 {
         Tensor latents = Tensor.ofFloats(shape, x);
         long v0 = System.nanoTime();
         Tensor image = stages.decode(latents);
-        double vaeSeconds = seconds(v0);
+        double vaeSeconds = encodeSeconds + seconds(v0);
         return new GenerationResult(image, latents, request.seed(),
                 new GenerationResult.Timings(textSeconds, unetSeconds, solverSeconds, vaeSeconds, seconds(start)));
     }

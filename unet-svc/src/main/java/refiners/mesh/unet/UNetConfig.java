@@ -1,0 +1,17 @@
+package refiners.mesh.unet;
+
+import io.smallrye.config.ConfigMapping;
+import java.util.Optional;
+
+/** What only the UNet service configures (the rest: refiners.mesh.MeshConfig). */
+@ConfigMapping(prefix = "refiners.unet")
+public interface UNetConfig {
+    /**
+     * The inpainting checkpoint whose 9-channel UNet serves requests with a mask: a diffusers folder, a single-file
+     * CompVis checkpoint (sd-v1-5-inpainting), a refiners folder, or "detinit"; empty: inpainting is refused.
+     */
+    Optional<String> inpaintingWeights();
+
+    /** Where ControlNet files (NAME.safetensors, refiners or diffusers format) live; empty: no ControlNets. */
+    Optional<String> controlnetDir();
+}
