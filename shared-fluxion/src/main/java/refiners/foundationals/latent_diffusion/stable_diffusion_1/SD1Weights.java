@@ -20,6 +20,8 @@ import refiners.fluxion.safetensors.SafeTensors;
  */
 public record SD1Weights(Path location) {
     private static final Logger LOG = Logger.getLogger(SD1Weights.class.getName());
+    /** Models this process was told about (once each: a service loads one, tests load many). */
+    private static final java.util.Set<SD1Component> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The setting that selects detinit weights. */
     public static final String DETINIT = "detinit";
@@ -50,7 +52,7 @@ public record SD1Weights(Path location) {
     /** One model's tensors under its refiners keys ({@code expected}: the model's state-dict shapes), mapped, not copied. */
     public Map<String, Tensor> stateDict(SD1Component part, String modelName, Map<String, long[]> expected) {
         if (isDetinit()) {
-            LOG.warning("NO MODEL WEIGHTS: the " + part.label + " uses full-size detinit v1 weights (deterministic noise, not a trained "
+            if (WARNED.add(part)) LOG.warning("NO MODEL WEIGHTS: the " + part.label + " uses full-size detinit v1 weights (deterministic noise, not a trained "
                     + "model); images will look like noise. To serve a real model, " + HOW_TO.substring(0, HOW_TO.indexOf(", or to")) + ".");
             return DetInit.cachedStateDict(modelName, expected, part.detinitSeed);
         }
