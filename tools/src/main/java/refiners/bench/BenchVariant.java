@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import refiners.fluxion.DType;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.compile.Operators;
 import refiners.fluxion.runtime.RuntimeConfig;
 
 /** A named way to compile and run our models in the benches: compile options and a change to the runtime config. */
@@ -12,8 +13,8 @@ record BenchVariant(String name, String description, CompileOptions options, Una
     static final Map<String, BenchVariant> ALL = new LinkedHashMap<>();
 
     static {
-        add(new BenchVariant("plain", "plain ONNX ops, zero copy (the lowering before issue 12)", CompileOptions.defaults(), c -> c));
-        add(new BenchVariant("default", "the defaults: CompileOptions.defaults(), zero copy", CompileOptions.defaults(), c -> c));
+        add(new BenchVariant("plain", "standard ONNX operators only, zero copy", CompileOptions.defaults().withOperators(Operators.STANDARD), c -> c));
+        add(new BenchVariant("default", "the defaults: ONNX Runtime's fused operators, zero copy", CompileOptions.defaults(), c -> c));
         add(new BenchVariant("prepacking", "default + ONNX Runtime prepacking (copies weights)", CompileOptions.defaults(), c -> c.withPrepacking(true)));
         add(new BenchVariant("rewrites", "default + prepacking + ONNX Runtime's weight rewrites (NCHWc, folding: copies)", CompileOptions.defaults(),
                 c -> c.withPrepacking(true).withWeightRewrites(true)));

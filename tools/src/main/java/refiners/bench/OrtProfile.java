@@ -21,7 +21,7 @@ final class OrtProfile {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Milliseconds per call by op type and by family, and the number of kernels run per call. */
-    record Summary(Map<String, Double> byOp, Map<String, Double> byFamily, Map<String, Integer> countByOp, double total, int calls) {}
+    record Summary(Map<String, Double> byOp, Map<String, Double> byFamily, Map<String, Integer> countByOp, double total, int calls, double gflop) {}
 
     private OrtProfile() {}
 
@@ -40,7 +40,7 @@ final class OrtProfile {
         int calls = Math.max(1, runs.size() - 1);
         Map<String, Double> byOp = new HashMap<>(), byFamily = new HashMap<>();
         Map<String, Integer> count = new HashMap<>();
-        double total = 0;
+        double total = 0, flop = 0;
         for (JsonNode e : events) {
             if (!"Node".equals(e.path("cat").asText()) || !e.path("name").asText().endsWith("_kernel_time")) continue;
             if (e.path("ts").asLong() <= warmEnd) continue;
@@ -51,10 +51,11 @@ final class OrtProfile {
             byFamily.merge(family(op, a.path("input_type_shape")), ms, Double::sum);
             count.merge(op, 1, Integer::sum);
             total += ms;
+            flop += flop(op, a.path("input_type_shape"), a.path("output_type_shape")) / calls;
         }
         Map<String, Integer> perCall = new HashMap<>();
         count.forEach((k, v) -> perCall.put(k, v / calls));
-        return new Summary(byOp, byFamily, perCall, total, calls);
+        return new Summary(byOp, byFamily, perCall, total, calls, flop / 1e9);
     }
 
     /** What a kernel is for, judged from its op type and input ranks. */
@@ -75,6 +76,42 @@ final class OrtProfile {
         };
     }
 
+    /** Multiply-adds x 2 of the kernels that do nearly all the arithmetic: convolutions, matrix products, attention. */
+    static double flop(String op, JsonNode in, JsonNode out) {
+        long[] y = shape(out, 0);
+        return switch (op) {
+            case "Conv", "FusedConv" -> { // per output element: Cin/group x kh x kw multiply-adds (weight dims 1..3)
+                long[] w = shape(in, 1);
+                yield y == null || w == null || w.length < 2 ? 0 : 2.0 * prod(y, 0) * prod(w, 1);
+            }
+            case "MatMul", "FusedMatMul", "Gemm" -> {
+                long[] a = shape(in, 0);
+                yield y == null || a == null ? 0 : 2.0 * prod(y, 0) * a[a.length - 1];
+            }
+            case "MultiHeadAttention" -> { // q k^T then p v: (B, Lq, E) x (B, Lk, E) twice
+                long[] q = shape(in, 0), k = shape(in, 1);
+                yield q == null || k == null ? 0 : 4.0 * q[0] * q[1] * k[1] * q[2];
+            }
+            default -> 0;
+        };
+    }
+
+    private static long[] shape(JsonNode shapes, int i) {
+        if (!shapes.isArray() || shapes.size() <= i) return null;
+        var it = shapes.get(i).elements();
+        if (!it.hasNext()) return null;
+        JsonNode dims = it.next();
+        long[] s = new long[dims.size()];
+        for (int d = 0; d < s.length; d++) s[d] = dims.get(d).asLong();
+        return s;
+    }
+
+    private static double prod(long[] s, int from) {
+        double p = 1;
+        for (int i = from; i < s.length; i++) p *= s[i];
+        return p;
+    }
+
     private static int inputRank(JsonNode shapes, int i) {
         if (!shapes.isArray() || shapes.size() <= i) return -1;
         JsonNode s = shapes.get(i);
@@ -91,6 +128,9 @@ final class OrtProfile {
         table(out, "op", names, s.stream().map(Summary::byOp).toList(), s.stream().map(Summary::countByOp).toList());
         StringBuilder line = new StringBuilder(String.format("%-34s", "total kernel time"));
         for (Summary x : s) line.append(String.format(" %14.1f %6s", x.total(), ""));
+        out.println(line);
+        line = new StringBuilder(String.format("%-34s", "GFLOP per call (conv, matmul, MHA)"));
+        for (Summary x : s) line.append(String.format(" %14.1f %6s", x.gflop(), ""));
         out.println(line);
     }
 

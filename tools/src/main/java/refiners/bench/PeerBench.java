@@ -107,7 +107,8 @@ public final class PeerBench {
             sides.add(measure(() -> peerSide(peer, base, x, timestep, clip, profile), peer.weightBytes(), Set.of(peer.weightsFile())));
         }
         for (String v : variants) sides.add(ours(BenchVariant.named(v), unet, List.of(x), ctx, base, profile));
-        report(String.format("SD1 UNet, batch 2, %dx%d latents", latent, latent), sides, baseline, rounds, runs, profile);
+        double gflop = Work.gflop(unet, List.of(x), ctx, base);
+        report(String.format("SD1 UNet, batch 2, %dx%d latents", latent, latent), sides, baseline, rounds, runs, profile, gflop, base);
     }
 
     private static void clip(List<String> variants, RuntimeConfig base, int rounds, int runs, Path profile) throws Exception {
@@ -116,7 +117,7 @@ public final class PeerBench {
         List<Measured> sides = new ArrayList<>();
         long baseline = Rss.anonymous();
         for (String v : variants) sides.add(ours(BenchVariant.named(v), encoder, List.of(ids), Map.of(), base, profile));
-        report("CLIP-L text encoder, batch 2 (the guidance pair)", sides, baseline, rounds, runs, profile);
+        report("CLIP-L text encoder, batch 2 (the guidance pair)", sides, baseline, rounds, runs, profile, Work.gflop(encoder, List.of(ids), Map.of(), base), base);
     }
 
     private static void vae(List<String> variants, RuntimeConfig base, int latent, int rounds, int runs, Path profile) throws Exception {
@@ -125,7 +126,8 @@ public final class PeerBench {
         List<Measured> sides = new ArrayList<>();
         long baseline = Rss.anonymous();
         for (String v : variants) sides.add(ours(BenchVariant.named(v), lda.decodeChain(), List.of(z), Map.of(), base, profile));
-        report(String.format("VAE decoder, batch 1, %dx%d latents -> %dx%d image", latent, latent, 8 * latent, 8 * latent), sides, baseline, rounds, runs, profile);
+        report(String.format("VAE decoder, batch 1, %dx%d latents -> %dx%d image", latent, latent, 8 * latent, 8 * latent), sides, baseline, rounds, runs, profile,
+                Work.gflop(lda.decodeChain(), List.of(z), Map.of(), base), base);
     }
 
     private interface SideFactory {
@@ -206,17 +208,21 @@ public final class PeerBench {
     }
 
     /** Alternates the sides call by call (rotating who goes first), then prints times, ratios, memory and output gaps. */
-    private static void report(String title, List<Measured> sides, long baselineAnon, int rounds, int runs, Path profile) {
+    private static void report(String title, List<Measured> sides, long baselineAnon, int rounds, int runs, Path profile, double gflop, RuntimeConfig base) {
         int n = sides.size();
         double[][][] t = new double[n][rounds][runs];
+        double[] gemm = new double[rounds * runs];
         Tensor[] outs = new Tensor[n];
-        for (int r = 0; r < rounds; r++) {
-            for (int i = 0; i < runs; i++) {
-                for (int k = 0; k < n; k++) {
-                    int s = (k + i + r) % n;
-                    long t0 = System.nanoTime();
-                    outs[s] = sides.get(s).side().call();
-                    t[s][r][i] = (System.nanoTime() - t0) / 1e9;
+        try (Work.Gemm roofline = new Work.Gemm(base)) {
+            for (int r = 0; r < rounds; r++) {
+                for (int i = 0; i < runs; i++) {
+                    for (int k = 0; k < n; k++) {
+                        int s = (k + i + r) % n;
+                        long t0 = System.nanoTime();
+                        outs[s] = sides.get(s).side().call();
+                        t[s][r][i] = (System.nanoTime() - t0) / 1e9;
+                    }
+                    gemm[r * runs + i] = roofline.gflopPerSecond();
                 }
             }
         }
@@ -254,6 +260,15 @@ public final class PeerBench {
         }
         System.out.printf("RSS/weights = (JVM before sessions %d MiB + the side's anon+ after its first call + its weight files' resident pages) / its weight bytes%n",
                 baselineAnon >> 20);
+        double peak = median(gemm);
+        System.out.printf("work: %.1f GFLOP per call (convolutions, matrix products, attention; from an ONNX Runtime profile of our graph).%n"
+                + "GEMM roofline, a %d^3 float32 Gemm timed between the calls: %.0f GFLOP/s (median; %.0f-%.0f). Achieved:", gflop, Work.Gemm.N,
+                peak, Arrays.stream(gemm).min().orElse(0), Arrays.stream(gemm).max().orElse(0));
+        for (int s = 0; s < n; s++) {
+            double rate = gflop / median(Arrays.stream(t[s]).flatMapToDouble(Arrays::stream).toArray());
+            System.out.printf(" %s %.0f GFLOP/s (%.0f%%);", sides.get(s).side().name(), rate, 100 * rate / peak);
+        }
+        System.out.println();
         for (int s = 1; s < n; s++) {
             float[] a = outs[0].toFloatArray(), b = outs[s].toFloatArray();
             double maxDiff = 0, maxRef = 0;

@@ -16,7 +16,7 @@ import refiners.fluxion.layers.Module;
  * Runs layer trees: compiles a model to an ONNX graph, creates its ONNX Runtime session with this runner's
  * {@link RuntimeConfig} (device, threads, prepacking ...), and keeps the sessions in a bounded LRU cache keyed by the
  * model (held weakly), its {@link Module#treeVersion()} (any edit of the tree means new sessions; those of older
- * versions are closed), the compile options (dtype, shape policy, tap paths, free-shape contexts) and the
+ * versions are closed), the compile options (dtype, shape policy, operators, tap paths, free-shape contexts) and the
  * policy-applied shapes and dtypes of the inputs and context tensors. Thread-safe: concurrent runs share sessions, and
  * a session evicted during a run is closed when the run ends.
  *
@@ -87,6 +87,7 @@ public final class Runner implements AutoCloseable {
         List<Object> key = new ArrayList<>();
         key.add(options.dtype());
         key.add(options.shapePolicy());
+        key.add(options.operators());
         key.add(new TreeSet<>(options.freeShapeContexts()).toString());
         key.add(options.taps().stream().map(Tap::path).toList());
         for (Tensor t : inputs) key.add(t.dtype() + Arrays.toString(options.shapePolicy().apply(t.shape())));
