@@ -13,12 +13,15 @@ record BenchVariant(String name, String description, CompileOptions options, Una
     static final Map<String, BenchVariant> ALL = new LinkedHashMap<>();
 
     static {
-        add(new BenchVariant("plain", "standard ONNX operators only, zero copy", CompileOptions.defaults().withOperators(Operators.STANDARD), c -> c));
-        add(new BenchVariant("default", "the defaults: ONNX Runtime's fused operators, zero copy", CompileOptions.defaults(), c -> c));
+        add(new BenchVariant("plain", "standard ONNX operators only (no fused attention, plain Conv), zero copy",
+                CompileOptions.defaults().withOperators(Operators.STANDARD), c -> c));
+        add(new BenchVariant("no-nchwc", "ONNX Runtime's fused attention, plain Conv, zero copy", CompileOptions.defaults(), c -> c.withNchwcConvolutions(false)));
+        add(new BenchVariant("default", "the defaults: fused attention, NCHWc convolutions on blocked weights mapped from the cache, zero copy",
+                CompileOptions.defaults(), c -> c));
         add(new BenchVariant("prepacking", "default + ONNX Runtime prepacking (copies weights)", CompileOptions.defaults(), c -> c.withPrepacking(true)));
-        add(new BenchVariant("rewrites", "default + prepacking + ONNX Runtime's weight rewrites (NCHWc, folding: copies)", CompileOptions.defaults(),
-                c -> c.withPrepacking(true).withWeightRewrites(true)));
-        add(new BenchVariant("f16", "default with float16 weights (computed in float32 on CPU)", CompileOptions.defaults().withDtype(DType.F16), c -> c));
+        add(new BenchVariant("rewrites", "no-nchwc + prepacking + ONNX Runtime's own weight rewrites (its NCHWc transformer, folding: copies)",
+                CompileOptions.defaults(), c -> c.withNchwcConvolutions(false).withPrepacking(true).withWeightRewrites(true)));
+        add(new BenchVariant("f16", "default with float16 weights mapped from a float16 file (computed in float32 on CPU: no NCHWc)", CompileOptions.defaults().withDtype(DType.F16), c -> c));
     }
 
     private static void add(BenchVariant v) {
