@@ -61,7 +61,8 @@ public final class PeerBench {
         }
     }
 
-    record Measured(Side side, long anonAdded, long weightBytes, Set<Path> weightFiles, double creationSeconds) {}
+    /** A side after its first call; mappedTensors: its weights that live in files, by "file@offset", with their bytes. */
+    record Measured(Side side, long anonAdded, long weightBytes, Set<Path> weightFiles, double creationSeconds, Map<String, Long> mappedTensors) {}
 
     private PeerBench() {}
 
@@ -148,7 +149,7 @@ public final class PeerBench {
         Side s = f.create();
         double created = (System.nanoTime() - t0) / 1e9;
         s.call(); // warm-up: arenas and caches
-        return new Measured(s, Rss.anonymous() - a0, weightBytes, files, created);
+        return new Measured(s, Rss.anonymous() - a0, weightBytes, files, created, Map.of());
     }
 
     private static Measured ours(BenchVariant v, Module model, List<Tensor> inputs, Map<String, Map<String, Object>> ctx, RuntimeConfig base, Path profile) throws Exception {
@@ -170,12 +171,15 @@ public final class PeerBench {
             };
         }, 0, Set.of());
         Set<Path> files = new LinkedHashSet<>();
+        Map<String, Long> mapped = new LinkedHashMap<>();
         long bytes = 0;
         for (Tensor t : holder[0].graph().weights().values()) {
             bytes += t.byteSize();
-            if (t.origin() != null) files.add(t.origin().file());
+            if (t.origin() == null) continue;
+            files.add(t.origin().file());
+            mapped.put(t.origin().file() + "@" + t.origin().offset(), t.byteSize());
         }
-        return new Measured(m.side(), m.anonAdded(), bytes, files, m.creationSeconds());
+        return new Measured(m.side(), m.anonAdded(), bytes, files, m.creationSeconds(), mapped);
     }
 
     private static Side peerSide(PeerExport peer, RuntimeConfig base, Tensor x, long timestep, Tensor clip, Path profile) throws OrtException {
@@ -220,6 +224,17 @@ public final class PeerBench {
         int n = sides.size();
         double[][][] t = new double[n][rounds][runs];
         double[] gemm = new double[rounds * runs];
+        // Mapped weights are page cache: if the machine evicts them (memory pressure elsewhere, dropped caches),
+        // calls read them from disk again. Their resident size after each round shows when that happened.
+        Set<Path> files = new LinkedHashSet<>();
+        Map<String, Long> tensors = new LinkedHashMap<>();
+        for (Measured m : sides) {
+            if (m.mappedTensors().isEmpty()) continue; // the peer: ONNX Runtime read its file into its own buffers
+            files.addAll(m.weightFiles());
+            tensors.putAll(m.mappedTensors());
+        }
+        long mappedBytes = tensors.values().stream().mapToLong(Long::longValue).sum();
+        String[] resident = new String[rounds];
         Tensor[] outs = new Tensor[n];
         try (Work.Gemm roofline = new Work.Gemm(base)) {
             for (int r = 0; r < rounds; r++) {
@@ -232,12 +247,14 @@ public final class PeerBench {
                     }
                     gemm[r * runs + i] = roofline.gflopPerSecond();
                 }
+                resident[r] = (Rss.mapped(files) >> 20) + " of " + (mappedBytes >> 20);
             }
         }
         System.out.printf("%n== %s%s ==%n", title, profile != null ? " (PROFILING ON: times include its overhead)" : "");
         StringBuilder head = new StringBuilder(String.format("%-8s", "round"));
         for (Measured m : sides) head.append(String.format(" %24s", m.side().name() + " s"));
         for (int s = 1; s < n; s++) head.append(String.format(" %12s", "ratio " + (s + 1) + "/1"));
+        head.append(String.format(" %22s", "mapped weights MiB"));
         System.out.println(head);
         double[][] roundRatio = new double[n][rounds];
         for (int r = 0; r < rounds; r++) {
@@ -251,6 +268,7 @@ public final class PeerBench {
                 roundRatio[s][r] = med[s] / med[0];
                 line.append(String.format(" %12.3f", roundRatio[s][r]));
             }
+            line.append(String.format(" %22s", resident[r]));
             System.out.println(line);
         }
         double[] all0 = Arrays.stream(t[0]).flatMapToDouble(Arrays::stream).toArray();
@@ -268,9 +286,11 @@ public final class PeerBench {
         }
         System.out.printf("RSS/weights = (JVM before sessions %d MiB + the side's anon+ after its first call + its weight files' resident pages) / its weight bytes%n",
                 baselineAnon >> 20);
+        if (sides.stream().filter(m -> !m.mappedTensors().isEmpty()).count() > 1)
+            System.out.println("(several of our variants map the same files: their resident pages are counted for each; run one variant for its own memory figure)");
         double best = Arrays.stream(gemm).max().orElse(0);
         System.out.printf("work: %.1f GFLOP per call (convolutions, matrix products, attention; from an ONNX Runtime profile of our graph).%n"
-                + "GEMM yardstick, a %d^3 float32 Gemm timed between the calls: best %.0f GFLOP/s, median %.0f (a quiet machine gives the best every time).%n"
+                + "GEMM yardstick, a %d^3 float32 Gemm (prepacked) timed between the calls: best %.0f GFLOP/s, median %.0f (on a quiet machine, the best every time).%n"
                 + "Best call of each side, as GFLOP/s and as a fraction of that GEMM rate:", gflop, Work.Gemm.N, best, median(gemm));
         for (int s = 0; s < n; s++) {
             double rate = gflop / Arrays.stream(t[s]).flatMapToDouble(Arrays::stream).min().orElse(Double.NaN);
@@ -288,12 +308,12 @@ public final class PeerBench {
         }
         if (profile != null) {
             List<String> names = new ArrayList<>();
-            List<Path> files = new ArrayList<>();
+            List<Path> profiles = new ArrayList<>();
             for (Measured m : sides) {
                 names.add(m.side().name());
-                files.add(m.side().endProfiling());
+                profiles.add(m.side().endProfiling());
             }
-            OrtProfile.compare(names, files, System.out);
+            OrtProfile.compare(names, profiles, System.out);
         }
         sides.forEach(m -> m.side().close());
     }

@@ -24,6 +24,8 @@ import refiners.fluxion.Tensor;
  * blocked: the cached copy is named after that file (path, size, modification time) and the tensor's offset in it.
  */
 final class NchwcWeights {
+    private static final java.util.Map<Path, java.lang.ref.WeakReference<Tensor>> MAPPED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private NchwcWeights() {}
 
     /** Whether {@code w} can be served blocked: float32 (O, I, kh, kw) read from a file, channels multiples of block. */
@@ -41,10 +43,15 @@ final class NchwcWeights {
             long[] s = w.shape();
             Path file = DetInit.cacheDirectory().resolve("nchwc-v1").resolve("b" + block).resolve(source.getFileName() + "-" + id)
                     .resolve(w.origin().offset() + "-" + s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3] + ".f32");
+            java.lang.ref.WeakReference<Tensor> ref = MAPPED.get(file);
+            Tensor mapped = ref == null ? null : ref.get();
+            if (mapped != null) return mapped; // one mapping per file: mapping it again would count its pages twice in RSS
             if (!Files.exists(file) || Files.size(file) != w.byteSize()) write(file, reorder(w, block));
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 ByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, w.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-                return new Tensor(DType.F32, s, b, new Tensor.Origin(file.toAbsolutePath(), 0));
+                mapped = new Tensor(DType.F32, s, b, new Tensor.Origin(file.toAbsolutePath(), 0));
+                MAPPED.put(file, new java.lang.ref.WeakReference<>(mapped));
+                return mapped;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("blocked convolution weights: " + e.getMessage(), e);
