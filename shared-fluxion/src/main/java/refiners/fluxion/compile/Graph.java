@@ -152,12 +152,19 @@ public final class Graph {
 
     /**
      * A convolution weight in ONNX Runtime's NCHWc blocked layout (see NchwcWeights), or null when it cannot be
-     * served that way without a copy in memory: not float32, not read from a file, or channels not multiples of block.
+     * served that way without a copy in memory: not float32, not read from a file, channels not multiples of block,
+     * or no writable cache.
      */
     public Value blockedConvWeight(Module module, String parameter, int block) {
         Tensor t = parameter(module, parameter);
         if (storageType() != DType.F32 || !NchwcWeights.supports(t, block)) return null;
-        return blockedValues.computeIfAbsent(t, k -> bind((path.isEmpty() ? parameter : path() + "." + parameter) + ".nchwc" + block, NchwcWeights.blocked(t, block)));
+        Value known = blockedValues.get(t);
+        if (known != null) return known;
+        Tensor blocked = NchwcWeights.blocked(t, block);
+        if (blocked == null) return null;
+        Value v = bind((path.isEmpty() ? parameter : path() + "." + parameter) + ".nchwc" + block, blocked);
+        blockedValues.put(t, v);
+        return v;
     }
 
     private Tensor parameter(Module module, String parameter) {

@@ -26,6 +26,8 @@ import refiners.fluxion.Tensor;
 final class NchwcWeights {
     private static final java.util.Map<Path, java.lang.ref.WeakReference<Tensor>> MAPPED = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+
     private NchwcWeights() {}
 
     /** Whether {@code w} can be served blocked: float32 (O, I, kh, kw) read from a file, channels multiples of block. */
@@ -33,7 +35,10 @@ final class NchwcWeights {
         return w.origin() != null && w.dtype() == DType.F32 && w.rank() == 4 && w.dim(0) % block == 0 && w.dim(1) % block == 0;
     }
 
-    /** The blocked copy of {@code w}, mapped from the cache (written there first if missing). */
+    /**
+     * The blocked copy of {@code w}, mapped from the cache (written there first if missing); null when the cache
+     * cannot be written (read-only home, full disk): the convolution then stays a plain Conv.
+     */
     static Tensor blocked(Tensor w, int block) {
         if (!supports(w, block)) throw new IllegalArgumentException("cannot block " + w + " by " + block);
         try {
@@ -53,8 +58,11 @@ final class NchwcWeights {
                 MAPPED.put(file, new java.lang.ref.WeakReference<>(mapped));
                 return mapped;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("blocked convolution weights: " + e.getMessage(), e);
+        } catch (IOException | UncheckedIOException e) {
+            if (!WARNED.getAndSet(true))
+                System.getLogger(NchwcWeights.class.getName()).log(System.Logger.Level.WARNING,
+                        "cannot keep blocked convolution weights in " + DetInit.cacheDirectory() + " (" + e.getMessage() + "): plain convolutions instead");
+            return null;
         }
     }
 
