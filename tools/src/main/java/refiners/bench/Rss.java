@@ -6,6 +6,8 @@ import java.nio.file.Path;
 
 /** Resident memory of a process (Linux /proc), for memory benchmarks: this one, or another by its pid. */
 public final class Rss {
+    private static final java.util.regex.Pattern MAPPING = java.util.regex.Pattern.compile("[0-9a-f]+-[0-9a-f]+ ");
+
     private Rss() {}
 
     /** Resident bytes: in all, anonymous (what the process alone owns: heap, native buffers, copies of weights), file-backed (mapped weight files, shared and evictable). -1: unknown. */
@@ -56,6 +58,27 @@ public final class Rss {
             // not Linux, or the process is gone: unknown
         }
         return -1;
+    }
+
+    /** Resident bytes of this process's mappings of these files (weights ONNX Runtime or we mapped), from smaps. */
+    public static long mapped(java.util.Collection<Path> files) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Path f : files) names.add(f.toAbsolutePath().normalize().toString());
+        long total = 0;
+        boolean counting = false;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+                if (MAPPING.matcher(line).lookingAt()) {
+                    int slash = line.indexOf('/');
+                    counting = slash >= 0 && names.contains(line.substring(slash).replace(" (deleted)", ""));
+                } else if (counting && line.startsWith("Rss:")) {
+                    total += Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return total;
     }
 
     public static String mib(long bytes) {

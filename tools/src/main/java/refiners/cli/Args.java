@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /** "--name value", "--name=value" and "--flag" arguments (an option may repeat); unknown options are errors naming them. */
-final class Args {
+public final class Args {
     private final Map<String, List<String>> values = new LinkedHashMap<>();
 
-    Args(String[] args, List<String> flags, List<String> known) {
+    public Args(String[] args, List<String> flags, List<String> known) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + a + "'");
@@ -30,22 +30,22 @@ final class Args {
         }
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return values.containsKey(name);
     }
 
     /** The last value given, or {@code def}. */
-    String get(String name, String def) {
+    public String get(String name, String def) {
         List<String> v = values.get(name);
         return v == null ? def : v.get(v.size() - 1);
     }
 
     /** Every value given, in order. */
-    List<String> all(String name) {
+    public List<String> all(String name) {
         return values.getOrDefault(name, List.of());
     }
 
-    int getInt(String name, int def) {
+    public int getInt(String name, int def) {
         String v = get(name, null);
         try {
             return v == null ? def : Integer.parseInt(v);
@@ -54,7 +54,7 @@ final class Args {
         }
     }
 
-    long getLong(String name, long def) {
+    public long getLong(String name, long def) {
         String v = get(name, null);
         try {
             return v == null ? def : Long.parseLong(v);
@@ -63,7 +63,7 @@ final class Args {
         }
     }
 
-    double getDouble(String name, double def) {
+    public double getDouble(String name, double def) {
         String v = get(name, null);
         try {
             return v == null ? def : Double.parseDouble(v);
@@ -72,7 +72,7 @@ final class Args {
         }
     }
 
-    boolean flag(String name) {
+    public boolean flag(String name) {
         return Boolean.parseBoolean(get(name, "false"));
     }
 }

@@ -12,6 +12,7 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.compile.CompiledGraph;
 import refiners.fluxion.compile.Compiler;
+import refiners.fluxion.compile.Operators;
 import refiners.fluxion.compile.Graph;
 import refiners.fluxion.compile.onnx.Onnx.GraphProto;
 import refiners.fluxion.compile.onnx.Onnx.ModelProto;
@@ -64,7 +65,8 @@ public final class GradientModel implements AutoCloseable {
 
     private static GradientModel build(Module model, List<Compiler.InputSpec> inputs, CompileOptions options,
                                        Map<String, Map<String, Object>> contexts, Collection<String> wrt, boolean mse, RuntimeConfig runtime) {
-        CompiledGraph forward = Compiler.compile(model, inputs, options, runtime.device(), contexts);
+        // plain ONNX operators: every one of them has a vector-Jacobian rule (ONNX Runtime's fused contrib ops do not)
+        CompiledGraph forward = Compiler.compile(model, inputs, options.withOperators(Operators.STANDARD), runtime.device(), contexts);
         if (forward.outputNames().size() != 1) throw new IllegalArgumentException("differentiation needs a model with one output, got " + forward.outputNames().size());
         Set<String> contextInputs = new HashSet<>();
         for (Graph.ContextFeed f : forward.contextFeeds()) contextInputs.add(f.inputName());

@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Vector-Jacobian products of GroupNormalization, LayerNormalization and Softmax. Normalizations recompute their
+ * Vector-Jacobian products of GroupNormalization, InstanceNormalization (what GroupNorm lowers to for ONNX Runtime),
+ * LayerNormalization and Softmax. Normalizations recompute their
  * statistics from the saved input (two reductions, cheaper than keeping them) and use the usual form
  * dx = r * (dxh - mean(dxh) - xh * mean(dxh * xh)), xh the normalized input, r the inverse deviation, dxh = g * scale.
  */
@@ -13,6 +14,7 @@ final class NormalizationRules {
 
     static void register(Map<String, VjpRule> rules) {
         rules.put("GroupNormalization", NormalizationRules::groupNorm);
+        rules.put("InstanceNormalization", NormalizationRules::instanceNorm);
         rules.put("LayerNormalization", NormalizationRules::layerNorm);
         rules.put("Softmax", v -> {
             GraphWriter w = v.w();
@@ -65,6 +67,24 @@ final class NormalizationRules {
             v.give(0, w.reshape(inputGradient(w, dxh, xh, n[1], new long[] {2}), xs));
         }
         if (v.needs(1)) v.give(1, w.reduceSum(w.mul(g, w.reshape(xh, xs)), reduceAxes, false));
+        if (v.needs(2)) v.give(2, w.reduceSum(g, reduceAxes, false));
+    }
+
+    /** Statistics per (sample, channel) over the spatial axes, then scale[c] and bias[c]. */
+    private static void instanceNorm(Vjp v) {
+        GraphWriter w = v.w();
+        String x = v.in(0), scale = v.in(1), g = v.grad(0);
+        long[] xs = v.shape(x);
+        long[] spatial = new long[xs.length - 2];
+        for (int i = 0; i < spatial.length; i++) spatial[i] = i + 2;
+        String[] n = normalize(w, x, spatial, v.attrFloat("epsilon", 1e-5f));
+        long[] perChannel = new long[xs.length - 1];
+        java.util.Arrays.fill(perChannel, 1);
+        perChannel[0] = xs[1];
+        long[] reduceAxes = new long[xs.length - 1]; // all but the channel axis
+        for (int i = 1; i < reduceAxes.length; i++) reduceAxes[i] = i + 1;
+        if (v.needs(0)) v.give(0, inputGradient(w, w.mul(g, w.reshape(scale, perChannel)), n[0], n[1], spatial));
+        if (v.needs(1)) v.give(1, w.reduceSum(w.mul(g, n[0]), reduceAxes, false));
         if (v.needs(2)) v.give(2, w.reduceSum(g, reduceAxes, false));
     }
 

@@ -37,7 +37,7 @@ final class ShapeInference {
         return switch (op) {
             case "Identity" -> List.of(x);
             case "Neg", "Sqrt", "Exp", "Log", "Tanh", "Sigmoid", "Relu", "Erf", "Sin", "Cos", "Abs", "Reciprocal", "Gelu", "Softmax",
-                    "LogSoftmax", "Trilu", "GroupNormalization", "Floor", "Ceil", "Round", "Sign" -> List.of(x.withShape(x.shape()));
+                    "LogSoftmax", "Trilu", "GroupNormalization", "InstanceNormalization", "Floor", "Ceil", "Round", "Sign" -> List.of(x.withShape(x.shape()));
             case "LayerNormalization" -> {
                 int axis = axis(NodeAttrs.i(n, "axis", -1), x.rank());
                 long[] reduced = x.shape();

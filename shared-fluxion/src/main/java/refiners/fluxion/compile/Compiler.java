@@ -9,7 +9,7 @@ import refiners.fluxion.compile.onnx.Onnx.ModelProto;
 import refiners.fluxion.compile.onnx.Onnx.OperatorSetIdProto;
 import refiners.fluxion.layers.Module;
 
-/** Compiles a layer tree to an ONNX model (IR 10, opset 21, plus com.microsoft contrib ops). */
+/** Compiles a layer tree to an ONNX model (IR 10, opset 21, plus ONNX Runtime's com.microsoft and com.microsoft.nchwc ops). */
 public final class Compiler {
     public static final int IR_VERSION = 10;
     public static final int OPSET = 21;
@@ -54,15 +54,16 @@ public final class Compiler {
         }
         g.pruneUnusedConstants();
         java.nio.file.Path weightsFolder = relativizeWeightLocations(g.proto());
-        ModelProto model = ModelProto.newBuilder()
+        ModelProto.Builder model = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .setProducerName("refiners-java")
                 .setProducerVersion("0.1")
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1))
-                .setGraph(g.proto())
-                .build();
-        return new CompiledGraph(model.toByteArray(), new LinkedHashMap<>(g.weights()), inputNames, List.copyOf(g.contextFeeds()),
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET));
+        if (resolved.onnxRuntimeOperators())
+            model.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1))
+                    .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.microsoft.nchwc").setVersion(1));
+        model.setGraph(g.proto());
+        return new CompiledGraph(model.build().toByteArray(), new LinkedHashMap<>(g.weights()), inputNames, List.copyOf(g.contextFeeds()),
                 outputNames, taps, g.proto().getNodeCount(), weightsFolder);
     }
 

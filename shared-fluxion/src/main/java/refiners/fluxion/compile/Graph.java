@@ -42,6 +42,8 @@ public final class Graph {
     private final GraphProto.Builder proto = GraphProto.newBuilder().setName("fluxion");
     private final Map<String, Tensor> weights = new LinkedHashMap<>();
     private final IdentityHashMap<Tensor, Value> weightValues = new IdentityHashMap<>();
+    private final IdentityHashMap<Tensor, Value> blockedValues = new IdentityHashMap<>();
+    private final IdentityHashMap<Value, Value> nchwcTwins = new IdentityHashMap<>();
     private final Map<String, Value> constants = new HashMap<>();
     private final Map<String, Value> contextInputs = new LinkedHashMap<>();
     private final List<ContextFeed> contextFeeds = new ArrayList<>();
@@ -138,29 +140,66 @@ public final class Graph {
      * once. Weights are converted to the compute dtype only when they differ (that conversion copies).
      */
     public Value weight(Module module, String parameter) {
-        Tensor t = module.parameter(parameter);
-        String key = path.isEmpty() ? parameter : path() + "." + parameter;
-        if (t == null) throw new CompileException("parameter " + key + " has no value: load weights first (loadStateDict)");
+        Tensor t = parameter(module, parameter);
         Value existing = weightValues.get(t);
         if (existing != null) return existing;
         DType dt = t.dtype().isFloatingPoint() ? storageType() : t.dtype();
-        Tensor bound = t.to(dt);
+        Value v = bind(path.isEmpty() ? parameter : path() + "." + parameter, t.to(dt));
+        if (dt.isFloatingPoint()) v = v.cast(computeType());
+        weightValues.put(t, v);
+        return v;
+    }
+
+    /**
+     * A convolution weight in ONNX Runtime's NCHWc blocked layout (see NchwcWeights), or null when it cannot be
+     * served that way without a copy in memory: not float32, not read from a file, channels not multiples of block,
+     * or no writable cache.
+     */
+    public Value blockedConvWeight(Module module, String parameter, int block) {
+        Tensor t = parameter(module, parameter);
+        if (storageType() != DType.F32 || !NchwcWeights.supports(t, block)) return null;
+        Value known = blockedValues.get(t);
+        if (known != null) return known;
+        Tensor blocked = NchwcWeights.blocked(t, block);
+        if (blocked == null) return null;
+        Value v = bind((path.isEmpty() ? parameter : path() + "." + parameter) + ".nchwc" + block, blocked);
+        blockedValues.put(t, v);
+        return v;
+    }
+
+    private Tensor parameter(Module module, String parameter) {
+        Tensor t = module.parameter(parameter);
+        if (t == null) throw new CompileException("parameter " + (path.isEmpty() ? parameter : path() + "." + parameter) + " has no value: load weights first (loadStateDict)");
+        return t;
+    }
+
+    /**
+     * Declares {@code bound} as an external initializer named after {@code key}. The data is bound at session
+     * creation (addInitializer). When the bytes also sit in a file, the declaration points there, so optimizers that
+     * must read a weight (if enabled) can; otherwise it names no real file.
+     */
+    private Value bind(String key, Tensor bound) {
         String name = fresh(key);
         weights.put(name, bound);
-        // The data is bound at session creation (addInitializer). When the bytes also sit in a file, the declaration
-        // points there, so optimizers that must read a weight (if enabled) can; otherwise it names no real file.
         Tensor.Origin origin = bound.origin();
-        TensorProto.Builder init = TensorProto.newBuilder().setName(name).setDataType(dt.onnxCode)
+        TensorProto.Builder init = TensorProto.newBuilder().setName(name).setDataType(bound.dtype().onnxCode)
                 .setDataLocation(TensorProto.DataLocation.EXTERNAL)
                 .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(origin != null ? origin.file().toString() : "fluxion-weights.bin"))
                 .addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue(Long.toString(origin != null ? origin.offset() : 0)))
                 .addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue(Long.toString(bound.byteSize())));
         for (long d : bound.shape()) init.addDims(d);
         proto.addInitializer(init);
-        Value v = new Value(this, name, dt, bound.shape(), null);
-        if (dt.isFloatingPoint()) v = v.cast(computeType());
-        weightValues.put(t, v);
-        return v;
+        return new Value(this, name, bound.dtype(), bound.shape(), null);
+    }
+
+    /** The NCHWc-blocked twin of a value (the tensor a ReorderOutput made it from), or null. */
+    public Value nchwcTwin(Value v) {
+        return nchwcTwins.get(v);
+    }
+
+    /** Records that {@code plain} is {@code blocked} reordered back to NCHW, so a later NCHWc consumer skips the round trip. */
+    public void setNchwcTwin(Value plain, Value blocked) {
+        nchwcTwins.put(plain, blocked);
     }
 
     /** A context tensor, fed at run time through an input named "context.key". */
@@ -245,11 +284,36 @@ public final class Graph {
      * which ONNX Runtime would otherwise warn about one by one. Weights are left alone: they are all bound.
      */
     void pruneUnusedConstants() {
+        pruneDeadNodes();
         java.util.Set<String> used = new java.util.HashSet<>();
         for (NodeProto n : proto.getNodeList()) used.addAll(n.getInputList());
         for (int i = proto.getInitializerCount() - 1; i >= 0; i--) {
             TensorProto init = proto.getInitializer(i);
             if (init.getDataLocation() != TensorProto.DataLocation.EXTERNAL && !used.contains(init.getName())) proto.removeInitializer(i);
+        }
+    }
+
+    /**
+     * Drops nodes whose outputs nothing reads (ONNX operators have no side effects), e.g. a ReorderOutput whose
+     * NCHWc input went straight to the next convolution; weights only such nodes read go with them.
+     */
+    private void pruneDeadNodes() {
+        java.util.Set<String> live = new java.util.HashSet<>();
+        for (ValueInfoProto o : proto.getOutputList()) live.add(o.getName());
+        List<NodeProto> kept = new ArrayList<>();
+        List<NodeProto> nodes = proto.getNodeList();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            NodeProto n = nodes.get(i);
+            if (n.getOutputList().stream().noneMatch(live::contains)) continue;
+            live.addAll(n.getInputList());
+            kept.add(n);
+        }
+        if (kept.size() == nodes.size()) return;
+        java.util.Collections.reverse(kept);
+        proto.clearNode().addAllNode(kept);
+        for (int i = proto.getInitializerCount() - 1; i >= 0; i--) {
+            String name = proto.getInitializer(i).getName();
+            if (!live.contains(name) && weights.remove(name) != null) proto.removeInitializer(i);
         }
     }
 

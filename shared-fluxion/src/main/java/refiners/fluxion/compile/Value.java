@@ -112,17 +112,35 @@ public final class Value {
         return graph.node("MatMul", List.of(this, o), List.of(), dtype, out);
     }
 
-    /** x @ w^T + b with w stored (out, in) as torch does: no transposed copy of the weight is ever made. */
+    /**
+     * x @ w^T + b with w stored (out, in) as torch does: no transposed copy of the weight is ever made. One Gemm
+     * (transB, bias fused) over x seen as a matrix, reshaped back: standard ONNX, and the bias costs no extra pass.
+     */
     public Value linear(Value w, Value b) {
         long out = w.dim(0);
+        if (w.dim(1) < 0) {
+            // A width known only at run time (LoRA slot ranks, 0 for none): a matrix product of any rank, since
+            // flattening a zero-width tensor through Reshape is ambiguous.
+            Value y = graph.options().onnxRuntimeOperators()
+                    ? graph.node("FusedMatMul", "com.microsoft", List.of(this, w), List.of(Attr.i("transB", 1)), dtype, matmulShape(out))
+                    : matmul(w.transpose(1, 0));
+            return b == null ? y : y.add(b);
+        }
         if (rank() == 2) {
             List<Value> in = b == null ? List.of(this, w) : List.of(this, w, b);
             return graph.node("Gemm", in, List.of(Attr.i("transB", 1)), dtype, new long[] {dim(0), out});
         }
-        long[] outShape = shape();
-        outShape[rank() - 1] = out;
-        Value y = graph.node("FusedMatMul", "com.microsoft", List.of(this, w), List.of(Attr.i("transB", 1)), dtype, outShape);
-        return b == null ? y : y.add(b);
+        Value y = flatten(0, rank() - 2).linear(w, b);
+        Value target = concat(List.of(shapeOf(0, rank() - 1), graph.constLongs(out)), 0);
+        if (target.known != null) return y.reshape(target.known);
+        return graph.node("Reshape", List.of(y, target), List.of(), dtype, matmulShape(out));
+    }
+
+    /** This shape with the last dimension replaced. */
+    private long[] matmulShape(long last) {
+        long[] s = shape();
+        s[rank() - 1] = last;
+        return s;
     }
 
     // ------------------------------------------------------------ shapes

@@ -2,12 +2,16 @@ package refiners.fluxion.layers;
 
 import java.util.ArrayList;
 import java.util.List;
+import refiners.fluxion.DType;
+import refiners.fluxion.compile.onnx.Onnx.AttributeProto;
 import refiners.fluxion.compile.Attr;
 import refiners.fluxion.compile.Graph;
 import refiners.fluxion.compile.Value;
 
 /** 2-D convolution (torch.nn.Conv2d semantics, zero padding). */
 public class Conv2d extends WeightedModule {
+    private static final String NCHWC = "com.microsoft.nchwc";
+
     private final int inChannels;
     private final int outChannels;
     private final int[] kernelSize;
@@ -67,15 +71,38 @@ public class Conv2d extends WeightedModule {
     @Override
     public List<Value> lower(Graph g, List<Value> args) {
         Value x = single(this, args);
-        List<Value> in = new ArrayList<>(List.of(x, g.weight(this, "weight")));
-        if (useBias) in.add(g.weight(this, "bias"));
         long[] out = {x.dim(0), outChannels, outSize(x.dim(2), 0), outSize(x.dim(3), 1)};
-        return List.of(g.node("Conv", in, List.of(
+        List<AttributeProto> attrs = List.of(
                 Attr.ints("kernel_shape", kernelSize[0], kernelSize[1]),
                 Attr.ints("strides", stride[0], stride[1]),
                 Attr.ints("pads", padding[0], padding[1], padding[0], padding[1]),
                 Attr.ints("dilations", dilation[0], dilation[1]),
-                Attr.i("group", groups)), x.dtype(), out));
+                Attr.i("group", groups));
+        Value blocked = nchwc(g, x, attrs, out);
+        if (blocked != null) return List.of(blocked);
+        List<Value> in = new ArrayList<>(List.of(x, g.weight(this, "weight")));
+        if (useBias) in.add(g.weight(this, "bias"));
+        return List.of(g.node("Conv", in, attrs, x.dtype(), out));
+    }
+
+    /**
+     * On ONNX Runtime's NCHWc kernel (direct convolution over channel blocks, faster than im2col + GEMM) when the
+     * compile options ask for it and the weight can be mapped blocked: the input is reordered to blocks (unless it
+     * comes from another such convolution: then its blocked twin is used) and the output back; null otherwise.
+     */
+    private Value nchwc(Graph g, Value x, List<AttributeProto> attrs, long[] out) {
+        int block = g.options().nchwcBlock();
+        if (block == 0 || groups != 1 || x.rank() != 4 || x.dtype() != DType.F32 || inChannels % block != 0 || outChannels % block != 0) return null;
+        Value w = g.blockedConvWeight(this, "weight", block);
+        if (w == null) return null;
+        Value xb = g.nchwcTwin(x);
+        if (xb == null) xb = g.node("ReorderInput", NCHWC, List.of(x), List.of(), x.dtype(), x.shape());
+        List<Value> in = new ArrayList<>(List.of(xb, w));
+        if (useBias) in.add(g.weight(this, "bias"));
+        Value y = g.node("Conv", NCHWC, in, attrs, x.dtype(), out);
+        Value plain = g.node("ReorderOutput", NCHWC, List.of(y), List.of(Attr.i("channels", outChannels)), x.dtype(), out);
+        g.setNchwcTwin(plain, y);
+        return plain;
     }
 
     private long outSize(long in, int axis) {

@@ -1,11 +1,12 @@
 package refiners.fluxion.layers;
 
 import java.util.List;
+import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.Attr;
 import refiners.fluxion.compile.Graph;
 import refiners.fluxion.compile.Value;
 
-/** Group normalization with per-channel affine weight and bias (ONNX GroupNormalization, opset 21). */
+/** Group normalization with per-channel affine weight and bias. */
 public class GroupNorm extends WeightedModule {
     private final int channels;
     private final int numGroups;
@@ -31,10 +32,29 @@ public class GroupNorm extends WeightedModule {
         a.add("num_groups", numGroups).addIfNot("eps", eps, 1e-5).add("channels", channels);
     }
 
+    /**
+     * As InstanceNormalization over (N, groups, rest) then the per-channel affine: ONNX Runtime has no
+     * GroupNormalization kernel on CPU and expands opset 21's function into a dozen reductions, casts and
+     * elementwise passes; InstanceNormalization is one kernel.
+     */
     @Override
     public List<Value> lower(Graph g, List<Value> args) {
         Value x = single(this, args);
-        return List.of(g.node("GroupNormalization", List.of(x, g.weight(this, "weight"), g.weight(this, "bias")),
-                List.of(Attr.i("num_groups", numGroups), Attr.f("epsilon", eps)), x.dtype(), x.shape()));
+        if (x.rank() < 2) throw new IllegalArgumentException("GroupNorm needs (N, C, ...) input, got rank " + x.rank());
+        Value grouped = x.reshape(0, numGroups, -1);
+        Value ones = g.constant(Tensor.ofFloats(new long[] {numGroups}, filled(numGroups, 1f)).to(x.dtype()));
+        Value zeros = g.constant(Tensor.zeros(x.dtype(), numGroups));
+        Value normed = g.node("InstanceNormalization", List.of(grouped, ones, zeros), List.of(Attr.f("epsilon", eps)), x.dtype(), grouped.shape())
+                .reshape(x.shapeOf());
+        long[] perChannel = new long[x.rank() - 1];
+        java.util.Arrays.fill(perChannel, 1);
+        perChannel[0] = channels;
+        return List.of(normed.mul(g.weight(this, "weight").reshape(perChannel)).add(g.weight(this, "bias").reshape(perChannel)));
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, v);
+        return a;
     }
 }

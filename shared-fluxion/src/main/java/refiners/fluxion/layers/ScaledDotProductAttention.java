@@ -30,6 +30,13 @@ public class ScaledDotProductAttention extends Module {
     @Override
     public List<Value> lower(Graph g, List<Value> args) {
         if (args.size() != 3) throw new IllegalArgumentException("attention takes (query, key, value), got " + args.size() + " inputs");
+        if (fusable(g, args)) {
+            // ONNX Runtime's kernel: no head transposes in the graph, and on CPU a flash-attention loop that never
+            // materializes the (Lq, Lk) scores of all heads (not with a causal mask: it takes the unfused path).
+            Value q = args.get(0);
+            return List.of(g.node("MultiHeadAttention", "com.microsoft", args,
+                    List.of(Attr.i("num_heads", numHeads), Attr.i("unidirectional", isCausal ? 1 : 0)), q.dtype(), new long[] {q.dim(0), q.dim(1), args.get(2).dim(2)}));
+        }
         Value q = heads(args.get(0)), k = heads(args.get(1)), v = heads(args.get(2));
         long headDim = q.dim(-1);
         if (headDim < 0) throw new IllegalArgumentException("the embedding dimension must be static");
@@ -39,6 +46,18 @@ public class ScaledDotProductAttention extends Module {
         if (isCausal) scores = scores.add(causalMask(g, scores));
         Value out = scores.softmax(-1).matmul(v);
         return List.of(out.transpose(0, 2, 1, 3).reshape(0, 0, -1));
+    }
+
+    /**
+     * Whether ONNX Runtime's MultiHeadAttention can compute this: allowed by the compile options, (B, L, E) inputs
+     * with static embeddings, keys and values of one length, and a dtype its kernels take (float32; float16 on cuda).
+     */
+    private boolean fusable(Graph g, List<Value> args) {
+        if (!g.options().onnxRuntimeOperators()) return false;
+        Value q = args.get(0), k = args.get(1), v = args.get(2);
+        if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || q.dim(2) < 0 || k.dim(2) != q.dim(2) || v.dim(2) < 0) return false;
+        if (k.dim(1) != v.dim(1) || k.dim(1) < 0 || q.dim(2) % numHeads != 0 || v.dim(2) % numHeads != 0) return false;
+        return q.dtype() == DType.F32 || (q.dtype() == DType.F16 && g.computeType() == DType.F16);
     }
 
     /** (B, L, E) -> (B, H, L, E/H). */

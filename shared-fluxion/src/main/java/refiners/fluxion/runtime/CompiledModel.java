@@ -94,6 +94,15 @@ public final class CompiledModel implements AutoCloseable {
         return graph;
     }
 
+    /** Ends ONNX Runtime's profiling of this session (RuntimeConfig.withProfiling) and returns its JSON file. */
+    public java.nio.file.Path endProfiling() {
+        try {
+            return java.nio.file.Path.of(session.endProfiling());
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime could not end profiling: " + e.getMessage(), e);
+        }
+    }
+
     /** Runs with positional inputs and the current context tensors (by "context.key"). */
     public RunResult run(List<Tensor> inputs, Map<String, Tensor> contextTensors) {
         if (!acquire()) throw new IllegalStateException("compiled model is closed");

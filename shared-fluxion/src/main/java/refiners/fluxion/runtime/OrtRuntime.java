@@ -13,6 +13,40 @@ public final class OrtRuntime {
         return OrtEnvironment.getEnvironment();
     }
 
+    private static volatile int nchwcBlock = -1;
+
+    /**
+     * The channel block of ONNX Runtime's NCHWc kernels on this CPU (MLAS picks 8 or 16 by instruction set), read by
+     * running its ReorderInput on 4 channels, which pads them to one block; 0 if that fails (no such kernels).
+     */
+    public static int nchwcBlockSize() {
+        if (nchwcBlock < 0) nchwcBlock = probeNchwcBlock();
+        return nchwcBlock;
+    }
+
+    private static int probeNchwcBlock() {
+        var shape = refiners.fluxion.compile.onnx.Onnx.TensorShapeProto.newBuilder();
+        for (long d : new long[] {1, 4, 1, 1}) shape.addDim(refiners.fluxion.compile.onnx.Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        var type = refiners.fluxion.compile.onnx.Onnx.TypeProto.newBuilder().setTensorType(
+                refiners.fluxion.compile.onnx.Onnx.TypeProto.Tensor.newBuilder().setElemType(refiners.fluxion.DType.F32.onnxCode).setShape(shape));
+        var graph = refiners.fluxion.compile.onnx.Onnx.GraphProto.newBuilder().setName("nchwc-probe")
+                .addInput(refiners.fluxion.compile.onnx.Onnx.ValueInfoProto.newBuilder().setName("x").setType(type))
+                .addOutput(refiners.fluxion.compile.onnx.Onnx.ValueInfoProto.newBuilder().setName("y"))
+                .addNode(refiners.fluxion.compile.onnx.Onnx.NodeProto.newBuilder().setOpType("ReorderInput").setDomain("com.microsoft.nchwc").addInput("x").addOutput("y"));
+        byte[] model = refiners.fluxion.compile.onnx.Onnx.ModelProto.newBuilder().setIrVersion(refiners.fluxion.compile.Compiler.IR_VERSION)
+                .addOpsetImport(refiners.fluxion.compile.onnx.Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(refiners.fluxion.compile.Compiler.OPSET))
+                .addOpsetImport(refiners.fluxion.compile.onnx.Onnx.OperatorSetIdProto.newBuilder().setDomain("com.microsoft.nchwc").setVersion(1))
+                .setGraph(graph).build().toByteArray();
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+             OrtSession session = environment().createSession(model, o);
+             ai.onnxruntime.OnnxTensor x = ai.onnxruntime.OnnxTensor.createTensor(environment(), java.nio.FloatBuffer.wrap(new float[4]), new long[] {1, 4, 1, 1});
+             OrtSession.Result r = session.run(java.util.Map.of("x", x))) {
+            return (int) ((ai.onnxruntime.OnnxTensor) r.get(0)).getInfo().getShape()[1];
+        } catch (OrtException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     static OrtSession.SessionOptions sessionOptions(RuntimeConfig config) throws OrtException {
         OrtSession.SessionOptions o = new OrtSession.SessionOptions();
         o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -31,6 +65,7 @@ public final class OrtRuntime {
             }
         }
         if (config.dumpOptimized() != null) o.setOptimizedModelFilePath(config.dumpOptimized());
+        if (config.profilePrefix() != null) o.enableProfiling(config.profilePrefix());
         return o;
     }
 }

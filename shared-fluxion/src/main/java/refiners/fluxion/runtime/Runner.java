@@ -16,7 +16,7 @@ import refiners.fluxion.layers.Module;
  * Runs layer trees: compiles a model to an ONNX graph, creates its ONNX Runtime session with this runner's
  * {@link RuntimeConfig} (device, threads, prepacking ...), and keeps the sessions in a bounded LRU cache keyed by the
  * model (held weakly), its {@link Module#treeVersion()} (any edit of the tree means new sessions; those of older
- * versions are closed), the compile options (dtype, shape policy, tap paths, free-shape contexts) and the
+ * versions are closed), the compile options (dtype, shape policy, operators, tap paths, free-shape contexts) and the
  * policy-applied shapes and dtypes of the inputs and context tensors. Thread-safe: concurrent runs share sessions, and
  * a session evicted during a run is closed when the run ends.
  *
@@ -61,7 +61,7 @@ public final class Runner implements AutoCloseable {
                 throw new IllegalArgumentException("per-call context value " + ctx + "." + k + " must be a Tensor, not " + (v == null ? "null" : v.getClass().getSimpleName())
                         + " (compile-time values are set on the model with setContext)");
         }));
-        CompileOptions resolved = options.resolveTaps(model);
+        CompileOptions resolved = forThisRuntime(options.resolveTaps(model));
         Map<String, Tensor> contextTensors = Contexts.collect(model, contexts).tensors();
         List<Object> signature = signature(resolved, inputs, contextTensors);
         CompiledModel session = sessions.lease(model, model.treeVersion(), signature, () -> compile(model, resolved, inputs, contexts));
@@ -77,9 +77,19 @@ public final class Runner implements AutoCloseable {
      * closes it (benchmarks and timings that want the session itself).
      */
     public CompiledModel compile(Module model, CompileOptions options, List<Tensor> inputs, Map<String, Map<String, Object>> contexts) {
+        options = forThisRuntime(options);
         List<Compiler.InputSpec> specs = new ArrayList<>();
         for (Tensor t : inputs) specs.add(new Compiler.InputSpec(t.dtype(), options.shapePolicy().apply(t.shape())));
         return CompiledModel.create(Compiler.compile(model, specs, options, config.device(), contexts), config);
+    }
+
+    /**
+     * The options with what only the runtime knows: on cpu with ONNX Runtime's operators and float32, convolutions
+     * on its NCHWc kernels with weights blocked to its block size (unless the runtime config turns them off).
+     */
+    private CompileOptions forThisRuntime(CompileOptions options) {
+        boolean nchwc = config.nchwcConvolutions() && config.device().equals("cpu") && options.onnxRuntimeOperators() && options.dtype() == refiners.fluxion.DType.F32;
+        return options.nchwcBlock() == 0 && nchwc ? options.withNchwcBlock(OrtRuntime.nchwcBlockSize()) : options;
     }
 
     /** What decides a session besides the model and its version; compared by value. */
@@ -87,6 +97,8 @@ public final class Runner implements AutoCloseable {
         List<Object> key = new ArrayList<>();
         key.add(options.dtype());
         key.add(options.shapePolicy());
+        key.add(options.operators());
+        key.add(options.nchwcBlock());
         key.add(new TreeSet<>(options.freeShapeContexts()).toString());
         key.add(options.taps().stream().map(Tap::path).toList());
         for (Tensor t : inputs) key.add(t.dtype() + Arrays.toString(options.shapePolicy().apply(t.shape())));

@@ -9,28 +9,33 @@ package refiners.fluxion.runtime;
  * (constant folding and the NCHWc convolution layout, which reorder weights into new buffers) are off by default;
  * they need weights that live in files. Spinning (default on) lets idle intra-op threads busy-wait between runs: turn
  * it off when several processes share the cores. {@code dumpOptimized}, when set, is a file ONNX Runtime writes each
- * new session's optimized graph to (for debugging). {@code sessionCacheSize} bounds the sessions a runner keeps.
+ * new session's optimized graph to (for debugging); {@code profilePrefix}, when set, turns on ONNX Runtime's per-node
+ * profiling. {@code nchwcConvolutions} (default on) puts float32 convolutions on ONNX Runtime's NCHWc kernels with
+ * blocked weights kept in cached files, mapped like the others. {@code sessionCacheSize} bounds the sessions a runner keeps.
  */
 public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, boolean prepacking, int sessionCacheSize,
-                            boolean weightRewrites, boolean spinning, String dumpOptimized) {
+                            boolean weightRewrites, boolean spinning, String dumpOptimized, String profilePrefix,
+                            boolean nchwcConvolutions) {
     public RuntimeConfig {
         if (!device.equals("cpu") && !device.equals("cuda")) throw new IllegalArgumentException("device must be cpu or cuda[:N], not " + device);
         if (cudaDevice < 0) throw new IllegalArgumentException("cuda device index must be >= 0, not " + cudaDevice);
         if (intraOpThreads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: ONNX Runtime's choice), not " + intraOpThreads);
         if (sessionCacheSize < 1) throw new IllegalArgumentException("session cache size must be >= 1, not " + sessionCacheSize);
         if (dumpOptimized != null && dumpOptimized.isBlank()) dumpOptimized = null;
+        if (profilePrefix != null && profilePrefix.isBlank()) profilePrefix = null;
     }
 
     /** cpu, ONNX Runtime's thread count, no prepacking, 4 cached sessions, no weight rewrites, spinning, no dump. */
     public static RuntimeConfig defaults() {
-        return new RuntimeConfig("cpu", 0, 0, false, 4, false, true, null);
+        return new RuntimeConfig("cpu", 0, 0, false, 4, false, true, null, null, true);
     }
 
     /**
      * The defaults overridden by system properties or environment variables: refiners.device / REFINERS_DEVICE
      * (cpu|cuda[:N]), refiners.threads / REFINERS_THREADS, refiners.prepacking / REFINERS_PREPACKING,
      * refiners.sessionCache / REFINERS_SESSION_CACHE, refiners.weightRewrites / REFINERS_WEIGHT_REWRITES,
-     * refiners.spinning / REFINERS_SPINNING, refiners.dumpOptimized / REFINERS_DUMP_OPTIMIZED.
+     * refiners.spinning / REFINERS_SPINNING, refiners.dumpOptimized / REFINERS_DUMP_OPTIMIZED, refiners.nchwc /
+     * REFINERS_NCHWC.
      */
     public static RuntimeConfig fromEnvironment() {
         RuntimeConfig d = defaults();
@@ -40,7 +45,8 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
                 .withSessionCacheSize(intSetting("refiners.sessionCache", "REFINERS_SESSION_CACHE", d.sessionCacheSize()))
                 .withWeightRewrites(Boolean.parseBoolean(setting("refiners.weightRewrites", "REFINERS_WEIGHT_REWRITES", "false")))
                 .withSpinning(Boolean.parseBoolean(setting("refiners.spinning", "REFINERS_SPINNING", "true")))
-                .withDumpOptimized(setting("refiners.dumpOptimized", "REFINERS_DUMP_OPTIMIZED", ""));
+                .withDumpOptimized(setting("refiners.dumpOptimized", "REFINERS_DUMP_OPTIMIZED", ""))
+                .withNchwcConvolutions(Boolean.parseBoolean(setting("refiners.nchwc", "REFINERS_NCHWC", "true")));
     }
 
     private static String setting(String property, String env, String def) {
@@ -70,31 +76,47 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
             }
             dev = "cuda";
         }
-        return new RuntimeConfig(dev, cuda, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized);
+        return new RuntimeConfig(dev, cuda, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions);
     }
 
     public RuntimeConfig withThreads(int t) {
-        return new RuntimeConfig(device, cudaDevice, t, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized);
+        return new RuntimeConfig(device, cudaDevice, t, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions);
     }
 
     public RuntimeConfig withPrepacking(boolean p) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, p, sessionCacheSize, weightRewrites, spinning, dumpOptimized);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, p, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions);
     }
 
     public RuntimeConfig withSessionCacheSize(int n) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, n, weightRewrites, spinning, dumpOptimized);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, n, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions);
     }
 
     public RuntimeConfig withWeightRewrites(boolean w) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, w, spinning, dumpOptimized);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, w, spinning, dumpOptimized, profilePrefix, nchwcConvolutions);
     }
 
     public RuntimeConfig withSpinning(boolean s) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, s, dumpOptimized);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, s, dumpOptimized, profilePrefix, nchwcConvolutions);
     }
 
     /** A file to write each new session's optimized graph to; null or blank: none. */
     public RuntimeConfig withDumpOptimized(String file) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, file);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, file, profilePrefix, nchwcConvolutions);
+    }
+
+    /**
+     * ONNX Runtime's per-node profiling for each new session: a JSON file named after this prefix (see
+     * CompiledModel.endProfiling); null or blank: none. Profiling slows runs slightly.
+     */
+    public RuntimeConfig withProfiling(String prefix) {
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, prefix, nchwcConvolutions);
+    }
+
+    /**
+     * Whether float32 convolutions run on ONNX Runtime's NCHWc kernels on cpu (default true), their weights blocked
+     * once into cached files that are mapped like the others (more disk, no more memory).
+     */
+    public RuntimeConfig withNchwcConvolutions(boolean on) {
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, on);
     }
 }

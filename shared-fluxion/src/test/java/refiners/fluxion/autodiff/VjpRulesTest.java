@@ -10,8 +10,8 @@ import refiners.fluxion.compile.Attr;
 
 /**
  * Every vector-Jacobian rule checked alone against central differences: float64 where ONNX Runtime's CPU kernels have
- * it (error <= 1e-6 of the gradient's scale), float32 for Erf, Sin/Cos, Gelu, FusedMatMul, Conv, ConvTranspose, Resize
- * and GroupNormalization (error <= 2e-3 of the gradient's scale, differences with eps 3e-3).
+ * it (error <= 1e-6 of the gradient's scale), float32 for Erf, Sin/Cos, Gelu, FusedMatMul, Conv, ConvTranspose, Resize,
+ * GroupNormalization and InstanceNormalization (error <= 2e-3 of the gradient's scale, differences with eps 3e-3).
  */
 class VjpRulesTest {
     private static final int D = TensorInfo.DOUBLE, F = TensorInfo.FLOAT;
@@ -105,6 +105,15 @@ class VjpRulesTest {
                 .check(w -> w.node("GroupNormalization", List.of("x", "scale", "bias"), Attr.i("num_groups", 2), Attr.f("epsilon", 1e-5)));
         GradientCheck.f32().input("x", 1, 6, 4).input("scale", 6).input("bias", 6)
                 .check(w -> w.node("GroupNormalization", List.of("x", "scale", "bias"), Attr.i("num_groups", 3), Attr.f("epsilon", 1e-6)));
+    }
+
+    @Test
+    void instanceNormalization() {
+        // float32: ONNX Runtime's CPU InstanceNormalization has no float64 kernel
+        GradientCheck.f32().input("x", 2, 4, 3, 3).input(GradientCheck.Input.of("scale", 4).range(0.5, 1.5)).input("bias", 4)
+                .check(w -> w.node("InstanceNormalization", List.of("x", "scale", "bias"), Attr.f("epsilon", 1e-5)));
+        GradientCheck.f32().input("x", 1, 6, 5).input("scale", 6).input("bias", 6)
+                .check(w -> w.node("InstanceNormalization", List.of("x", "scale", "bias"), Attr.f("epsilon", 1e-6)));
     }
 
     @Test
