@@ -14,14 +14,16 @@ import refiners.fluxion.layers.WeightedModule;
 /**
  * The run-time LoRA branch of one layer: up(down(x)) where down and up are graph inputs fed on every run (context
  * {@value #CONTEXT}), so any set of LoRAs, at any scales, applies without a new session. Several LoRAs share the slot
- * by concatenation along the rank axis, scales folded into up; no LoRA is rank 0.
+ * by concatenation along the rank axis, scales folded into up. No LoRA is a rank-1 LoRA of zeros: an exact zero. (Not
+ * rank 0: a product over an empty inner dimension is not guaranteed to be written by ONNX Runtime's CPU kernels,
+ * which leaves garbage, NaN at times, where zeros belong.)
  */
 public class LoraSlot extends Module {
     public static final String CONTEXT = "lora_slots";
 
     private final String key;
     private final WeightedModule target;
-    private Tensor[] empty;
+    private Tensor[] none;
 
     public LoraSlot(String key, WeightedModule target) {
         if (!(target instanceof Linear) && !(target instanceof Conv2d)) throw new IllegalArgumentException("LoRA slots fit Linear and Conv2d layers, not " + target.className());
@@ -33,17 +35,17 @@ public class LoraSlot extends Module {
 
     public WeightedModule target() { return target; }
 
-    /** The empty (rank 0) down and up tensors for this layer (made once: they hold no data). */
-    public synchronized Tensor[] empty() {
-        if (empty != null) return empty;
+    /** The down and up tensors of no LoRA for this layer: rank 1, zeros (made once). */
+    public synchronized Tensor[] none() {
+        if (none != null) return none;
         if (target instanceof Linear l)
-            empty = new Tensor[] {Tensor.zeros(refiners.fluxion.DType.F32, 0, l.inFeatures()), Tensor.zeros(refiners.fluxion.DType.F32, l.outFeatures(), 0)};
+            none = new Tensor[] {Tensor.zeros(refiners.fluxion.DType.F32, 1, l.inFeatures()), Tensor.zeros(refiners.fluxion.DType.F32, l.outFeatures(), 1)};
         else {
             Conv2d c = (Conv2d) target;
-            empty = new Tensor[] {Tensor.zeros(refiners.fluxion.DType.F32, 0, c.inChannels(), c.kernelSize()[0], c.kernelSize()[1]),
-                    Tensor.zeros(refiners.fluxion.DType.F32, c.outChannels(), 0, 1, 1)};
+            none = new Tensor[] {Tensor.zeros(refiners.fluxion.DType.F32, 1, c.inChannels(), c.kernelSize()[0], c.kernelSize()[1]),
+                    Tensor.zeros(refiners.fluxion.DType.F32, c.outChannels(), 1, 1, 1)};
         }
-        return empty;
+        return none;
     }
 
     @Override

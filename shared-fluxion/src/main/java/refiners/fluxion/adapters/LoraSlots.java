@@ -63,7 +63,7 @@ public final class LoraSlots {
 
     /**
      * The per-call context for a set of LoRA layers (several LoRAs may name the same layer); layers named by none get
-     * rank 0. An unknown target is an error naming it.
+     * a rank-1 LoRA of zeros. An unknown target is an error naming it.
      */
     public Map<String, Map<String, Object>> feeds(List<LoraWeights> loras) {
         Map<String, List<LoraWeights>> byTarget = new LinkedHashMap<>();
@@ -74,7 +74,7 @@ public final class LoraSlots {
         Map<String, Object> feed = new LinkedHashMap<>();
         slots.forEach((key, slot) -> {
             List<LoraWeights> ws = byTarget.get(key);
-            Tensor[] t = ws == null ? slot.empty() : stack(ws);
+            Tensor[] t = ws == null ? slot.none() : stack(ws);
             feed.put(key + ".down", t[0]);
             feed.put(key + ".up", t[1]);
         });
