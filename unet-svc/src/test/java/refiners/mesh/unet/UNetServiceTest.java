@@ -18,6 +18,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
+import refiners.mesh.BrokenLoras;
 import refiners.mesh.ServiceModel;
 import refiners.mesh.ServiceTestBase;
 import refiners.mesh.WireTensors;
@@ -26,6 +27,7 @@ import refiners.proto.unet.v1.DenoiseRequest;
 import refiners.proto.unet.v1.DenoiseResponse;
 import refiners.proto.unet.v1.DenoiseStart;
 import refiners.proto.unet.v1.DenoiseStep;
+import refiners.proto.unet.v1.LoadLoraRequest;
 import refiners.proto.unet.v1.UNetGrpc;
 
 /** The Denoise stream in one JVM: answers equal the model's own denoiser bit for bit; steps resume on a new stream. */
@@ -122,6 +124,17 @@ class UNetServiceTest extends ServiceTestBase {
                 .setLatents(WireTensors.toMessage(GaussianNoise.sample(1, 1, 4, 16, 16)))).build();
         assertStatus(Status.Code.INVALID_ARGUMENT, "step.latents", List.of(DenoiseRequest.newBuilder().setStart(start()).build(), wrongLatents));
         assertStatus(Status.Code.INVALID_ARGUMENT, "start", List.of(DenoiseRequest.newBuilder().setStart(start()).build(), DenoiseRequest.newBuilder().setStart(start()).build()));
+    }
+
+    @Test
+    void aLoraFileThatCannotBeUsedIsFailedPreconditionNamedWithoutItsPath() throws Exception {
+        BrokenLoras.write();
+        for (String name : List.of("truncated", "sdxl")) {
+            BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class,
+                    () -> exchange(List.of(startWith(b -> b.addLoras(LoraWeight.newBuilder().setName(name).setScale(1)))))), "loras[0].name", name);
+            BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> UNetGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(1, TimeUnit.MINUTES).loadLora(LoadLoraRequest.newBuilder().setName(name).build())), "name", name);
+        }
     }
 
     static DenoiseRequest startWith(UnaryOperator<DenoiseStart.Builder> change) {
