@@ -5,7 +5,12 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import refiners.fluxion.Tensor;
 
 /**
@@ -58,13 +63,38 @@ public final class Images {
         return out.toByteArray();
     }
 
-    /** Decodes a PNG/JPEG; a malformed image is an IllegalArgumentException. */
+    /** The largest image {@link #fromEncoded(byte[])} decodes: 2048 x 2048, the mesh's largest size. */
+    public static final long DEFAULT_MAX_PIXELS = 2048L * 2048;
+
+    /** {@link #fromEncoded(byte[], long)} within {@link #DEFAULT_MAX_PIXELS}. */
     public static Tensor fromEncoded(byte[] data) {
-        try {
-            BufferedImage img = ImageIO.read(new ByteArrayInputStream(data));
-            if (img == null) throw new IllegalArgumentException("not a readable image (PNG or JPEG expected)");
-            return fromImage(img);
-        } catch (IOException e) {
+        return fromEncoded(data, DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * Decodes a PNG or JPEG of at most {@code maxPixels} pixels. The size the file declares is read from its header
+     * and checked before any pixel is decoded, so a small file declaring a huge image (a decompression bomb) costs
+     * nothing; a malformed, oversized or other-format image is an IllegalArgumentException saying why. Decoding
+     * stays in memory (no ImageIO cache file).
+     */
+    public static Tensor fromEncoded(byte[] data, long maxPixels) {
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            ImageReader reader = readers.hasNext() ? readers.next() : null;
+            String format = reader == null ? "" : reader.getFormatName().toLowerCase(Locale.ROOT);
+            if (!format.equals("png") && !format.equals("jpeg"))
+                throw new IllegalArgumentException("not a PNG or JPEG image" + (format.isEmpty() ? "" : " (" + format + ")"));
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w < 1 || h < 1 || w * h > maxPixels)
+                    throw new IllegalArgumentException("the image declares " + w + "x" + h + " pixels, more than the " + maxPixels + "-pixel limit (refused before decoding)");
+                return fromImage(reader.read(0));
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IllegalArgumentException) throw (IllegalArgumentException) e;
             throw new IllegalArgumentException("unreadable image: " + e.getMessage(), e);
         }
     }

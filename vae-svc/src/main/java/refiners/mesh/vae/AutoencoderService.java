@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.utils.Images;
@@ -24,6 +25,7 @@ import refiners.proto.vae.v1.ImageFormat;
 /** Decode (latents to PNG or tensor) and Encode (image to latents) on a worker (never the event loop). */
 @GrpcService
 public class AutoencoderService implements Autoencoder {
+    private static final Logger LOG = Logger.getLogger(AutoencoderService.class);
     private final AutoencoderModel model;
     private final ModelWork work;
     private final MeshConfig config;
@@ -47,7 +49,9 @@ public class AutoencoderService implements Autoencoder {
         if (format == ImageFormat.UNRECOGNIZED) throw WireTensors.invalid("format", "unknown image format");
         LocalAutoencoder lda = model.get();
         return work.run(() -> decodeTimer.record(() -> {
+            long t0 = System.nanoTime();
             Tensor image = lda.decode(latents);
+            LOG.infof("decoded latents %s in %.0f ms", java.util.Arrays.toString(latents.shape()), (System.nanoTime() - t0) / 1e6);
             DecodeResponse.Builder r = DecodeResponse.newBuilder();
             return (format == ImageFormat.IMAGE_FORMAT_TENSOR ? r.setTensor(WireTensors.toMessage(image)) : r.setPng(ByteString.copyFrom(Images.toPng(image)))).build();
         }));
@@ -59,7 +63,7 @@ public class AutoencoderService implements Autoencoder {
         Tensor image = switch (request.getImageCase()) {
             case ENCODED -> {
                 try {
-                    yield Images.fromEncoded(request.getEncoded().toByteArray());
+                    yield Images.fromEncoded(request.getEncoded().toByteArray(), config.maxPixels());
                 } catch (IllegalArgumentException e) {
                     throw WireTensors.invalid("encoded", e.getMessage());
                 }
