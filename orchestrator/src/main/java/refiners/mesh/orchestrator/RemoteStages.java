@@ -26,10 +26,15 @@ public final class RemoteStages implements SD1Stages {
     private volatile boolean cancelled;
 
     private final Runnable onResume;
+    private final String generationId;
 
-    /** @param onResume called when a broken UNet stream is resumed on a new one */
-    public RemoteStages(StageClients clients, Deadline generationDeadline, Duration stageTimeout, Runnable onResume) {
+    /**
+     * @param onResume called when a broken UNet stream is resumed on a new one
+     * @param generationId the generation's id, for the stages' logs
+     */
+    public RemoteStages(StageClients clients, Deadline generationDeadline, Duration stageTimeout, Runnable onResume, String generationId) {
         this.clients = clients;
+        this.generationId = generationId;
         this.onResume = onResume;
         this.generationDeadline = generationDeadline;
         this.stageTimeout = stageTimeout;
@@ -58,7 +63,8 @@ public final class RemoteStages implements SD1Stages {
         DenoiseStart.Builder start = DenoiseStart.newBuilder()
                 .setConditionalEmbedding(WireTensors.toMessage(conditional))
                 .setUnconditionalEmbedding(WireTensors.toMessage(unconditional))
-                .setGuidanceScale((float) guidanceScale);
+                .setGuidanceScale((float) guidanceScale)
+                .setGenerationId(generationId);
         for (long d : latentShape) start.addLatentShape(d);
         for (LoraWeight l : loras) start.addLoras(wire(l));
         RemoteDenoiser opened = new RemoteDenoiser(clients.unet(), generationDeadline, stageTimeout, onResume);
