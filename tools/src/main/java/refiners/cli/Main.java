@@ -28,6 +28,7 @@ public final class Main {
                 case "demo" -> Demo.run(rest);
                 case "serve" -> Serve.run(rest);
                 case "bench-mesh" -> MeshBench.run(rest);
+                case "soak" -> refiners.bench.Soak.run(rest);
                 case "bench-unet" -> {
                     UNetBench.main(rest);
                     yield 0;
@@ -62,6 +63,7 @@ public final class Main {
                 + "\n\ndemo [client options]\n  The four services on loopback, one image through them, the services stopped (./run-mesh.sh)."
                 + "\n\nserve\n  The four services on loopback until Ctrl-C (./run-mesh.sh serve)."
                 + "\n\nbench-mesh [--requests 5] [--steps 5] [--size 64] [--solver dpm]\n  The same requests through the mesh and in process, alternating: times and their ratio."
+                + "\n\nsoak [--generations 300] [--concurrency 4] [--size 64] [--steps 3] [--warmup N] [--every 5] [--csv target/soak.csv]\n  The mesh on loopback driven by N generations; each service's RSS, direct memory, threads and open files sampled; fails on growth after the warm-up."
                 + "\n\nbench-unet [threads=2] [runs=5]\n  UNet step time, session creation and memory for several runtime settings."
                 + "\n\nbench-lora [threads=2] [runs=5]\n  UNet step with LoRAs: base, fused, run-time slots with 0/1/3 LoRAs, set switching."
                 + "\n\nbench-train [threads=2] [runs=3]\n  UNet LoRA train step over forward time at batch 1 (8x8, 32x32 latents) and batch 2, peak RSS over weights."
