@@ -8,6 +8,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -20,14 +21,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @GlobalInterceptor
 @ApplicationScoped
 public class ClientCertificates implements ServerInterceptor {
-    @ConfigProperty(name = "refiners.tls.client-certificates", defaultValue = "none")
-    String mode;
+    @Inject
+    MeshConfig config;
     @ConfigProperty(name = "quarkus.application.name")
     String service;
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        if (!mode.equals("required") || hasPeerCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)))
+        if (!config.tls().clientCertificates().equals("required") || hasPeerCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)))
             return next.startCall(call, headers);
         call.close(Status.UNAUTHENTICATED.withDescription(service + " accepts only clients with a certificate from the mesh CA (mutual TLS)"), new Metadata());
         return new ServerCall.Listener<>() {};

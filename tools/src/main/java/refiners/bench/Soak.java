@@ -34,7 +34,7 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
  * must stay within stated bounds ({@link Bounds}): growth past them is a leak.
  */
 public final class Soak {
-    static final Pattern DIRECT = Pattern.compile("(?m)^jvm_buffer_memory_used_bytes\\{[^}]*id=\"direct\"[^}]*} (\\S+)$");
+    static final Pattern DIRECT = Pattern.compile("(?m)^jvm_buffer_memory_used_bytes\\{[^}]*id=\"direct\"[^}]*} (\\S+)( #.*)?$");
 
     /** One service at one moment. */
     public record Sample(double seconds, int generationsDone, MeshService service, long rssBytes, long directBytes, int threads, int fds) {}

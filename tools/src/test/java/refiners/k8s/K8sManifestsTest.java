@@ -274,7 +274,7 @@ class K8sManifestsTest {
                 if (p != null) assertEquals("HTTPS", p.getHttpGet().getScheme(), name + ": probes over TLS");
         }
         Container orchestrator = container(one(Deployment.class, "orchestrator"));
-        String[] keysFile = envReference(properties("orchestrator"), "refiners.api-keys-file");
+        String[] keysFile = envReference(properties("orchestrator"), "refiners.orchestrator.api-keys-file");
         assertEquals("refiners-api-keys", secretBehind(one(Deployment.class, "orchestrator"), orchestrator, env(orchestrator, keysFile[0])));
         assertTrue(readme.contains("kubectl create secret generic refiners-api-keys"), "README: how to create the API keys Secret");
         // a terminating model pod has the shutdown delay and the 25 s for running model calls

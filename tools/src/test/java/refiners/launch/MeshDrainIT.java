@@ -135,7 +135,8 @@ class MeshDrainIT {
             assertArrayEquals(pixels(expected), pixels(r.getPng().toByteArray()), "generation " + i + ": resumed pixels differ from in process");
         }
         assertTrue(victim.onExit().get(1, TimeUnit.MINUTES) != null && !victim.isAlive(), "the drained replica stopped");
-        assertTrue(metric(mesh.httpUrl(MeshService.ORCHESTRATOR), "refiners_unet_resumes_total") > resumesBefore, "no generation was resumed");
+        assertTrue(metric(mesh.httpUrl(MeshService.ORCHESTRATOR), "refiners_unet_resumes_total") > resumesBefore, "no generation was resumed: "
+                + Files.readAllLines(mesh.log(MeshService.ORCHESTRATOR)).stream().filter(l -> l.contains("resuming")).count() + " resumes logged");
         assertTrue(metric(unetUrl(other), "refiners_unet_steps_total") > otherStepsBefore, "the other replica took the steps over");
         String log = Files.readString(draining.equals("127.0.0.1") ? mesh.log(MeshService.UNET) : mesh.log(MeshService.UNET).resolveSibling("unet-svc-b.log"));
         assertFalse(log.contains("SIGSEGV") || log.contains(" ERROR "), "the drained replica's log shows an error:\n" + MeshProcesses.tail(mesh.log(MeshService.UNET)));
@@ -152,7 +153,7 @@ class MeshDrainIT {
 
     double metric(String url, String sample) throws Exception {
         String body = http.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(body);
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)( #.*)?$").matcher(body); // an exemplar may follow
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 

@@ -25,7 +25,7 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
 
 /**
  * One generation, followed across the four processes: the services export their spans over OTLP to a receiver in
- * this test, and the span tree of the generation is checked — the orchestrator's Generate, its "generation" span, the
+ * this test, and the span tree of the generation is checked — the orchestrator's request and its Generate, its "generation" span, the
  * text encoder, UNet and VAE calls with the stages' server spans under them, one "unet step" span per step in
  * unet-svc. With JSON logs on, every log line of the generation in every service carries its id.
  */
@@ -67,8 +67,11 @@ class MeshTracingIT {
             }
             String tree = trace.stream().map(s -> s.service() + " " + s.name() + " " + s.spanId() + " <- " + s.parentId()).collect(Collectors.joining("\n"));
 
+            // the root: the orchestrator's HTTP request (gRPC is served on the HTTP port), then its gRPC Generate
+            Span root = one(trace, s -> s.parentId().isEmpty(), tree);
+            assertEquals("orchestrator", root.service(), tree);
             Span generate = one(trace, s -> s.service().equals("orchestrator") && s.name().endsWith("Orchestrator/Generate"), tree);
-            assertTrue(generate.parentId().isEmpty(), "Generate is the root:\n" + tree);
+            assertEquals(root.spanId(), generate.parentId(), "Generate under the request:\n" + tree);
             Span generation = one(trace, s -> s.name().equals("generation"), tree);
             assertEquals(generate.spanId(), generation.parentId(), tree);
             for (var stage : Map.of("TextEncoder/Encode", "text-encoder-svc", "UNet/Denoise", "unet-svc", "Autoencoder/Decode", "vae-svc").entrySet()) {

@@ -6,21 +6,20 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.util.List;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import refiners.mesh.orchestrator.OrchestratorConfig;
 import refiners.mesh.orchestrator.rest.ErrorBody;
 
 /**
  * HTTP requests (REST) carry a valid key in their Authorization header, or get 401 with the mesh's JSON error body;
- * paths under refiners.api-keys-open-paths (health and metrics by default) stay open. gRPC has its own check
+ * paths under refiners.orchestrator.api-keys-open-paths (health and metrics by default) stay open. gRPC has its own check
  * ({@link ApiKeyInterceptor}).
  */
 @ApplicationScoped
 public class ApiKeyFilter {
     @Inject
     ApiKeys keys;
-    @ConfigProperty(name = "refiners.api-keys-open-paths", defaultValue = "/q/health,/q/metrics")
-    List<String> openPaths;
+    @Inject
+    OrchestratorConfig config;
 
     void register(@Observes Filters filters) {
         filters.register(this::check, 100);
@@ -38,7 +37,7 @@ public class ApiKeyFilter {
     }
 
     private boolean open(String path) {
-        for (String p : openPaths) if (path.equals(p) || path.startsWith(p.endsWith("/") ? p : p + "/")) return true;
+        for (String p : config.apiKeysOpenPaths()) if (path.equals(p) || path.startsWith(p.endsWith("/") ? p : p + "/")) return true;
         return false;
     }
 }

@@ -3,6 +3,7 @@ package refiners.mesh.orchestrator.security;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,9 +13,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+import refiners.mesh.orchestrator.OrchestratorConfig;
 
 /**
  * The orchestrator's API keys: from REFINERS_API_KEYS (comma-separated) and/or REFINERS_API_KEYS_FILE (one key per
@@ -26,20 +26,18 @@ public class ApiKeys {
     private static final Logger LOG = Logger.getLogger(ApiKeys.class);
     static final String BEARER = "Bearer ";
 
-    @ConfigProperty(name = "refiners.api-keys")
-    Optional<List<String>> keys;
-    @ConfigProperty(name = "refiners.api-keys-file")
-    Optional<String> keysFile;
+    @Inject
+    OrchestratorConfig config;
 
     private final List<byte[]> digests = new ArrayList<>();
 
     void load(@Observes StartupEvent event) {
-        keys.ifPresent(k -> k.forEach(this::add));
-        keysFile.filter(f -> !f.isBlank()).ifPresent(f -> {
+        config.apiKeys().ifPresent(k -> k.forEach(this::add));
+        config.apiKeysFile().filter(f -> !f.isBlank()).ifPresent(f -> {
             try {
                 Files.readAllLines(Path.of(f), StandardCharsets.UTF_8).forEach(this::add);
             } catch (IOException e) {
-                throw new UncheckedIOException("refiners.api-keys-file (REFINERS_API_KEYS_FILE): cannot read the key file", e);
+                throw new UncheckedIOException("refiners.orchestrator.api-keys-file (REFINERS_API_KEYS_FILE): cannot read the key file", e);
             }
         });
         LOG.info(digests.isEmpty() ? "API keys: none configured, Generate and /v1/images are open"
