@@ -1,5 +1,7 @@
 package refiners.mesh;
 
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -22,12 +24,14 @@ public class GenerationIds implements ServerInterceptor {
     public static final String MDC_KEY = "generation";
     public static final String HEADER = "refiners-generation-id";
     public static final Metadata.Key<String> KEY = Metadata.Key.of(HEADER, Metadata.ASCII_STRING_MARSHALLER);
+    /** The id in the call's gRPC context too: Quarkus may run the service method on another (duplicated) Vert.x context. */
+    private static final Context.Key<String> CONTEXT_KEY = Context.key(HEADER);
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String id = headers.get(KEY);
-        ServerCall.Listener<Q> listener = next.startCall(call, headers);
-        if (id == null || id.isEmpty() || id.length() > 64) return listener;
+        if (id == null || id.isEmpty() || id.length() > 64) return next.startCall(call, headers);
+        ServerCall.Listener<Q> listener = Contexts.interceptCall(Context.current().withValue(CONTEXT_KEY, id), call, headers, next);
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
             @Override
             public void onMessage(Q message) {
@@ -75,9 +79,9 @@ public class GenerationIds implements ServerInterceptor {
         }
     }
 
-    /** The current generation id, or null. */
+    /** The current generation id (logging context, else the gRPC call's context), or null. */
     public static String current() {
         Object id = MDC.get(MDC_KEY);
-        return id == null ? null : id.toString();
+        return id != null ? id.toString() : CONTEXT_KEY.get();
     }
 }

@@ -68,10 +68,10 @@ class MeshTracingIT {
             String tree = trace.stream().map(s -> s.service() + " " + s.name() + " " + s.spanId() + " <- " + s.parentId()).collect(Collectors.joining("\n"));
 
             // the root: the orchestrator's HTTP request (gRPC is served on the HTTP port), then its gRPC Generate
-            Span root = one(trace, s -> s.parentId().isEmpty(), tree);
-            assertEquals("orchestrator", root.service(), tree);
+            Span request = one(trace, s -> s.parentId().isEmpty(), tree);
+            assertEquals("orchestrator", request.service(), tree);
             Span generate = one(trace, s -> s.service().equals("orchestrator") && s.name().endsWith("Orchestrator/Generate"), tree);
-            assertEquals(root.spanId(), generate.parentId(), "Generate under the request:\n" + tree);
+            assertEquals(request.spanId(), generate.parentId(), "Generate under the request:\n" + tree);
             Span generation = one(trace, s -> s.name().equals("generation"), tree);
             assertEquals(generate.spanId(), generation.parentId(), tree);
             for (var stage : Map.of("TextEncoder/Encode", "text-encoder-svc", "UNet/Denoise", "unet-svc", "Autoencoder/Decode", "vae-svc").entrySet()) {
