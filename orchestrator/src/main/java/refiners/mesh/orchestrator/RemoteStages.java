@@ -49,7 +49,7 @@ public final class RemoteStages implements SD1Stages {
     @Override
     public Tensor encodeText(List<String> prompts, List<LoraWeight> loras) {
         try {
-            EncodeRequest.Builder request = EncodeRequest.newBuilder().addAllPrompts(prompts);
+            EncodeRequest.Builder request = EncodeRequest.newBuilder().addAllPrompts(prompts).setGenerationId(generationId);
             for (LoraWeight l : loras) request.addLoras(wire(l));
             var response = clients.textEncoder().withDeadline(stageDeadline()).encode(request.build()).await().indefinitely();
             return WireTensors.expect(WireTensors.fromMessage(response.getEmbeddings(), "embeddings"), "embeddings", DType.F32, prompts.size(), 77, 768);
@@ -82,7 +82,8 @@ public final class RemoteStages implements SD1Stages {
     public Tensor decode(Tensor latents) {
         try {
             var response = clients.vae().withDeadline(stageDeadline())
-                    .decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(latents)).setFormat(ImageFormat.IMAGE_FORMAT_TENSOR).build())
+                    .decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(latents)).setFormat(ImageFormat.IMAGE_FORMAT_TENSOR)
+                            .setGenerationId(generationId).build())
                     .await().indefinitely();
             return WireTensors.expect(WireTensors.fromMessage(response.getTensor(), "image"), "image", DType.F32, 1, 3, 8 * latents.dim(2), 8 * latents.dim(3));
         } catch (Throwable t) {

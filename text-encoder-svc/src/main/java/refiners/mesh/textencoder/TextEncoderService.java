@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncoder;
+import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshLoras;
 import refiners.mesh.ModelWork;
 import refiners.mesh.StageTimers;
@@ -53,7 +54,7 @@ public class TextEncoderService implements TextEncoder {
             loraSet.add(new LoraWeight(l.getName(), l.getScale()));
         }
         LocalTextEncoder encoder = model.get();
-        return work.run(() -> timer.record(() -> {
+        return GenerationIds.within(request.getGenerationId(), () -> work.run(() -> timer.record(() -> {
             long t0 = System.nanoTime();
             Tensor embeddings = encoder.encode(prompts, loraSet);
             LOG.infof("encoded %d prompts, %d LoRAs, in %.0f ms", prompts.size(), loraSet.size(), (System.nanoTime() - t0) / 1e6);
@@ -63,6 +64,6 @@ public class TextEncoderService implements TextEncoder {
                 response.addTokens(PromptTokens.newBuilder().setCount(t.length()).setTruncated(t.truncated()));
             }
             return response.build();
-        }));
+        })));
     }
 }

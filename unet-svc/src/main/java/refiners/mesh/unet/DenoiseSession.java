@@ -15,6 +15,7 @@ import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
+import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshLoras;
 import refiners.mesh.ModelWork;
 import refiners.mesh.WireTensors;
@@ -42,6 +43,7 @@ final class DenoiseSession {
     private final Tracer tracer;
 
     private long[] latentShape;
+    private String generationId = "";
     private SD1Stages.Denoiser denoiser;
     private int running;
     private boolean closed;
@@ -88,7 +90,8 @@ final class DenoiseSession {
             weights.add(new LoraWeight(l.getName(), l.getScale()));
         }
         latentShape = shape;
-        LOG.infof("denoise stream: latents %s, guidance %.2f, %d LoRAs, on %s", Arrays.toString(shape), guidance, weights.size(), REPLICA);
+        generationId = start.getGenerationId();
+        GenerationIds.within(generationId, () -> LOG.infof("denoise stream: latents %s, guidance %.2f, %d LoRAs, on %s", Arrays.toString(shape), guidance, weights.size(), REPLICA));
         return run(() -> {
             SD1Stages.Denoiser opened = unet.open(cond, uncond, guidance, weights);
             synchronized (this) {
@@ -125,7 +128,7 @@ final class DenoiseSession {
 
     /** Work on the pool; a stream closed meanwhile gets no further work and its denoiser is released after it. */
     private Uni<DenoiseResponse> run(java.util.function.Supplier<DenoiseResponse> task) {
-        return work.run(() -> {
+        return GenerationIds.within(generationId, () -> work.run(() -> {
             synchronized (this) {
                 if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
                 running++;
@@ -138,7 +141,7 @@ final class DenoiseSession {
                     if (closed) release();
                 }
             }
-        });
+        }));
     }
 
     synchronized void close() {

@@ -11,6 +11,7 @@ import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencoder;
+import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshConfig;
 import refiners.mesh.ModelWork;
 import refiners.mesh.StageTimers;
@@ -48,13 +49,13 @@ public class AutoencoderService implements Autoencoder {
         ImageFormat format = request.getFormat();
         if (format == ImageFormat.UNRECOGNIZED) throw WireTensors.invalid("format", "unknown image format");
         LocalAutoencoder lda = model.get();
-        return work.run(() -> decodeTimer.record(() -> {
+        return GenerationIds.within(request.getGenerationId(), () -> work.run(() -> decodeTimer.record(() -> {
             long t0 = System.nanoTime();
             Tensor image = lda.decode(latents);
             LOG.infof("decoded latents %s in %.0f ms", java.util.Arrays.toString(latents.shape()), (System.nanoTime() - t0) / 1e6);
             DecodeResponse.Builder r = DecodeResponse.newBuilder();
             return (format == ImageFormat.IMAGE_FORMAT_TENSOR ? r.setTensor(WireTensors.toMessage(image)) : r.setPng(ByteString.copyFrom(Images.toPng(image)))).build();
-        }));
+        })));
     }
 
     @Override
