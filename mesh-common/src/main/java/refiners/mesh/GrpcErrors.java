@@ -17,7 +17,8 @@ import refiners.foundationals.latent_diffusion.InvalidRequestException;
 
 /**
  * How every service turns failures into gRPC statuses: a request error is INVALID_ARGUMENT naming the field, an
- * unknown name NOT_FOUND, a file that cannot serve FAILED_PRECONDITION, a full work queue RESOURCE_EXHAUSTED; a
+ * unknown name NOT_FOUND, a file that cannot serve FAILED_PRECONDITION (a named file of a directory by its name, never
+ * its server path), a full work queue RESOURCE_EXHAUSTED; a
  * status already chosen is kept. Applies to exceptions thrown by service methods and to failed Uni/Multi alike.
  */
 @ApplicationScoped
@@ -50,6 +51,7 @@ public class GrpcErrors implements ExceptionHandlerProvider {
                 return Status.RESOURCE_EXHAUSTED.withDescription(service + " is busy: every worker is running and the queue is full; retry later").asRuntimeException();
             if (t instanceof InvalidRequestException) return Status.INVALID_ARGUMENT.withDescription(t.getMessage()).asRuntimeException();
             if (t instanceof WeightsDirectory.NotFoundException) return Status.NOT_FOUND.withDescription(t.getMessage()).asRuntimeException();
+            if (t instanceof WeightsDirectory.UnusableFileException) return Status.FAILED_PRECONDITION.withDescription(t.getMessage()).asRuntimeException();
             if (t instanceof ConversionException || t instanceof SafeTensorsException)
                 return Status.FAILED_PRECONDITION.withDescription(t.getMessage()).asRuntimeException();
         }

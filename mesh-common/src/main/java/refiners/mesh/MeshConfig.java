@@ -40,6 +40,15 @@ public interface MeshConfig {
     @WithDefault("1048576")
     long maxPixels();
 
+    /** TLS settings the services read themselves (the rest is Quarkus' TLS registry, see the "tls" profile). */
+    Tls tls();
+
+    interface Tls {
+        /** "required": every gRPC call must come with a client certificate from the mesh CA (mutual TLS); "none": not asked. */
+        @WithDefault("none")
+        String clientCertificates();
+    }
+
     /** How this process creates ONNX Runtime sessions (the rest of RuntimeConfig: its REFINERS_* variables). */
     default RuntimeConfig runtime() {
         return RuntimeConfig.fromEnvironment().withDevice(device()).withThreads(threads()).withPrepacking(prepacking()).withSpinning(spinning());

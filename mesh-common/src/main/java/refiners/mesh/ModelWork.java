@@ -1,6 +1,7 @@
 package refiners.mesh;
 
 import io.grpc.Status;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,7 +17,8 @@ import org.eclipse.microprofile.faulttolerance.Bulkhead;
  * REFINERS_MAX_CONCURRENT at once with REFINERS_QUEUE_LIMIT waiting (SmallRye Fault Tolerance's bulkhead,
  * configured in META-INF/microprofile-config.properties); past that a call fails at once with RESOURCE_EXHAUSTED
  * (see {@link GrpcErrors}). Shutdown waits for the calls in progress: a process that exits under a running ONNX
- * Runtime call dies in native code instead of stopping.
+ * Runtime call dies in native code instead of stopping. The caller's generation id goes along to the worker thread
+ * ({@link CarriesLogContext}).
  */
 @ApplicationScoped
 public class ModelWork {
@@ -28,6 +30,7 @@ public class ModelWork {
 
     @Asynchronous
     @Bulkhead(value = 1, waitingTaskQueue = 16)
+    @CarriesLogContext
     public <T> Uni<T> run(Supplier<T> work) {
         if (stopping) throw Status.UNAVAILABLE.withDescription("the service is shutting down").asRuntimeException();
         running.incrementAndGet();
@@ -41,6 +44,19 @@ public class ModelWork {
     /** Model calls running now. */
     public int running() {
         return running.get();
+    }
+
+    /** Whether the service is draining: new work is refused (UNAVAILABLE), running work finishes. */
+    public boolean stopping() {
+        return stopping;
+    }
+
+    /**
+     * The start of a shutdown with a delay (REFINERS_SHUTDOWN_DELAY): readiness is already down; new work is refused
+     * at once so that open generations move to another replica (the orchestrator resumes them) after their running step.
+     */
+    void drain(@Observes ShutdownDelayInitiatedEvent event) {
+        stopping = true;
     }
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {

@@ -17,6 +17,9 @@ import refiners.fluxion.safetensors.SafeTensors;
 
 /** Finding and opening weight files safely: safetensors only (mapped, never copied), shards followed, pickles refused. */
 public final class Checkpoints {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private Checkpoints() {}
 
     /** The weight layouts the loaders understand. */
@@ -90,20 +93,28 @@ public final class Checkpoints {
             out.put(file, null);
             return out;
         }
+        JsonNode weightMap;
         try {
-            JsonNode weightMap = new ObjectMapper().readTree(index.toFile()).get("weight_map");
-            if (weightMap == null) throw new ConversionException(index + ": no weight_map");
-            for (var it = weightMap.fields(); it.hasNext(); ) {
-                var e = it.next();
-                Path shard = index.resolveSibling(e.getValue().asText()).normalize();
-                if (!shard.getParent().equals(index.getParent().normalize())) throw new ConversionException(index + ": shard " + e.getValue().asText() + " is outside the folder");
-                refusePickle(shard);
-                out.computeIfAbsent(shard, s -> new ArrayList<>()).add(e.getKey());
-            }
-            return out;
+            JsonNode root = JSON.readTree(index.toFile());
+            weightMap = root == null ? null : root.get("weight_map");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new ConversionException(index + ": not a readable JSON index (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
+        if (weightMap == null || !weightMap.isObject()) throw new ConversionException(index + ": no weight_map object");
+        for (var it = weightMap.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (!e.getValue().isTextual()) throw new ConversionException(index + ": the shard of " + e.getKey() + " is not a file name");
+            Path shard;
+            try {
+                shard = index.resolveSibling(e.getValue().asText()).normalize();
+            } catch (java.nio.file.InvalidPathException bad) {
+                throw new ConversionException(index + ": shard of " + e.getKey() + " is not a valid file name");
+            }
+            if (!index.getParent().normalize().equals(shard.getParent())) throw new ConversionException(index + ": shard " + e.getValue().asText() + " is outside the folder");
+            refusePickle(shard);
+            out.computeIfAbsent(shard, s -> new ArrayList<>()).add(e.getKey());
+        }
+        return out;
     }
 
     /** The first of several candidate files that exists (e.g. full precision before fp16). */

@@ -103,12 +103,24 @@ public final class LoraFormats {
                     problems.add(model + "." + target + " lacks its " + (down == null ? "down" : "up") + " weight");
                     continue;
                 }
+                if ((down.rank() != 2 && down.rank() != 4) || (up.rank() != 2 && up.rank() != 4) || !down.dtype().isFloatingPoint() || !up.dtype().isFloatingPoint()) {
+                    problems.add(model + "." + target + ": down " + down.dtype() + " " + java.util.Arrays.toString(down.shape()) + ", up " + up.dtype() + " "
+                            + java.util.Arrays.toString(up.shape()) + " are not floating-point matrices or convolution kernels");
+                    continue;
+                }
+                if (alpha != null && (alpha.numel() != 1 || !alpha.dtype().isFloatingPoint() || !Float.isFinite(alpha.toFloatArray()[0]))) {
+                    problems.add(model + "." + target + ": alpha must be one finite floating-point number, got " + alpha.dtype() + " " + java.util.Arrays.toString(alpha.shape())
+                            + (alpha.numel() == 1 && alpha.dtype().isFloatingPoint() ? " = " + alpha.toFloatArray()[0] : ""));
+                    continue;
+                }
                 if (w.length == 4 && w[2] == 1 && w[3] == 1 && down.rank() == 2 && up.rank() == 2) { // Linear-shaped LoRA on a 1x1 conv
                     down = down.reshape(down.dim(0), down.dim(1), 1, 1);
                     up = up.reshape(up.dim(0), up.dim(1), 1, 1);
                 }
-                boolean fits = down.dim(0) == up.dim(1) && up.dim(0) == w[0] && down.dim(1) == (w.length > 1 ? w[1] : -1)
-                        && (w.length == 2 ? down.rank() == 2 || (down.rank() == 4 && down.dim(2) == 1) : down.rank() == 4);
+                boolean fits = down.dim(0) >= 1 && down.dim(0) == up.dim(1) && up.dim(0) == w[0] && down.dim(1) == (w.length > 1 ? w[1] : -1)
+                        && down.rank() == up.rank() && (up.rank() == 2 || (up.dim(2) == 1 && up.dim(3) == 1))
+                        && (w.length == 2 ? down.rank() == 2 || (down.dim(2) == 1 && down.dim(3) == 1)
+                                : w.length == 4 && down.rank() == 4 && down.dim(2) == w[2] && down.dim(3) == w[3]);
                 if (!fits) {
                     problems.add(model + "." + target + ": down " + java.util.Arrays.toString(down.shape()) + ", up " + java.util.Arrays.toString(up.shape())
                             + " do not fit the layer " + java.util.Arrays.toString(w));

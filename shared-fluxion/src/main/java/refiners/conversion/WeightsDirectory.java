@@ -6,8 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import refiners.fluxion.safetensors.SafeTensorsException;
 import refiners.foundationals.latent_diffusion.InvalidRequestException;
 
 /**
@@ -17,6 +21,7 @@ import refiners.foundationals.latent_diffusion.InvalidRequestException;
  * directory is refused as well. Messages name the file by its name only, never by its server path.
  */
 public final class WeightsDirectory {
+    private static final Logger LOG = Logger.getLogger(WeightsDirectory.class.getName());
     public static final String SUFFIX = ".safetensors";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
 
@@ -24,6 +29,16 @@ public final class WeightsDirectory {
     public static final class NotFoundException extends RuntimeException {
         public NotFoundException(String message) {
             super(message);
+        }
+    }
+
+    /**
+     * A file of the directory that exists but cannot be used (truncated, not safetensors, made for another model ...).
+     * The message names it by its name and says why; the server path is only in the cause (logged, never answered).
+     */
+    public static final class UnusableFileException extends RuntimeException {
+        public UnusableFileException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -69,6 +84,22 @@ public final class WeightsDirectory {
         if (dir != null) return dir.file(name, field);
         checkName(name, field, what);
         throw new NotFoundException(field + ": unknown " + what + " '" + name + "': no " + what + " directory is configured (" + setting + ")");
+    }
+
+    /**
+     * Reads the file of a name with {@code reader}. What the reader refuses (SafeTensorsException, ConversionException:
+     * their messages carry the file's path) becomes an UnusableFileException naming {@code field} and the file by its
+     * name only; the original, path included, goes to the server log.
+     */
+    public <T> T read(String name, String field, Function<Path, T> reader) {
+        Path f = file(name, field);
+        try {
+            return reader.apply(f);
+        } catch (SafeTensorsException | ConversionException e) {
+            LOG.log(Level.WARNING, what + " '" + name + "' cannot be used", e);
+            String why = e.getMessage().replace(f + ": ", "").replace(f.toString(), name + SUFFIX).replace(dir.toString(), what + " directory");
+            throw new UnusableFileException(field + ": " + what + " '" + name + "' cannot be used: " + why, e);
+        }
     }
 
     /** Names of the usable files, sorted (links that lead outside the directory are left out). */

@@ -43,4 +43,17 @@ class WeightsDirectoryTest {
         WeightsDirectory.NotFoundException nf = assertThrows(WeightsDirectory.NotFoundException.class, () -> d.file("missing", "name"));
         assertTrue(nf.getMessage().contains("'missing'") && !nf.getMessage().contains(tmp.toString()), nf.getMessage());
     }
+
+    @Test
+    void aFileTheReaderRefusesIsNamedByItsNameWithoutTheServerPath() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("loras"));
+        Files.write(dir.resolve("broken.safetensors"), new byte[] {(byte) 0xff, 0, 0, 0, 0, 0, 0, 0, '{'});
+        WeightsDirectory d = new WeightsDirectory(dir, "LoRA");
+        WeightsDirectory.UnusableFileException e = assertThrows(WeightsDirectory.UnusableFileException.class,
+                () -> d.read("broken", "loras[1].name", refiners.fluxion.safetensors.SafeTensors::open));
+        assertTrue(e.getMessage().startsWith("loras[1].name: LoRA 'broken' cannot be used: header length 255 does not fit"), e.getMessage());
+        assertFalse(e.getMessage().contains(tmp.toString()), "no server path in " + e.getMessage());
+        assertTrue(e.getCause().getMessage().contains(dir.toString()), "the cause keeps the path for the log");
+        assertThrows(WeightsDirectory.NotFoundException.class, () -> d.read("missing", "name", refiners.fluxion.safetensors.SafeTensors::open));
+    }
 }

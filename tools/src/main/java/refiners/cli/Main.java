@@ -25,10 +25,12 @@ public final class Main {
                 case "client" -> ClientCommand.run(rest, System.out, System.err);
                 case "convert" -> ConvertCommand.run(rest);
                 case "train" -> TrainCommand.run(rest);
+                case "fuzz" -> FuzzCommand.run(rest);
                 case "demo" -> Demo.run(rest);
                 case "serve" -> Serve.run(rest);
                 case "bench-mesh" -> MeshBench.run(rest);
                 case "bench-peer" -> PeerBench.run(rest);
+                case "soak" -> refiners.bench.Soak.run(rest);
                 case "bench-unet" -> {
                     if (Arrays.stream(rest).anyMatch(a -> a.startsWith("--"))) yield PeerBench.run(rest); // --peer and co: the side-by-side bench
                     UNetBench.main(rest);
@@ -60,13 +62,14 @@ public final class Main {
 
     private static void usage() {
         System.out.println("usage: java -jar tools/target/refiners.jar COMMAND [options]\n\n" + GenerateCommand.USAGE + "\n\n" + ClientCommand.USAGE
-                + "\n\n" + ConvertCommand.USAGE + "\n\n" + TrainCommand.USAGE
+                + "\n\n" + ConvertCommand.USAGE + "\n\n" + TrainCommand.USAGE + "\n\n" + FuzzCommand.USAGE
                 + "\n\ndemo [client options]\n  The four services on loopback, one image through them, the services stopped (./run-mesh.sh)."
                 + "\n\nserve\n  The four services on loopback until Ctrl-C (./run-mesh.sh serve)."
                 + "\n\nbench-mesh [--requests 5] [--steps 5] [--size 64] [--solver dpm]\n  The same requests through the mesh and in process, alternating: times and their ratio."
                 + "\n\n" + PeerBench.usage()
                 + "\n\nbench-unet [threads=2] [runs=5]\n  UNet step time, session creation and memory for several runtime settings, each in its own JVM"
                 + " (bench-unet --peer ... is bench-peer)."
+                + "\n\nsoak [--generations 300] [--concurrency 4] [--size 64] [--steps 3] [--warmup N] [--every 5] [--csv target/soak.csv]\n  The mesh on loopback driven by N generations; each service's RSS, direct memory, threads and open files sampled; fails on growth after the warm-up."
                 + "\n\nbench-lora [threads=2] [runs=5]\n  UNet step with LoRAs: base, fused, run-time slots with 0/1/3 LoRAs, set switching."
                 + "\n\nbench-train [threads=2] [runs=3]\n  UNet LoRA train step over forward time at batch 1 (8x8, 32x32 latents) and batch 2, peak RSS over weights."
                 + "\n\nbench-zero-copy [workdir]\n  RSS of a session over a 1 GiB mapped weight file, prepacking off and on.");

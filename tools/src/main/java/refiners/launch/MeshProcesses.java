@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import refiners.conversion.WeightsDirectory;
 import refiners.fluxion.DetInit;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibrary;
@@ -34,8 +35,10 @@ public final class MeshProcesses implements AutoCloseable {
     private final Map<String, String> commonEnv = new HashMap<>();
     private final Map<MeshService, Map<String, String>> serviceEnv = new EnumMap<>(MeshService.class);
     private final Map<MeshService, Process> processes = new EnumMap<>(MeshService.class);
+    private final List<Process> replicas = new ArrayList<>();
     private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx2g", "-XX:MaxDirectMemorySize=16g"));
     private final Thread shutdownHook = new Thread(this::destroyAll, "mesh-processes-shutdown");
+    private SSLContext tls;
 
     /**
      * @param root the repository root (holding the modules' target/quarkus-app)
@@ -146,6 +149,12 @@ public final class MeshProcesses implements AutoCloseable {
         return ports;
     }
 
+    /** The services serve HTTPS only (the "tls" profile): readiness is checked over TLS trusting {@code context}. */
+    public MeshProcesses tls(SSLContext context) {
+        tls = context;
+        return this;
+    }
+
     /** An environment variable for every process (e.g. REFINERS_WEIGHTS). */
     public MeshProcesses env(String name, String value) {
         commonEnv.put(name, value);
@@ -173,36 +182,55 @@ public final class MeshProcesses implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         for (MeshService s : MeshService.values()) {
             if (processes.containsKey(s) && processes.get(s).isAlive()) continue;
-            Path jar = jar(s);
-            if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing: package the modules first (mvn -B package -DskipTests)");
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(jvmOptions);
-            command.add("-jar");
-            command.add(jar.toString());
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.to(log(s).toFile()));
-            pb.environment().putAll(commonEnv);
-            pb.environment().putAll(serviceEnv.get(s));
-            processes.put(s, pb.start());
+            processes.put(s, launch(s, log(s), Map.of()));
         }
         long until = System.nanoTime() + readyWithin.toNanos();
-        for (MeshService s : MeshService.values()) awaitReady(s, until);
+        for (MeshService s : MeshService.values()) awaitReady(s.module, processes.get(s), httpUrl(s), log(s), until);
         return this;
     }
 
-    private void awaitReady(MeshService s, long untilNanos) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create(httpUrl(s) + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+    /**
+     * Starts another process of a service, a second replica, listening on {@code host} (another loopback address,
+     * e.g. 127.0.0.2) and the service's port, with extra environment; waits until it is ready. Its log is
+     * MODULE-NAME.log; {@link #close()} stops it with the others.
+     */
+    public Process startReplica(MeshService s, String name, String host, Map<String, String> env, Duration readyWithin) throws IOException, InterruptedException {
+        Map<String, String> replicaEnv = new HashMap<>(env);
+        replicaEnv.put("REFINERS_HOST", host);
+        Path log = logDir.resolve(s.module + "-" + name + ".log");
+        Process p = launch(s, log, replicaEnv);
+        replicas.add(p);
+        awaitReady(s.module + " " + name, p, (tls == null ? "http" : "https") + "://" + host + ":" + ports.get(s), log, System.nanoTime() + readyWithin.toNanos());
+        return p;
+    }
+
+    private Process launch(MeshService s, Path log, Map<String, String> extraEnv) throws IOException {
+        Path jar = jar(s);
+        if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing: package the modules first (mvn -B package -DskipTests)");
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-jar");
+        command.add(jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        pb.environment().putAll(commonEnv);
+        pb.environment().putAll(serviceEnv.get(s));
+        pb.environment().putAll(extraEnv);
+        return pb.start();
+    }
+
+    private void awaitReady(String what, Process p, String url, Path log, long untilNanos) throws InterruptedException {
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        HttpClient http = (tls == null ? client : client.sslContext(tls)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(url + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
         while (true) {
-            Process p = processes.get(s);
-            if (!p.isAlive()) throw new IllegalStateException(s.module + " exited with code " + p.exitValue() + "; log " + log(s) + ":\n" + tail(log(s)));
+            if (!p.isAlive()) throw new IllegalStateException(what + " exited with code " + p.exitValue() + "; log " + log + ":\n" + tail(log));
             try {
                 if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
             } catch (IOException e) {
                 // not listening yet
             }
-            if (System.nanoTime() > untilNanos) throw new IllegalStateException(s.module + " not ready in time; log " + log(s) + ":\n" + tail(log(s)));
+            if (System.nanoTime() > untilNanos) throw new IllegalStateException(what + " not ready in time; log " + log + ":\n" + tail(log));
             Thread.sleep(250);
         }
     }
@@ -219,7 +247,7 @@ public final class MeshProcesses implements AutoCloseable {
     }
 
     public String httpUrl(MeshService s) {
-        return "http://127.0.0.1:" + ports.get(s);
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + ports.get(s);
     }
 
     /** host:port for gRPC clients. */
@@ -249,8 +277,10 @@ public final class MeshProcesses implements AutoCloseable {
     }
 
     private synchronized void destroyAll() {
-        for (Process p : processes.values()) p.destroy();
-        for (Process p : processes.values()) {
+        List<Process> all = new ArrayList<>(processes.values());
+        all.addAll(replicas);
+        for (Process p : all) p.destroy();
+        for (Process p : all) {
             try {
                 if (!p.waitFor(15, TimeUnit.SECONDS)) p.destroyForcibly();
             } catch (InterruptedException e) {
@@ -258,6 +288,7 @@ public final class MeshProcesses implements AutoCloseable {
             }
         }
         processes.clear();
+        replicas.clear();
     }
 
     @Override

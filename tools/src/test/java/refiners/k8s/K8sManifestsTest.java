@@ -191,6 +191,11 @@ class K8sManifestsTest {
             Set<String> read = envVariablesReferenced(properties(name));
             Container c = container(one(Deployment.class, name));
             for (EnvVar e : c.getEnv()) {
+                if (e.getName().equals("QUARKUS_PROFILE")) { // Quarkus' own: the profile must exist in the settings
+                    Properties p = properties(name);
+                    assertTrue(p.stringPropertyNames().stream().anyMatch(k -> k.startsWith("%" + e.getValue() + ".")), name + ": no %" + e.getValue() + ". settings");
+                    continue;
+                }
                 assertTrue(read.contains(e.getName()), name + " does not read " + e.getName());
                 if (e.getValueFrom() != null && e.getValueFrom().getConfigMapKeyRef() != null)
                     assertTrue(models.getData().containsKey(e.getValueFrom().getConfigMapKeyRef().getKey()), name + ": " + e.getName());
@@ -238,5 +243,43 @@ class K8sManifestsTest {
         assertTrue(m.find(), "UNetMetrics.INFLIGHT_STREAMS");
         assertEquals(m.group(1).replace('.', '_'), metric.getPods().getMetric().getName());
         assertTrue(hpa.getSpec().getMaxReplicas() >= hpa.getSpec().getMinReplicas());
+    }
+
+    /** The path a container sees for a file under one of its mounts, and the Secret that mount comes from (null: none). */
+    static String secretBehind(Deployment d, Container c, String file) {
+        for (var m : c.getVolumeMounts()) {
+            if (!file.startsWith(m.getMountPath() + "/")) continue;
+            assertTrue(Boolean.TRUE.equals(m.getReadOnly()), d.getMetadata().getName() + ": " + m.getMountPath() + " read-only");
+            var volume = d.getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getName().equals(m.getName())).findFirst().orElseThrow();
+            return volume.getSecret() == null ? null : volume.getSecret().getSecretName();
+        }
+        return null;
+    }
+
+    @Test
+    void certificatesAndApiKeysComeFromMountedSecretsAndProbesUseTls() throws IOException {
+        String readme = Files.readString(root.resolve("README.md"));
+        for (String name : SERVICES) {
+            Deployment d = one(Deployment.class, name);
+            Container c = container(d);
+            assertEquals("tls", env(c, "QUARKUS_PROFILE"), name + ": TLS on");
+            Set<String> read = envVariablesReferenced(properties(name));
+            Map<String, String> secretOf = Map.of("REFINERS_TLS_CERT", name + "-tls", "REFINERS_TLS_KEY", name + "-tls", "REFINERS_TLS_CA", "refiners-mesh-ca");
+            for (var e : secretOf.entrySet()) {
+                assertTrue(read.contains(e.getKey()), name + " reads " + e.getKey());
+                assertEquals(e.getValue(), secretBehind(d, c, env(c, e.getKey())), name + ": " + e.getKey() + " from the Secret " + e.getValue());
+                assertTrue(readme.contains(e.getValue().replace(name, "$s")) || readme.contains(e.getValue()), "README: how to create " + e.getValue());
+            }
+            for (Probe p : new Probe[] {c.getReadinessProbe(), c.getLivenessProbe(), c.getStartupProbe()})
+                if (p != null) assertEquals("HTTPS", p.getHttpGet().getScheme(), name + ": probes over TLS");
+        }
+        Container orchestrator = container(one(Deployment.class, "orchestrator"));
+        String[] keysFile = envReference(properties("orchestrator"), "refiners.orchestrator.api-keys-file");
+        assertEquals("refiners-api-keys", secretBehind(one(Deployment.class, "orchestrator"), orchestrator, env(orchestrator, keysFile[0])));
+        assertTrue(readme.contains("kubectl create secret generic refiners-api-keys"), "README: how to create the API keys Secret");
+        // a terminating model pod has the shutdown delay and the 25 s for running model calls
+        long delay = java.time.Duration.parse("PT" + one(ConfigMap.class, "refiners-models").getData().get("REFINERS_SHUTDOWN_DELAY").toUpperCase()).toSeconds();
+        for (String name : MODEL_SERVICES)
+            assertTrue(one(Deployment.class, name).getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds() >= delay + 25, name + ": grace period");
     }
 }

@@ -544,7 +544,7 @@ class MeshIT {
 
     /** A sample's value ("name" or "name{labels}"); absent is 0. */
     private double metric(MeshService s, String sample) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(scrape(s));
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)( #.*)?$").matcher(scrape(s)); // an exemplar may follow
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 

@@ -1,6 +1,11 @@
 package refiners.mesh.orchestrator;
 
 import io.grpc.Deadline;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.grpc.Status;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -9,12 +14,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.InvalidRequestException;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.StableDiffusion_1;
 import refiners.mesh.GenerateRequests;
+import refiners.mesh.GenerationIds;
 import refiners.mesh.GrpcErrors;
 import refiners.mesh.MeshConfig;
 import refiners.mesh.ModelWork;
@@ -30,6 +38,7 @@ import refiners.proto.orchestrator.v1.Timings;
  */
 @ApplicationScoped
 public class Generations {
+    private static final Logger LOG = Logger.getLogger(Generations.class);
     @Inject
     OrchestratorConfig config;
     @Inject
@@ -42,6 +51,8 @@ public class Generations {
     GrpcErrors errors;
     @Inject
     GenerationMetrics metrics;
+    @Inject
+    Tracer tracer;
 
     /** The validated request, or INVALID_ARGUMENT naming the field. */
     public GenerationRequest validate(GenerateRequest request) {
@@ -57,10 +68,12 @@ public class Generations {
     public Multi<GenerateEvent> generate(GenerationRequest request, int previewEvery, Deadline callerDeadline) {
         Deadline deadline = callerDeadline != null ? callerDeadline
                 : Deadline.after(config.generationTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        Context caller = Context.current(); // the caller's trace (the gRPC or REST server span)
+        String id = newId();
         return Multi.createFrom().emitter(em -> {
-            RemoteStages stages = new RemoteStages(clients, deadline, config.stageTimeout(), metrics::unetResumed);
+            RemoteStages stages = new RemoteStages(clients, deadline, config.stageTimeout(), metrics::unetResumed, id);
             AtomicBoolean finished = new AtomicBoolean();
-            Cancellable task = work.run(() -> run(request, previewEvery, deadline, stages, em))
+            Cancellable task = GenerationIds.within(id, () -> work.run(() -> traced(caller, id, request, () -> run(request, previewEvery, deadline, stages, em))))
                     .subscribe().with(result -> {
                         finished.set(true);
                         em.emit(result);
@@ -76,6 +89,31 @@ public class Generations {
                 }
             });
         });
+    }
+
+    /** A generation's id: on its log lines (all services) and its trace span. */
+    static String newId() {
+        return String.format("%012x", GenerateRequests.randomSeed() & 0xffffffffffffL);
+    }
+
+    /** The generation as one span, child of the caller's; the stage calls made within it are its children. */
+    private GenerateEvent traced(Context caller, String id, GenerationRequest request, Supplier<GenerateEvent> generation) {
+        Span span = tracer.spanBuilder("generation").setParent(caller).setAttribute("refiners.generation.id", id)
+                .setAttribute("refiners.steps", request.steps()).setAttribute("refiners.solver", request.solver())
+                .setAttribute("refiners.width", request.width()).setAttribute("refiners.height", request.height()).startSpan();
+        long t0 = System.nanoTime();
+        LOG.infof("generation: %dx%d, %d steps, %s, %d LoRAs", request.width(), request.height(), request.steps(), request.solver(), request.loras().size());
+        try (Scope scope = span.makeCurrent()) {
+            GenerateEvent result = generation.get();
+            LOG.infof("generation done in %.2f s", (System.nanoTime() - t0) / 1e9);
+            return result;
+        } catch (RuntimeException e) {
+            span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
+            LOG.infof("generation failed after %.2f s: %s", (System.nanoTime() - t0) / 1e9, e.getMessage());
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     private GenerateEvent run(GenerationRequest request, int previewEvery, Deadline deadline, RemoteStages stages,

@@ -28,10 +28,15 @@ public final class RemoteStages implements SD1Stages {
     private volatile boolean cancelled;
 
     private final Runnable onResume;
+    private final String generationId;
 
-    /** @param onResume called when a broken UNet stream is resumed on a new one */
-    public RemoteStages(StageClients clients, Deadline generationDeadline, Duration stageTimeout, Runnable onResume) {
+    /**
+     * @param onResume called when a broken UNet stream is resumed on a new one
+     * @param generationId the generation's id, for the stages' logs
+     */
+    public RemoteStages(StageClients clients, Deadline generationDeadline, Duration stageTimeout, Runnable onResume, String generationId) {
         this.clients = clients;
+        this.generationId = generationId;
         this.onResume = onResume;
         this.generationDeadline = generationDeadline;
         this.stageTimeout = stageTimeout;
@@ -46,7 +51,7 @@ public final class RemoteStages implements SD1Stages {
     @Override
     public Tensor encodeText(List<String> prompts, List<LoraWeight> loras) {
         try {
-            EncodeRequest.Builder request = EncodeRequest.newBuilder().addAllPrompts(prompts);
+            EncodeRequest.Builder request = EncodeRequest.newBuilder().addAllPrompts(prompts).setGenerationId(generationId);
             for (LoraWeight l : loras) request.addLoras(wire(l));
             var response = clients.textEncoder().withDeadline(stageDeadline()).encode(request.build()).await().indefinitely();
             return WireTensors.expect(WireTensors.fromMessage(response.getEmbeddings(), "embeddings"), "embeddings", DType.F32, prompts.size(), 77, 768);
@@ -60,7 +65,8 @@ public final class RemoteStages implements SD1Stages {
         DenoiseStart.Builder start = DenoiseStart.newBuilder()
                 .setConditionalEmbedding(WireTensors.toMessage(c.conditional()))
                 .setUnconditionalEmbedding(WireTensors.toMessage(c.unconditional()))
-                .setGuidanceScale((float) c.guidanceScale());
+                .setGuidanceScale((float) c.guidanceScale())
+                .setGenerationId(generationId);
         for (long d : c.latentShape()) start.addLatentShape(d);
         for (LoraWeight l : c.loras()) start.addLoras(wire(l));
         if (c.inpainting()) start.setMaskLatents(WireTensors.toMessage(c.maskLatents())).setTargetLatents(WireTensors.toMessage(c.targetLatents()));
@@ -82,7 +88,7 @@ public final class RemoteStages implements SD1Stages {
     public Tensor encode(Tensor image) {
         try {
             var response = clients.vae().withDeadline(stageDeadline())
-                    .encode(refiners.proto.vae.v1.EncodeRequest.newBuilder().setTensor(WireTensors.toMessage(image)).build()).await().indefinitely();
+                    .encode(refiners.proto.vae.v1.EncodeRequest.newBuilder().setTensor(WireTensors.toMessage(image)).setGenerationId(generationId).build()).await().indefinitely();
             return WireTensors.expect(WireTensors.fromMessage(response.getLatents(), "latents"), "latents", DType.F32, 1, 4, image.dim(2) / 8, image.dim(3) / 8);
         } catch (Throwable t) {
             throw Stage.VAE.failure(t);
@@ -93,7 +99,8 @@ public final class RemoteStages implements SD1Stages {
     public Tensor decode(Tensor latents) {
         try {
             var response = clients.vae().withDeadline(stageDeadline())
-                    .decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(latents)).setFormat(ImageFormat.IMAGE_FORMAT_TENSOR).build())
+                    .decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(latents)).setFormat(ImageFormat.IMAGE_FORMAT_TENSOR)
+                            .setGenerationId(generationId).build())
                     .await().indefinitely();
             return WireTensors.expect(WireTensors.fromMessage(response.getTensor(), "image"), "image", DType.F32, 1, 3, 8 * latents.dim(2), 8 * latents.dim(3));
         } catch (Throwable t) {

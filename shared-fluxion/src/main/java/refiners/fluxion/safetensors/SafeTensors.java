@@ -1,6 +1,7 @@
 package refiners.fluxion.safetensors;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,7 +31,8 @@ import refiners.fluxion.Tensor;
 public final class SafeTensors implements AutoCloseable {
     /** Same bound as the reference implementation: a header larger than this is refused before it is read. */
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public record Info(String name, DType dtype, long[] shape, long begin, long end) {
         public long numel() { return Tensor.numel(shape); }

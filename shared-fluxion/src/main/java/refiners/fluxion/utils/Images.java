@@ -8,9 +8,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
@@ -116,16 +118,23 @@ public final class Images {
         return Tensors.affine(imageToTensor(decodeRgb(data, maxPixels)), 2, -1, false);
     }
 
+    /**
+     * The size the file declares is read from its header and checked before any pixel is decoded, so a small file
+     * declaring a huge image (a decompression bomb) costs nothing. Decoding stays in memory (no ImageIO cache file).
+     */
     private static BufferedImage read(byte[] data, long maxPixels) {
         if (data == null || data.length == 0) throw new IllegalArgumentException("is empty (PNG or JPEG bytes expected)");
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) throw new IllegalArgumentException("not a readable image (PNG or JPEG expected)");
-            ImageReader reader = readers.next();
+            ImageReader reader = readers.hasNext() ? readers.next() : null;
+            String format = reader == null ? "" : reader.getFormatName().toLowerCase(Locale.ROOT);
+            if (!format.equals("png") && !format.equals("jpeg"))
+                throw new IllegalArgumentException("not a PNG or JPEG image" + (format.isEmpty() ? "" : " (" + format + ")"));
             try {
                 reader.setInput(in, true, true);
                 long w = reader.getWidth(0), h = reader.getHeight(0);
-                if (w * h > maxPixels) throw new IllegalArgumentException(w + "x" + h + " exceeds the " + maxPixels + "-pixel budget");
+                if (w < 1 || h < 1 || w * h > maxPixels)
+                    throw new IllegalArgumentException("the image declares " + w + "x" + h + " pixels, more than the " + maxPixels + "-pixel limit (refused before decoding)");
                 return reader.read(0);
             } finally {
                 reader.dispose();

@@ -7,9 +7,11 @@ import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
+import org.jboss.logging.Logger;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncoder;
+import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshLoras;
 import refiners.mesh.ModelWork;
 import refiners.mesh.StageTimers;
@@ -22,6 +24,7 @@ import refiners.proto.textencoder.v1.TextEncoder;
 /** Encode: a batch of prompts in one model call, on a worker (never the event loop). */
 @GrpcService
 public class TextEncoderService implements TextEncoder {
+    private static final Logger LOG = Logger.getLogger(TextEncoderService.class);
     private final TextEncoderModel model;
     private final ModelWork work;
     private final MeshLoras loras;
@@ -51,14 +54,16 @@ public class TextEncoderService implements TextEncoder {
             loraSet.add(new LoraWeight(l.getName(), l.getScale()));
         }
         LocalTextEncoder encoder = model.get();
-        return work.run(() -> timer.record(() -> {
+        return GenerationIds.within(request.getGenerationId(), () -> work.run(() -> timer.record(() -> {
+            long t0 = System.nanoTime();
             Tensor embeddings = encoder.encode(prompts, loraSet);
+            LOG.infof("encoded %d prompts, %d LoRAs, in %.0f ms", prompts.size(), loraSet.size(), (System.nanoTime() - t0) / 1e6);
             EncodeResponse.Builder response = EncodeResponse.newBuilder().setEmbeddings(WireTensors.toMessage(embeddings));
             for (String p : prompts) {
                 var t = encoder.model().tokenizer().tokenization(p);
                 response.addTokens(PromptTokens.newBuilder().setCount(t.length()).setTruncated(t.truncated()));
             }
             return response.build();
-        }));
+        })));
     }
 }

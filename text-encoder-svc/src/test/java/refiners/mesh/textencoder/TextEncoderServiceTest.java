@@ -13,9 +13,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import refiners.mesh.BrokenLoras;
 import refiners.mesh.ServiceModel;
 import refiners.mesh.ServiceTestBase;
 import refiners.mesh.WireTensors;
+import refiners.proto.common.v1.LoraWeight;
 import refiners.proto.textencoder.v1.EncodeRequest;
 import refiners.proto.textencoder.v1.TextEncoderGrpc;
 
@@ -56,5 +58,13 @@ class TextEncoderServiceTest extends ServiceTestBase {
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().startsWith("prompts: "), e.getStatus().getDescription());
         }
+    }
+
+    @Test
+    void aLoraFileThatCannotBeUsedIsFailedPreconditionNamedWithoutItsPath() throws Exception {
+        BrokenLoras.write();
+        for (String name : List.of("truncated", "sdxl"))
+            BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> textEncoder.encode(EncodeRequest.newBuilder().addPrompts("x")
+                    .addLoras(LoraWeight.newBuilder().setName(name).setScale(1)).build())), "loras[0].name", name);
     }
 }

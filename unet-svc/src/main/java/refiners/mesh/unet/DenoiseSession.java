@@ -1,15 +1,21 @@
 package refiners.mesh.unet;
 
 import io.grpc.Status;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jboss.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
+import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshLoras;
 import refiners.mesh.ModelWork;
 import refiners.mesh.WireTensors;
@@ -28,6 +34,7 @@ import refiners.proto.unet.v1.DenoiseStep;
  * failure or cancellation of the stream) releases the denoiser once the step in progress, if any, has finished.
  */
 final class DenoiseSession {
+    private static final Logger LOG = Logger.getLogger(DenoiseSession.class);
     static final String REPLICA = System.getenv().getOrDefault("HOSTNAME", "local") + "/" + ProcessHandle.current().pid();
 
     private final LocalUNet unet;
@@ -36,13 +43,16 @@ final class DenoiseSession {
     private final ModelWork work;
     private final UNetMetrics metrics;
     private final long maxPixels;
+    private final Tracer tracer;
 
     private long[] latentShape;
+    private String generationId = "";
     private SD1Stages.Denoiser denoiser;
     private int running;
     private boolean closed;
 
-    DenoiseSession(LocalUNet unet, MeshLoras loras, UNetControlnets controlnets, ModelWork work, UNetMetrics metrics, long maxPixels) {
+    DenoiseSession(LocalUNet unet, MeshLoras loras, UNetControlnets controlnets, ModelWork work, UNetMetrics metrics, long maxPixels, Tracer tracer) {
+        this.tracer = tracer;
         this.unet = unet;
         this.loras = loras;
         this.controlnets = controlnets;
@@ -108,6 +118,8 @@ final class DenoiseSession {
         }
         SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(cond, uncond, guidance, weights, shape, mask, target, conditions);
         latentShape = shape;
+        generationId = start.getGenerationId();
+        GenerationIds.within(generationId, () -> LOG.infof("denoise stream: latents %s, guidance %.2f, %d LoRAs, on %s", Arrays.toString(shape), guidance, weights.size(), REPLICA));
         return run(() -> {
             SD1Stages.Denoiser opened = unet.open(conditioning);
             synchronized (this) {
@@ -122,6 +134,9 @@ final class DenoiseSession {
         Tensor latents = WireTensors.expect(WireTensors.fromMessage(step.getLatents(), "step.latents"), "step.latents", DType.F32, latentShape);
         double timestep = step.getTimestep();
         if (!Double.isFinite(timestep) || timestep < 0) throw WireTensors.invalid("step.timestep", "must be a finite non-negative number, got " + timestep);
+        // one span per step, child of the stream's (the generation's trace)
+        Span span = tracer.spanBuilder("unet step").setParent(Context.current()).setAttribute("refiners.step", step.getStepIndex())
+                .setAttribute("refiners.timestep", timestep).startSpan();
         return run(() -> {
             SD1Stages.Denoiser d;
             synchronized (this) {
@@ -133,12 +148,15 @@ final class DenoiseSession {
             metrics.stepDone(nanos);
             return DenoiseResponse.newBuilder().setResult(DenoiseResult.newBuilder()
                     .setStepIndex(step.getStepIndex()).setNoise(WireTensors.toMessage(noise)).setSeconds(nanos / 1e9)).build();
+        }).onTermination().invoke((r, failure, cancelled) -> {
+            if (failure != null) span.setStatus(StatusCode.ERROR, String.valueOf(failure.getMessage()));
+            span.end();
         });
     }
 
     /** Work on the pool; a stream closed meanwhile gets no further work and its denoiser is released after it. */
     private Uni<DenoiseResponse> run(java.util.function.Supplier<DenoiseResponse> task) {
-        return work.run(() -> {
+        return GenerationIds.within(generationId, () -> work.run(() -> {
             synchronized (this) {
                 if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
                 running++;
@@ -151,7 +169,7 @@ final class DenoiseSession {
                     if (closed) release();
                 }
             }
-        });
+        }));
     }
 
     synchronized void close() {

@@ -1,5 +1,6 @@
 package refiners.mesh.unet;
 
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -35,12 +36,14 @@ public class UNetService implements UNet {
     UNetMetrics metrics;
     @Inject
     MeshConfig config;
+    @Inject
+    Tracer tracer;
 
     @Override
     public Multi<DenoiseResponse> denoise(Multi<DenoiseRequest> requests) {
         var unet = model.get();
         return Multi.createFrom().deferred(() -> {
-            DenoiseSession session = new DenoiseSession(unet, loras, controlnets, work, metrics, config.maxPixels());
+            DenoiseSession session = new DenoiseSession(unet, loras, controlnets, work, metrics, config.maxPixels(), tracer);
             AtomicBoolean open = new AtomicBoolean(true);
             metrics.streamOpened();
             return requests.onItem().transformToUniAndConcatenate(session::handle)

@@ -18,6 +18,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
+import refiners.mesh.BrokenLoras;
 import refiners.mesh.ServiceModel;
 import refiners.mesh.ServiceTestBase;
 import refiners.mesh.WireTensors;
@@ -27,6 +28,7 @@ import refiners.proto.unet.v1.DenoiseRequest;
 import refiners.proto.unet.v1.DenoiseResponse;
 import refiners.proto.unet.v1.DenoiseStart;
 import refiners.proto.unet.v1.DenoiseStep;
+import refiners.proto.unet.v1.LoadLoraRequest;
 import refiners.proto.unet.v1.UNetGrpc;
 
 /** The Denoise stream in one JVM: answers equal the model's own denoiser bit for bit; steps resume on a new stream. */
@@ -139,6 +141,17 @@ class UNetServiceTest extends ServiceTestBase {
                 List.of(startWith(b -> b.addControlnets(DenoiseControlnet.newBuilder().setName("canny").setCondition(condition).setScale(1).setScaleDecay(1)))));
         assertStatus(Status.Code.INVALID_ARGUMENT, "controlnets[0].name",
                 List.of(startWith(b -> b.addControlnets(DenoiseControlnet.newBuilder().setName("../canny").setCondition(condition).setScale(1).setScaleDecay(1)))));
+    }
+
+    @Test
+    void aLoraFileThatCannotBeUsedIsFailedPreconditionNamedWithoutItsPath() throws Exception {
+        BrokenLoras.write();
+        for (String name : List.of("truncated", "sdxl")) {
+            BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class,
+                    () -> exchange(List.of(startWith(b -> b.addLoras(LoraWeight.newBuilder().setName(name).setScale(1)))))), "loras[0].name", name);
+            BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> UNetGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(1, TimeUnit.MINUTES).loadLora(LoadLoraRequest.newBuilder().setName(name).build())), "name", name);
+        }
     }
 
     static DenoiseRequest startWith(UnaryOperator<DenoiseStart.Builder> change) {

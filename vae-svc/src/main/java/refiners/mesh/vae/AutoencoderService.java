@@ -6,10 +6,12 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencoder;
+import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshConfig;
 import refiners.mesh.ModelWork;
 import refiners.mesh.StageTimers;
@@ -24,6 +26,7 @@ import refiners.proto.vae.v1.ImageFormat;
 /** Decode (latents to PNG or tensor) and Encode (image to latents) on a worker (never the event loop). */
 @GrpcService
 public class AutoencoderService implements Autoencoder {
+    private static final Logger LOG = Logger.getLogger(AutoencoderService.class);
     private final AutoencoderModel model;
     private final ModelWork work;
     private final MeshConfig config;
@@ -46,11 +49,13 @@ public class AutoencoderService implements Autoencoder {
         ImageFormat format = request.getFormat();
         if (format == ImageFormat.UNRECOGNIZED) throw WireTensors.invalid("format", "unknown image format");
         LocalAutoencoder lda = model.get();
-        return work.run(() -> decodeTimer.record(() -> {
+        return GenerationIds.within(request.getGenerationId(), () -> work.run(() -> decodeTimer.record(() -> {
+            long t0 = System.nanoTime();
             Tensor image = lda.decode(latents);
+            LOG.infof("decoded latents %s in %.0f ms", java.util.Arrays.toString(latents.shape()), (System.nanoTime() - t0) / 1e6);
             DecodeResponse.Builder r = DecodeResponse.newBuilder();
             return (format == ImageFormat.IMAGE_FORMAT_TENSOR ? r.setTensor(WireTensors.toMessage(image)) : r.setPng(ByteString.copyFrom(Images.toPng(image)))).build();
-        }));
+        })));
     }
 
     @Override
@@ -71,7 +76,8 @@ public class AutoencoderService implements Autoencoder {
             throw WireTensors.invalid(field, "image sides must be multiples of 8, got " + image.dim(3) + "x" + image.dim(2));
         checkPixels(field, image.dim(2) * image.dim(3));
         LocalAutoencoder lda = model.get();
-        return work.run(() -> encodeTimer.record(() -> EncodeResponse.newBuilder().setLatents(WireTensors.toMessage(lda.encode(image))).build()));
+        return GenerationIds.within(request.getGenerationId(),
+                () -> work.run(() -> encodeTimer.record(() -> EncodeResponse.newBuilder().setLatents(WireTensors.toMessage(lda.encode(image))).build())));
     }
 
     private void checkPixels(String field, long pixels) {

@@ -21,11 +21,12 @@ public record ErrorBody(String code, String field, String message) {
         return new ErrorBody(status.getCode().name(), field, message);
     }
 
-    /** 400 bad input, 404 unknown LoRA, 429 queue full, 503 stage down, 504 too slow, 499 cancelled, else 500. */
+    /** 400 bad input, 401 no valid API key, 404 unknown LoRA, 429 queue full, 503 stage down, 504 too slow, 499 cancelled, else 500. */
     public static int httpStatus(Status.Code code) {
         return switch (code) {
             case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
             case NOT_FOUND -> 404;
+            case UNAUTHENTICATED -> 401;
             case RESOURCE_EXHAUSTED -> 429;
             case UNAVAILABLE -> 503;
             case DEADLINE_EXCEEDED -> 504;

@@ -37,8 +37,8 @@ public final class LoraLibrary implements LocalStages.LoraSource {
 
     /** Parses and keeps a LoRA (already loaded: returns it); {@code field} names the request field in errors. */
     public LoraFile load(String name, String field) {
-        Path f = dir.file(name, field);
-        return loaded.computeIfAbsent(name, n -> LoraFormats.read(f, name, unetKeys, textEncoderKeys));
+        dir.file(name, field); // a file removed since it was loaded is gone
+        return loaded.computeIfAbsent(name, n -> dir.read(name, field, f -> LoraFormats.read(f, name, unetKeys, textEncoderKeys)));
     }
 
     public LoraFile load(String name) {

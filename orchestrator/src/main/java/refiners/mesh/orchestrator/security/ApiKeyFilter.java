@@ -1,0 +1,43 @@
+package refiners.mesh.orchestrator.security;
+
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.json.Json;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import refiners.mesh.orchestrator.OrchestratorConfig;
+import refiners.mesh.orchestrator.rest.ErrorBody;
+
+/**
+ * HTTP requests (REST) carry a valid key in their Authorization header, or get 401 with the mesh's JSON error body;
+ * paths under refiners.orchestrator.api-keys-open-paths (health and metrics by default) stay open. gRPC has its own check
+ * ({@link ApiKeyInterceptor}).
+ */
+@ApplicationScoped
+public class ApiKeyFilter {
+    @Inject
+    ApiKeys keys;
+    @Inject
+    OrchestratorConfig config;
+
+    void register(@Observes Filters filters) {
+        filters.register(this::check, 100);
+    }
+
+    private void check(RoutingContext rc) {
+        String contentType = rc.request().getHeader("content-type");
+        if (!keys.required() || (contentType != null && contentType.startsWith("application/grpc")) || open(rc.normalizedPath())
+                || keys.accepts(rc.request().getHeader("authorization"))) {
+            rc.next();
+            return;
+        }
+        rc.response().setStatusCode(401).putHeader("www-authenticate", "Bearer").putHeader("content-type", "application/json")
+                .end(Json.encode(new ErrorBody("UNAUTHENTICATED", null, ApiKeys.refusal())));
+    }
+
+    private boolean open(String path) {
+        for (String p : config.apiKeysOpenPaths()) if (path.equals(p) || path.startsWith(p.endsWith("/") ? p : p + "/")) return true;
+        return false;
+    }
+}
