@@ -34,6 +34,9 @@ public final class MeshProcesses implements AutoCloseable {
     private final Map<String, String> commonEnv = new HashMap<>();
     private final Map<MeshService, Map<String, String>> serviceEnv = new EnumMap<>(MeshService.class);
     private final Map<MeshService, Process> processes = new EnumMap<>(MeshService.class);
+    /** Further replicas of a stage (replica 2, 3 ...): their ports, and their processes once started. */
+    private final Map<MeshService, List<Integer>> replicaPorts = new EnumMap<>(MeshService.class);
+    private final Map<String, Process> replicaProcesses = new HashMap<>();
     private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx2g", "-XX:MaxDirectMemorySize=16g"));
     private final Thread shutdownHook = new Thread(this::destroyAll, "mesh-processes-shutdown");
 
@@ -52,7 +55,7 @@ public final class MeshProcesses implements AutoCloseable {
         }
         commonEnv.put("REFINERS_HOST", "127.0.0.1");
         commonEnv.put("REFINERS_WEIGHTS", weights());
-        for (String host : List.of("TEXT_ENCODER_HOST", "UNET_HOST", "VAE_HOST")) commonEnv.put(host, "127.0.0.1");
+        for (MeshService s : MeshService.values()) if (s.hostVariable != null) commonEnv.put(s.hostVariable, "127.0.0.1");
     }
 
     /** The weights the services get: REFINERS_WEIGHTS, or detinit when the user gives none. */
@@ -158,6 +161,33 @@ public final class MeshProcesses implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Runs {@code count} replicas of a stage (each on a free port of its own); the orchestrator then balances over
+     * them, found through the static name resolver (REFINERS_NAME_RESOLVER=static and the stage's host list).
+     */
+    public MeshProcesses replicas(MeshService s, int count) {
+        if (s == MeshService.ORCHESTRATOR || count < 1) throw new IllegalArgumentException(count + " replicas of " + s.module);
+        List<Integer> extra = new ArrayList<>();
+        for (int i = 1; i < count; i++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                extra.add(socket.getLocalPort());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        replicaPorts.put(s, extra);
+        List<String> hosts = new ArrayList<>(List.of("127.0.0.1:" + ports.get(s)));
+        for (int p : extra) hosts.add("127.0.0.1:" + p);
+        env(MeshService.ORCHESTRATOR, "REFINERS_NAME_RESOLVER", "static");
+        env(MeshService.ORCHESTRATOR, s.hostVariable, String.join(",", hosts));
+        return this;
+    }
+
+    /** The HTTP address of replica {@code index} (1: the first, as {@link #httpUrl}) of a stage. */
+    public String httpUrl(MeshService s, int index) {
+        return "http://127.0.0.1:" + (index == 1 ? ports.get(s) : replicaPorts.get(s).get(index - 2));
+    }
+
     public Path jar(MeshService s) {
         return root.resolve(s.module).resolve("target/quarkus-app/quarkus-run.jar");
     }
@@ -173,36 +203,56 @@ public final class MeshProcesses implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         for (MeshService s : MeshService.values()) {
             if (processes.containsKey(s) && processes.get(s).isAlive()) continue;
-            Path jar = jar(s);
-            if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing: package the modules first (mvn -B package -DskipTests)");
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(jvmOptions);
-            command.add("-jar");
-            command.add(jar.toString());
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.to(log(s).toFile()));
-            pb.environment().putAll(commonEnv);
-            pb.environment().putAll(serviceEnv.get(s));
-            processes.put(s, pb.start());
+            processes.put(s, launch(s, serviceEnv.get(s), log(s)));
+        }
+        for (var e : replicaPorts.entrySet()) {
+            for (int i = 0; i < e.getValue().size(); i++) {
+                String name = replicaName(e.getKey(), i + 2);
+                if (replicaProcesses.containsKey(name) && replicaProcesses.get(name).isAlive()) continue;
+                Map<String, String> env = new HashMap<>(serviceEnv.get(e.getKey()));
+                env.put(e.getKey().portVariable, Integer.toString(e.getValue().get(i)));
+                replicaProcesses.put(name, launch(e.getKey(), env, logDir.resolve(name + ".log")));
+            }
         }
         long until = System.nanoTime() + readyWithin.toNanos();
-        for (MeshService s : MeshService.values()) awaitReady(s, until);
+        for (MeshService s : MeshService.values()) awaitReady(s.module, processes.get(s), httpUrl(s), log(s), until);
+        for (var e : replicaPorts.entrySet())
+            for (int i = 2; i <= e.getValue().size() + 1; i++) {
+                String name = replicaName(e.getKey(), i);
+                awaitReady(name, replicaProcesses.get(name), httpUrl(e.getKey(), i), logDir.resolve(name + ".log"), until);
+            }
         return this;
     }
 
-    private void awaitReady(MeshService s, long untilNanos) throws InterruptedException {
+    private static String replicaName(MeshService s, int index) {
+        return s.module + "-" + index;
+    }
+
+    private Process launch(MeshService s, Map<String, String> env, Path log) throws IOException {
+        Path jar = jar(s);
+        if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing: package the modules first (mvn -B package -DskipTests)");
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-jar");
+        command.add(jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        pb.environment().putAll(commonEnv);
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private static void awaitReady(String name, Process p, String url, Path log, long untilNanos) throws InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create(httpUrl(s) + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(url + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
         while (true) {
-            Process p = processes.get(s);
-            if (!p.isAlive()) throw new IllegalStateException(s.module + " exited with code " + p.exitValue() + "; log " + log(s) + ":\n" + tail(log(s)));
+            if (!p.isAlive()) throw new IllegalStateException(name + " exited with code " + p.exitValue() + "; log " + log + ":\n" + tail(log));
             try {
                 if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
             } catch (IOException e) {
                 // not listening yet
             }
-            if (System.nanoTime() > untilNanos) throw new IllegalStateException(s.module + " not ready in time; log " + log(s) + ":\n" + tail(log(s)));
+            if (System.nanoTime() > untilNanos) throw new IllegalStateException(name + " not ready in time; log " + log + ":\n" + tail(log));
             Thread.sleep(250);
         }
     }
@@ -229,7 +279,16 @@ public final class MeshProcesses implements AutoCloseable {
 
     /** Stops one process (to test a stage that is down). */
     public void stop(MeshService s) throws InterruptedException {
-        Process p = processes.remove(s);
+        stop(processes.remove(s));
+    }
+
+    /** Stops replica {@code index} (1: the first, as {@link #stop(MeshService)}) of a stage. */
+    public void stop(MeshService s, int index) throws InterruptedException {
+        if (index == 1) stop(s);
+        else stop(replicaProcesses.remove(replicaName(s, index)));
+    }
+
+    private static void stop(Process p) throws InterruptedException {
         if (p == null) return;
         p.destroy();
         if (!p.waitFor(15, TimeUnit.SECONDS)) {
@@ -249,8 +308,10 @@ public final class MeshProcesses implements AutoCloseable {
     }
 
     private synchronized void destroyAll() {
-        for (Process p : processes.values()) p.destroy();
-        for (Process p : processes.values()) {
+        List<Process> all = new ArrayList<>(processes.values());
+        all.addAll(replicaProcesses.values());
+        for (Process p : all) p.destroy();
+        for (Process p : all) {
             try {
                 if (!p.waitFor(15, TimeUnit.SECONDS)) p.destroyForcibly();
             } catch (InterruptedException e) {
@@ -258,6 +319,7 @@ public final class MeshProcesses implements AutoCloseable {
             }
         }
         processes.clear();
+        replicaProcesses.clear();
     }
 
     @Override

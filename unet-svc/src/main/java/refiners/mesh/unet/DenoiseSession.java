@@ -22,10 +22,11 @@ import refiners.proto.unet.v1.DenoiseStart;
 import refiners.proto.unet.v1.DenoiseStep;
 
 /**
- * One Denoise stream: the Start opens a denoiser (LoRAs, inpainting conditions, ControlNets and their conditions),
- * each Step is one guided-noise call on the worker pool. Nothing but the Start is kept between steps, so any replica
- * can take a generation over from its next step. Closing (end,
- * failure or cancellation of the stream) releases the denoiser once the step in progress, if any, has finished.
+ * One Denoise stream: the Start opens a generation (LoRAs, inpainting conditions, ControlNets and their conditions)
+ * on the worker pool, each Step goes to {@link UNetSteps}, which computes it together with the waiting steps of other
+ * streams. Nothing but the Start is kept between steps, so any replica can take a generation over from its next step.
+ * Closing (end, failure or cancellation of the stream) drops a step still waiting; a step already in a call finishes
+ * with its batch mates.
  */
 final class DenoiseSession {
     static final String REPLICA = System.getenv().getOrDefault("HOSTNAME", "local") + "/" + ProcessHandle.current().pid();
@@ -34,20 +35,19 @@ final class DenoiseSession {
     private final MeshLoras loras;
     private final UNetControlnets controlnets;
     private final ModelWork work;
-    private final UNetMetrics metrics;
+    private final UNetSteps steps;
     private final long maxPixels;
 
     private long[] latentShape;
-    private SD1Stages.Denoiser denoiser;
-    private int running;
-    private boolean closed;
+    private volatile LocalUNet.Generation generation;
+    private volatile boolean closed;
 
-    DenoiseSession(LocalUNet unet, MeshLoras loras, UNetControlnets controlnets, ModelWork work, UNetMetrics metrics, long maxPixels) {
+    DenoiseSession(LocalUNet unet, MeshLoras loras, UNetControlnets controlnets, ModelWork work, UNetSteps steps, long maxPixels) {
         this.unet = unet;
         this.loras = loras;
         this.controlnets = controlnets;
         this.work = work;
-        this.metrics = metrics;
+        this.steps = steps;
         this.maxPixels = maxPixels;
     }
 
@@ -108,11 +108,9 @@ final class DenoiseSession {
         }
         SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(cond, uncond, guidance, weights, shape, mask, target, conditions);
         latentShape = shape;
-        return run(() -> {
-            SD1Stages.Denoiser opened = unet.open(conditioning);
-            synchronized (this) {
-                denoiser = opened;
-            }
+        return work.run(() -> {
+            if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
+            generation = unet.open(conditioning);
             return DenoiseResponse.newBuilder().setReady(DenoiseReady.newBuilder().setReplica(REPLICA)).build();
         });
     }
@@ -122,47 +120,15 @@ final class DenoiseSession {
         Tensor latents = WireTensors.expect(WireTensors.fromMessage(step.getLatents(), "step.latents"), "step.latents", DType.F32, latentShape);
         double timestep = step.getTimestep();
         if (!Double.isFinite(timestep) || timestep < 0) throw WireTensors.invalid("step.timestep", "must be a finite non-negative number, got " + timestep);
-        return run(() -> {
-            SD1Stages.Denoiser d;
-            synchronized (this) {
-                d = denoiser;
-            }
-            long t0 = System.nanoTime();
-            Tensor noise = d.guidedNoise(step.getStepIndex(), timestep, latents);
-            long nanos = System.nanoTime() - t0;
-            metrics.stepDone(nanos);
-            return DenoiseResponse.newBuilder().setResult(DenoiseResult.newBuilder()
-                    .setStepIndex(step.getStepIndex()).setNoise(WireTensors.toMessage(noise)).setSeconds(nanos / 1e9)).build();
-        });
+        if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
+        return steps.submit(this, new LocalUNet.Step(generation, timestep, latents)).map(r -> DenoiseResponse.newBuilder()
+                .setResult(DenoiseResult.newBuilder().setStepIndex(step.getStepIndex()).setNoise(WireTensors.toMessage(r.output()))
+                        .setSeconds(r.callSeconds()).setQueueSeconds(r.queueSeconds()).setBatchSize(r.batchSize())).build());
     }
 
-    /** Work on the pool; a stream closed meanwhile gets no further work and its denoiser is released after it. */
-    private Uni<DenoiseResponse> run(java.util.function.Supplier<DenoiseResponse> task) {
-        return work.run(() -> {
-            synchronized (this) {
-                if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
-                running++;
-            }
-            try {
-                return task.get();
-            } finally {
-                synchronized (this) {
-                    running--;
-                    if (closed) release();
-                }
-            }
-        });
-    }
-
-    synchronized void close() {
+    /** The stream ended: a step still waiting is dropped (by its cancelled subscription), and no call waits for the next. */
+    void close() {
         closed = true;
-        if (running == 0) release();
-    }
-
-    private void release() {
-        if (denoiser != null) {
-            denoiser.close();
-            denoiser = null;
-        }
+        steps.leave(this);
     }
 }

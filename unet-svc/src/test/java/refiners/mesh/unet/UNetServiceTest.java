@@ -102,6 +102,39 @@ class UNetServiceTest extends ServiceTestBase {
     }
 
     @Test
+    void concurrentStreamsShareUNetCallsAndEachGetsItsOwnNoise() throws Exception {
+        // three generations (their own embeddings, guidance and timesteps) at once
+        List<CompletableFuture<List<DenoiseResponse>>> streams = new ArrayList<>();
+        for (int g = 0; g < 3; g++) {
+            int seed = 20 + 10 * g;
+            DenoiseStart.Builder start = start().setConditionalEmbedding(WireTensors.toMessage(embedding(seed)))
+                    .setUnconditionalEmbedding(WireTensors.toMessage(embedding(seed + 1))).setGuidanceScale(5f + g);
+            streams.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return exchange(List.of(DenoiseRequest.newBuilder().setStart(start).build(), step(0, 999 - 100 * seed, seed + 2), step(1, 500.5 - seed, seed + 3)));
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }));
+        }
+        int largest = 0;
+        for (int g = 0; g < 3; g++) {
+            int seed = 20 + 10 * g;
+            List<DenoiseResponse> answers = streams.get(g).get(10, TimeUnit.MINUTES);
+            try (var alone = model.get().open(embedding(seed), embedding(seed + 1), 5f + g, List.of())) {
+                assertBitEqual(alone.guidedNoise(0, 999 - 100 * seed, GaussianNoise.sample(seed + 2, LATENTS)), answers.get(1));
+                assertBitEqual(alone.guidedNoise(1, 500.5 - seed, GaussianNoise.sample(seed + 3, LATENTS)), answers.get(2));
+            }
+            for (DenoiseResponse r : answers.subList(1, 3)) largest = Math.max(largest, r.getResult().getBatchSize());
+        }
+        assertTrue(largest >= 2, "steps of concurrent streams were never batched");
+        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String m : List.of("refiners_batch_size_count{stage=\"unet\"}", "refiners_batch_queue_seconds_count{stage=\"unet\"}",
+                "refiners_unet_samples_total", "refiners_unet_samples_per_second", "refiners_unet_steps_per_second", "refiners_unet_batch_fill"))
+            assertTrue(metrics.contains(m), m);
+    }
+
+    @Test
     void aGenerationResumesOnAnotherStreamFromItsNextStep() throws Exception {
         List<DenoiseResponse> first = exchange(List.of(DenoiseRequest.newBuilder().setStart(start()).build(), step(0, 999, 10), step(1, 899, 11)));
         List<DenoiseResponse> resumed = exchange(List.of(DenoiseRequest.newBuilder().setStart(start()).build(), step(1, 899, 11)));
