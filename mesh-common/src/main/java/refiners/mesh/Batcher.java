@@ -20,9 +20,11 @@ import java.util.function.Function;
  * Continuous batching of one stage's model calls: requests that arrive while the model is busy wait in a queue; when
  * a worker (ModelWork) frees up it takes the oldest request and every queued request with the same key (up to
  * {@code maxBatch}) and runs them as one call. A request never waits for company it does not need: alone, it runs as
- * soon as the worker is free. Two optional waits make batches fuller: {@code batchWait} (for any company, after the first
- * request queued) and {@code regroup} (only for the members of the previous call that are expected back — a Denoise
- * stream's next step — so a lone generation never waits, and a group of generations stays one batch step after step).
+ * soon as the worker is free. Two waits make batches fuller: {@code batchWait} (for any company, after the first request
+ * queued; 0 by default) and the regroup, only for the members of the previous call that are expected back (a Denoise
+ * stream's next step), for {@code regroup} or a tenth of that call's duration, whichever is longer: a lone generation
+ * never waits, a group of generations stays one batch step after step, and a straggler costs its batch mates at most
+ * a tenth of a step.
  *
  * <p>A request whose caller went away is dropped from the queue; one running when its caller leaves finishes with its
  * batch (its result is dropped), without disturbing the others. A failing batch is retried member by member, so one
@@ -52,6 +54,9 @@ public final class Batcher<I, O> {
     /** A request's output, with the call it was part of. */
     public record Batched<O>(O output, double queueSeconds, double callSeconds, int batchSize) {}
 
+    /** Streams of a call are waited for up to a tenth of that call's duration (or the regroup setting, if longer). */
+    private static final long REGROUP_SHARE_OF_CALL = 10;
+
     private final String stage;
     private final ModelWork work;
     private final Settings settings;
@@ -64,7 +69,8 @@ public final class Batcher<I, O> {
     private final Timer queueWait;
     private volatile java.util.function.Consumer<CallStats> listener = s -> {};
 
-    private record Expected(Object key, long answeredNanos) {}
+    /** A member of a finished call: when it was answered, and how long it may keep the next call of its key waiting. */
+    private record Expected(Object key, long answeredNanos, long patienceNanos) {}
 
     private static final class Pending<I, O> {
         final Object key;
@@ -167,8 +173,8 @@ public final class Batcher<I, O> {
         List<Pending<I, O>> batch = new ArrayList<>();
         int waiting;
         synchronized (this) {
-            long stale = System.nanoTime() - settings.regroup().toNanos();
-            expected.values().removeIf(e -> e.answeredNanos < stale);
+            long now0 = System.nanoTime();
+            expected.values().removeIf(e -> e.answeredNanos + e.patienceNanos < now0);
             while (true) {
                 Pending<I, O> first = queue.peek();
                 if (first == null) {
@@ -179,7 +185,7 @@ public final class Batcher<I, O> {
                 int sameKey = 0;
                 for (Pending<I, O> p : queue) if (p.key.equals(first.key)) sameKey++;
                 for (Expected e : expected.values())
-                    if (e.key.equals(first.key)) until = Math.max(until, e.answeredNanos + settings.regroup().toNanos());
+                    if (e.key.equals(first.key)) until = Math.max(until, e.answeredNanos + e.patienceNanos);
                 if (sameKey >= settings.maxBatch() || now >= until) break;
                 try {
                     TimeUnit.NANOSECONDS.timedWait(this, until - now);
@@ -203,8 +209,9 @@ public final class Batcher<I, O> {
         sizes.record(batch.size());
         List<Object> results = run(batch);
         long end = System.nanoTime();
+        long patience = Math.max(settings.regroup().toNanos(), (end - start) / REGROUP_SHARE_OF_CALL);
         synchronized (this) {
-            for (Pending<I, O> p : batch) if (p.member != null && !p.cancelled) expected.put(p.member, new Expected(p.key, end));
+            for (Pending<I, O> p : batch) if (p.member != null && !p.cancelled) expected.put(p.member, new Expected(p.key, end, patience));
         }
         listener.accept(new CallStats(batch.size(), waiting, end - start));
         boolean more;

@@ -48,7 +48,7 @@ public interface MeshConfig {
     @WithDefault("0ms")
     java.time.Duration batchWait();
 
-    /** How long the worker waits for the streams of its last call to come back with their next step. */
+    /** How long the worker waits for the streams of its last call to come back with their next step (at least; a tenth of that call if longer). */
     @WithDefault("20ms")
     java.time.Duration batchRegroup();
 

@@ -29,6 +29,7 @@ public final class Main {
                 case "serve" -> Serve.run(rest);
                 case "bench-mesh" -> MeshBench.run(rest);
                 case "bench-throughput" -> ThroughputBench.run(rest);
+                case "bench-batch-cost" -> refiners.bench.BatchCostBench.run(rest);
                 case "bench-unet" -> {
                     UNetBench.main(rest);
                     yield 0;
@@ -63,7 +64,7 @@ public final class Main {
                 + "\n\ndemo [client options]\n  The four services on loopback, one image through them, the services stopped (./run-mesh.sh)."
                 + "\n\nserve\n  The four services on loopback until Ctrl-C (./run-mesh.sh serve)."
                 + "\n\nbench-mesh [--requests 5] [--steps 5] [--size 64] [--solver dpm]\n  The same requests through the mesh and in process, alternating: times and their ratio."
-                + "\n\n" + ThroughputBench.USAGE
+                + "\n\n" + ThroughputBench.USAGE + "\n\n" + refiners.bench.BatchCostBench.USAGE
                 + "\n\nbench-unet [threads=2] [runs=5]\n  UNet step time, session creation and memory for several runtime settings."
                 + "\n\nbench-lora [threads=2] [runs=5]\n  UNet step with LoRAs: base, fused, run-time slots with 0/1/3 LoRAs, set switching."
                 + "\n\nbench-train [threads=2] [runs=3]\n  UNet LoRA train step over forward time at batch 1 (8x8, 32x32 latents) and batch 2, peak RSS over weights."

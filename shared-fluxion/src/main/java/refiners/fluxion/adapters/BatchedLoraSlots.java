@@ -122,8 +122,9 @@ public final class BatchedLoraSlots {
     /**
      * (K, R, width): each set's (r, width) block, zero rows up to the largest rank R, and R at least 2. Not 1: a
      * one-row product takes another ONNX Runtime kernel (MLAS's M = 1 path), so a rank-1 set alone would not match it
-     * in company. Not 0: ONNX Runtime 1.24's CPU products over an empty rank leave the output uninitialised at batch
-     * sizes above 2 (measured), where rank 2 of zeros gives exact zeros at the cost of two thin products per layer.
+     * in company. Not 0: ONNX Runtime 1.24's com.microsoft FusedMatMul with transA over an empty K (which its
+     * optimizer also makes of Transpose + MatMul) leaves its output uninitialised (measured), where rank 2 of zeros
+     * gives exact zeros at the cost of two thin products per layer.
      */
     private static Tensor pad(List<Tensor[]> parts, int which, int width) {
         int rank = 2;

@@ -31,6 +31,7 @@ public final class OrtRuntime {
             }
         }
         if (config.dumpOptimized() != null) o.setOptimizedModelFilePath(config.dumpOptimized());
+        if (config.profile() != null) o.enableProfiling(config.profile());
         return o;
     }
 }
