@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,6 +58,8 @@ class BatchingIT {
     MeshProcesses mesh;
     ManagedChannel channel;
     InProcessPipeline inProcess;
+    /** One thread per generation (the common pool may have a single thread on a small machine). */
+    final ExecutorService callers = Executors.newCachedThreadPool();
 
     @BeforeAll
     void startMesh() throws Exception {
@@ -80,6 +84,7 @@ class BatchingIT {
 
     @AfterAll
     void stopMesh() {
+        callers.shutdownNow();
         if (channel != null) channel.shutdownNow();
         if (mesh != null) mesh.close();
     }
@@ -123,7 +128,7 @@ class BatchingIT {
     /** Runs the requests at once, each on its own thread. */
     List<CompletableFuture<Result>> concurrently(List<GenerateRequest> requests) {
         List<CompletableFuture<Result>> out = new ArrayList<>();
-        for (GenerateRequest r : requests) out.add(CompletableFuture.supplyAsync(() -> result(orchestrator().generate(r))));
+        for (GenerateRequest r : requests) out.add(CompletableFuture.supplyAsync(() -> result(orchestrator().generate(r)), callers));
         return out;
     }
 
@@ -160,7 +165,7 @@ class BatchingIT {
         Context.CancellableContext context = Context.current().withCancellation();
         Iterator<GenerateEvent> cancelledEvents = context.call(() -> orchestrator().generate(cancelled));
         CompletableFuture<Result> expiring = CompletableFuture.supplyAsync(
-                () -> result(OrchestratorGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS).generate(expired)));
+                () -> result(OrchestratorGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS).generate(expired)), callers);
         List<CompletableFuture<Result>> results = concurrently(kept);
         assertEquals(1, cancelledEvents.next().getProgress().getStep());
         context.cancel(null); // mid-batch: its batch mates go on
@@ -175,18 +180,23 @@ class BatchingIT {
     @Test
     @Order(3)
     void generationsOfAReplicaLostMidBatchResumeOnTheOtherWithTheirPixels() throws Exception {
-        List<GenerateRequest> requests = List.of(request(8, 5, "dpm").build(), request(9, 5, "ddim").addLoras(style(0.8f)).build(),
-                request(10, 5, "euler").build());
+        // enough steps that none of them ends while the replica drains its last call
+        List<GenerateRequest> requests = List.of(request(8, 12, "dpm").build(), request(9, 12, "ddim").addLoras(style(0.8f)).build(),
+                request(10, 12, "euler").build());
         double resumesBefore = metric(mesh.httpUrl(MeshService.ORCHESTRATOR), "refiners_unet_resumes_total");
         CountDownLatch started = new CountDownLatch(requests.size());
         List<CompletableFuture<Result>> results = new ArrayList<>();
         for (GenerateRequest r : requests)
             results.add(CompletableFuture.supplyAsync(() -> {
-                Iterator<GenerateEvent> events = orchestrator().generate(r);
-                assertTrue(events.next().hasProgress());
-                started.countDown();
+                Iterator<GenerateEvent> events;
+                try {
+                    events = orchestrator().generate(r);
+                    assertTrue(events.next().hasProgress());
+                } finally {
+                    started.countDown(); // a failure shows in its result
+                }
                 return result(events);
-            }));
+            }, callers));
         assertTrue(started.await(10, TimeUnit.MINUTES), "every generation ran its first step");
         int holding = metric(mesh.httpUrl(MeshService.UNET, 1), "refiners_unet_inflight_streams") == requests.size() ? 1 : 2;
         assertEquals(requests.size(), metric(mesh.httpUrl(MeshService.UNET, holding), "refiners_unet_inflight_streams"), "all three on one replica");

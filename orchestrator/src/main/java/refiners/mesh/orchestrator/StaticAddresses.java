@@ -43,10 +43,11 @@ final class StaticAddresses extends NameResolverProvider {
     public NameResolver newNameResolver(URI target, NameResolver.Args args) {
         if (!SCHEME.equals(target.getScheme())) return null;
         List<EquivalentAddressGroup> groups = parse(target.getRawAuthority());
+        String authority = target.getRawAuthority().split(",")[0]; // the :authority header must be one host:port
         return new NameResolver() {
             @Override
             public String getServiceAuthority() {
-                return target.getRawAuthority();
+                return authority;
             }
 
             @Override

@@ -13,6 +13,10 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -83,7 +87,7 @@ class UNetServiceTest extends ServiceTestBase {
         requests.onCompleted();
         try {
             return done.get(10, TimeUnit.MINUTES);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw (Exception) e.getCause();
         }
     }
@@ -105,6 +109,7 @@ class UNetServiceTest extends ServiceTestBase {
     void concurrentStreamsShareUNetCallsAndEachGetsItsOwnNoise() throws Exception {
         // three generations (their own embeddings, guidance and timesteps) at once
         List<CompletableFuture<List<DenoiseResponse>>> streams = new ArrayList<>();
+        ExecutorService callers = Executors.newFixedThreadPool(3); // one per stream
         for (int g = 0; g < 3; g++) {
             int seed = 20 + 10 * g;
             DenoiseStart.Builder start = start().setConditionalEmbedding(WireTensors.toMessage(embedding(seed)))
@@ -114,11 +119,12 @@ class UNetServiceTest extends ServiceTestBase {
                 try {
                     return exchange(List.of(DenoiseRequest.newBuilder().setStart(start).build(), step(0, 999 - 37 * index, seed + 2), step(1, 500.5 - 41 * index, seed + 3)));
                 } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
+                    throw new CompletionException(e);
                 }
-            }));
+            }, callers));
         }
         int largest = 0;
+        callers.shutdown();
         for (int g = 0; g < 3; g++) {
             int seed = 20 + 10 * g;
             List<DenoiseResponse> answers = streams.get(g).get(10, TimeUnit.MINUTES);
