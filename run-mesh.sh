@@ -6,6 +6,7 @@
 #   ./run-mesh.sh --init-image in.png --strength 0.6 --steps 4        # image to image (also --mask, --controlnet)
 #   ./run-mesh.sh serve                                                # the four services until Ctrl-C
 #   ./run-mesh.sh bench [--requests 3 --steps 5 --size 64]             # mesh vs in process, same requests, and the ratio
+#   ./run-mesh.sh throughput [--sizes 64,256 --concurrency 1,2,4,8]    # concurrent generations, batching on and off
 # Without REFINERS_WEIGHTS (a real SD1.5 folder or file) the services use full-size detinit weights: noise images.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,5 +22,6 @@ command=demo
 case "${1:-}" in
   serve) command=serve; shift ;;
   bench) command=bench-mesh; shift ;;
+  throughput) command=bench-throughput; shift ;;
 esac
 exec java -Xmx4g -XX:MaxDirectMemorySize=16g -Dmesh.root=. -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar tools/target/refiners.jar "$command" "$@"

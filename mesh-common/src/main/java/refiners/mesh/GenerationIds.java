@@ -34,6 +34,17 @@ public final class GenerationIds {
         }
     }
 
+    /** Runs {@code task} with no generation id in the logging context (work shared by several generations). */
+    public static <T> T outside(Supplier<T> task) {
+        Object before = MDC.get(MDC_KEY);
+        MDC.remove(MDC_KEY);
+        try {
+            return task.get();
+        } finally {
+            if (before != null) MDC.put(MDC_KEY, before);
+        }
+    }
+
     /** The current generation id, or null. */
     public static String current() {
         Object id = MDC.get(MDC_KEY);

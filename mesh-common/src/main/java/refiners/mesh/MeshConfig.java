@@ -49,6 +49,29 @@ public interface MeshConfig {
         String clientCertificates();
     }
 
+    /** Requests (UNet: generations, each a pair of samples) one model call may batch; see Batcher. */
+    @WithDefault("8")
+    int maxBatch();
+
+    /** How long the worker waits for company once a request is queued (0: never; a lone request runs at once). */
+    @WithDefault("0ms")
+    java.time.Duration batchWait();
+
+    /** How long the worker waits for the streams of its last call to come back with their next step (at least; a tenth of that call if longer). */
+    @WithDefault("20ms")
+    java.time.Duration batchRegroup();
+
+    /** Requests that may wait beyond one call's worth before new ones are refused (RESOURCE_EXHAUSTED). */
+    @WithDefault("16")
+    int queueLimit();
+
+    /**
+     * Every request computed alone, never batched with others: for devices whose kernels are not batch-invariant
+     * (on CPU, ONNX Runtime's are: tested), at the cost of throughput.
+     */
+    @WithDefault("false")
+    boolean deterministic();
+
     /** How this process creates ONNX Runtime sessions (the rest of RuntimeConfig: its REFINERS_* variables). */
     default RuntimeConfig runtime() {
         return RuntimeConfig.fromEnvironment().withDevice(device()).withThreads(threads()).withPrepacking(prepacking()).withSpinning(spinning());

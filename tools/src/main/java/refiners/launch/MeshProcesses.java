@@ -35,7 +35,9 @@ public final class MeshProcesses implements AutoCloseable {
     private final Map<String, String> commonEnv = new HashMap<>();
     private final Map<MeshService, Map<String, String>> serviceEnv = new EnumMap<>(MeshService.class);
     private final Map<MeshService, Process> processes = new EnumMap<>(MeshService.class);
-    private final List<Process> replicas = new ArrayList<>();
+    /** Further replicas of a stage (replica 2, 3 ...): their ports, and their processes once started. */
+    private final Map<MeshService, List<Integer>> replicaPorts = new EnumMap<>(MeshService.class);
+    private final Map<String, Process> replicaProcesses = new HashMap<>();
     private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx2g", "-XX:MaxDirectMemorySize=16g"));
     private final Thread shutdownHook = new Thread(this::destroyAll, "mesh-processes-shutdown");
     private SSLContext tls;
@@ -55,7 +57,7 @@ public final class MeshProcesses implements AutoCloseable {
         }
         commonEnv.put("REFINERS_HOST", "127.0.0.1");
         commonEnv.put("REFINERS_WEIGHTS", weights());
-        for (String host : List.of("TEXT_ENCODER_HOST", "UNET_HOST", "VAE_HOST")) commonEnv.put(host, "127.0.0.1");
+        for (MeshService s : MeshService.values()) if (s.hostVariable != null) commonEnv.put(s.hostVariable, "127.0.0.1");
     }
 
     /** The weights the services get: REFINERS_WEIGHTS, or detinit when the user gives none. */
@@ -167,6 +169,33 @@ public final class MeshProcesses implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Runs {@code count} replicas of a stage (each on a free port of its own); the orchestrator then balances over
+     * them, found through the static name resolver (REFINERS_NAME_RESOLVER=static and the stage's host list).
+     */
+    public MeshProcesses replicas(MeshService s, int count) {
+        if (s == MeshService.ORCHESTRATOR || count < 1) throw new IllegalArgumentException(count + " replicas of " + s.module);
+        List<Integer> extra = new ArrayList<>();
+        for (int i = 1; i < count; i++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                extra.add(socket.getLocalPort());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        replicaPorts.put(s, extra);
+        List<String> hosts = new ArrayList<>(List.of("127.0.0.1:" + ports.get(s)));
+        for (int p : extra) hosts.add("127.0.0.1:" + p);
+        env(MeshService.ORCHESTRATOR, "REFINERS_NAME_RESOLVER", "static");
+        env(MeshService.ORCHESTRATOR, s.hostVariable, String.join(",", hosts));
+        return this;
+    }
+
+    /** The HTTP address of replica {@code index} (1: the first, as {@link #httpUrl}) of a stage. */
+    public String httpUrl(MeshService s, int index) {
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + (index == 1 ? ports.get(s) : replicaPorts.get(s).get(index - 2));
+    }
+
     public Path jar(MeshService s) {
         return root.resolve(s.module).resolve("target/quarkus-app/quarkus-run.jar");
     }
@@ -182,29 +211,48 @@ public final class MeshProcesses implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         for (MeshService s : MeshService.values()) {
             if (processes.containsKey(s) && processes.get(s).isAlive()) continue;
-            processes.put(s, launch(s, log(s), Map.of()));
+            processes.put(s, launch(s, serviceEnv.get(s), log(s)));
+        }
+        for (var e : replicaPorts.entrySet()) {
+            for (int i = 0; i < e.getValue().size(); i++) {
+                String name = replicaName(e.getKey(), i + 2);
+                if (replicaProcesses.containsKey(name) && replicaProcesses.get(name).isAlive()) continue;
+                Map<String, String> env = new HashMap<>(serviceEnv.get(e.getKey()));
+                env.put(e.getKey().portVariable, Integer.toString(e.getValue().get(i)));
+                replicaProcesses.put(name, launch(e.getKey(), env, logDir.resolve(name + ".log")));
+            }
         }
         long until = System.nanoTime() + readyWithin.toNanos();
         for (MeshService s : MeshService.values()) awaitReady(s.module, processes.get(s), httpUrl(s), log(s), until);
+        for (var e : replicaPorts.entrySet())
+            for (int i = 2; i <= e.getValue().size() + 1; i++) {
+                String name = replicaName(e.getKey(), i);
+                awaitReady(name, replicaProcesses.get(name), httpUrl(e.getKey(), i), logDir.resolve(name + ".log"), until);
+            }
         return this;
     }
 
     /**
-     * Starts another process of a service, a second replica, listening on {@code host} (another loopback address,
-     * e.g. 127.0.0.2) and the service's port, with extra environment; waits until it is ready. Its log is
-     * MODULE-NAME.log; {@link #close()} stops it with the others.
+     * Starts another process of a service, a replica listening on {@code host} (another loopback address, e.g.
+     * 127.0.0.2) and the service's port, with extra environment; waits until it is ready. Its log is
+     * MODULE-NAME.log; {@link #close()} stops it with the others. (Replicas on other ports: {@link #replicas}.)
      */
     public Process startReplica(MeshService s, String name, String host, Map<String, String> env, Duration readyWithin) throws IOException, InterruptedException {
-        Map<String, String> replicaEnv = new HashMap<>(env);
+        Map<String, String> replicaEnv = new HashMap<>(serviceEnv.get(s));
+        replicaEnv.putAll(env);
         replicaEnv.put("REFINERS_HOST", host);
         Path log = logDir.resolve(s.module + "-" + name + ".log");
-        Process p = launch(s, log, replicaEnv);
-        replicas.add(p);
+        Process p = launch(s, replicaEnv, log);
+        replicaProcesses.put(s.module + "-" + name, p);
         awaitReady(s.module + " " + name, p, (tls == null ? "http" : "https") + "://" + host + ":" + ports.get(s), log, System.nanoTime() + readyWithin.toNanos());
         return p;
     }
 
-    private Process launch(MeshService s, Path log, Map<String, String> extraEnv) throws IOException {
+    private static String replicaName(MeshService s, int index) {
+        return s.module + "-" + index;
+    }
+
+    private Process launch(MeshService s, Map<String, String> env, Path log) throws IOException {
         Path jar = jar(s);
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing: package the modules first (mvn -B package -DskipTests)");
         List<String> command = new ArrayList<>();
@@ -214,8 +262,7 @@ public final class MeshProcesses implements AutoCloseable {
         command.add(jar.toString());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
         pb.environment().putAll(commonEnv);
-        pb.environment().putAll(serviceEnv.get(s));
-        pb.environment().putAll(extraEnv);
+        pb.environment().putAll(env);
         return pb.start();
     }
 
@@ -257,7 +304,16 @@ public final class MeshProcesses implements AutoCloseable {
 
     /** Stops one process (to test a stage that is down). */
     public void stop(MeshService s) throws InterruptedException {
-        Process p = processes.remove(s);
+        stop(processes.remove(s));
+    }
+
+    /** Stops replica {@code index} (1: the first, as {@link #stop(MeshService)}) of a stage. */
+    public void stop(MeshService s, int index) throws InterruptedException {
+        if (index == 1) stop(s);
+        else stop(replicaProcesses.remove(replicaName(s, index)));
+    }
+
+    private static void stop(Process p) throws InterruptedException {
         if (p == null) return;
         p.destroy();
         if (!p.waitFor(15, TimeUnit.SECONDS)) {
@@ -278,7 +334,7 @@ public final class MeshProcesses implements AutoCloseable {
 
     private synchronized void destroyAll() {
         List<Process> all = new ArrayList<>(processes.values());
-        all.addAll(replicas);
+        all.addAll(replicaProcesses.values());
         for (Process p : all) p.destroy();
         for (Process p : all) {
             try {
@@ -288,7 +344,7 @@ public final class MeshProcesses implements AutoCloseable {
             }
         }
         processes.clear();
-        replicas.clear();
+        replicaProcesses.clear();
     }
 
     @Override

@@ -239,9 +239,11 @@ class K8sManifestsTest {
         assertEquals("Pods", metric.getType());
         // the gauge the UNet service registers, in its Prometheus form
         String source = Files.readString(root.resolve("unet-svc/src/main/java/refiners/mesh/unet/UNetMetrics.java"));
-        Matcher m = Pattern.compile("INFLIGHT_STREAMS = \"([a-z.]+)\"").matcher(source);
-        assertTrue(m.find(), "UNetMetrics.INFLIGHT_STREAMS");
+        Matcher m = Pattern.compile("BATCH_FILL = \"([a-z.]+)\"").matcher(source);
+        assertTrue(m.find(), "UNetMetrics.BATCH_FILL");
         assertEquals(m.group(1).replace('.', '_'), metric.getPods().getMetric().getName());
+        java.math.BigDecimal target = metric.getPods().getTarget().getAverageValue().getNumericalAmount();
+        assertTrue(target.signum() > 0 && target.compareTo(java.math.BigDecimal.ONE) < 0, "a batch fill target in (0, 1): scale out before steps wait for more than one call, got " + target);
         assertTrue(hpa.getSpec().getMaxReplicas() >= hpa.getSpec().getMinReplicas());
     }
 

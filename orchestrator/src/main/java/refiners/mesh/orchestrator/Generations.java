@@ -140,7 +140,9 @@ public class Generations {
                             .setUnetSeconds(t.unetSeconds())
                             .setSolverSeconds(t.solverSeconds())
                             .setVaeSeconds(t.vaeSeconds())
-                            .setTotalSeconds(t.totalSeconds()))).build();
+                            .setTotalSeconds(t.totalSeconds())
+                            .setUnetComputeSeconds(stages.unetServiceSeconds())
+                            .setUnetQueueSeconds(stages.unetQueueSeconds()))).build();
         } finally {
             metrics.ended();
         }

@@ -42,6 +42,7 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
     private Stream stream;
     private int resumes;
     private double serviceSeconds;
+    private double queueSeconds;
     private boolean ended;
 
     /** One Denoise call: its request side and the answers queued straight from the transport thread. */
@@ -118,6 +119,7 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
         if (!r.hasResult() || r.getResult().getStepIndex() != stepIndex)
             throw Stage.UNET.failure(Status.INTERNAL.withDescription("expected the result of step " + stepIndex + ", got " + r.getKindCase()).asRuntimeException());
         serviceSeconds += r.getResult().getSeconds();
+        queueSeconds += r.getResult().getQueueSeconds();
         return WireTensors.expect(WireTensors.fromMessage(r.getResult().getNoise(), "noise"), "noise", DType.F32, latentShape);
     }
 
@@ -178,8 +180,14 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
         return Stage.UNET.failure(Status.CANCELLED.withDescription("generation cancelled").asRuntimeException());
     }
 
+    /** The UNet calls of the steps (each shared with its batch mates), as unet-svc measured them. */
     double serviceSeconds() {
         return serviceSeconds;
+    }
+
+    /** The steps' waits in unet-svc's queue. */
+    double queueSeconds() {
+        return queueSeconds;
     }
 
     int resumes() {

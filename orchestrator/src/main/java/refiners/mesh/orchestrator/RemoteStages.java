@@ -115,9 +115,15 @@ public final class RemoteStages implements SD1Stages {
         if (d != null) d.cancel();
     }
 
-    /** UNet compute time reported by the service, summed over the steps (the rest of a step's time is transport). */
+    /** UNet call time reported by the service, summed over the steps (each call shared with its batch mates). */
     public double unetServiceSeconds() {
         RemoteDenoiser d = denoiser;
         return d == null ? 0 : d.serviceSeconds();
+    }
+
+    /** Time the steps waited in unet-svc's queue; the rest of a step's time, beyond the call, is transport. */
+    public double unetQueueSeconds() {
+        RemoteDenoiser d = denoiser;
+        return d == null ? 0 : d.queueSeconds();
     }
 }

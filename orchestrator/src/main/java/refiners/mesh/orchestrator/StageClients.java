@@ -1,14 +1,25 @@
 package refiners.mesh.orchestrator;
 
 import io.grpc.Channel;
+import io.grpc.LoadBalancerRegistry;
+import io.grpc.NameResolverRegistry;
 import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.concurrent.atomic.AtomicBoolean;
+import refiners.mesh.MeshConfig;
 import refiners.proto.textencoder.v1.MutinyTextEncoderGrpc.MutinyTextEncoderStub;
 import refiners.proto.vae.v1.MutinyAutoencoderGrpc.MutinyAutoencoderStub;
 
-/** gRPC clients of the three stages (addresses and message limits: quarkus.grpc.clients.{text-encoder,unet,vae}.*). */
+/**
+ * gRPC clients of the three stages (addresses, message limits, balancing: quarkus.grpc.clients.{text-encoder,unet,vae}.*).
+ * Before the channels are built, registers the load-aware balancing policies (refiners_spread, refiners_fill) and the
+ * static name resolver (a fixed list of replicas).
+ */
 @ApplicationScoped
 public class StageClients {
+    private static final AtomicBoolean REGISTERED = new AtomicBoolean();
+
     @GrpcClient("text-encoder")
     MutinyTextEncoderStub textEncoder;
 
@@ -18,6 +29,19 @@ public class StageClients {
 
     @GrpcClient("vae")
     MutinyAutoencoderStub vae;
+
+    @Inject
+    public StageClients(MeshConfig config) {
+        register(config.maxBatch());
+    }
+
+    /** Once per process (the registries are global); {@code capacity}: calls a replica takes before refiners_fill looks further. */
+    static void register(int capacity) {
+        if (!REGISTERED.compareAndSet(false, true)) return;
+        LoadBalancerRegistry.getDefaultRegistry().register(new LoadAwareBalancer.Provider(LoadAwareBalancer.SPREAD, capacity));
+        LoadBalancerRegistry.getDefaultRegistry().register(new LoadAwareBalancer.Provider(LoadAwareBalancer.FILL, capacity));
+        NameResolverRegistry.getDefaultRegistry().register(new StaticAddresses());
+    }
 
     public MutinyTextEncoderStub textEncoder() { return textEncoder; }
     public Channel unet() { return unet; }

@@ -1,15 +1,20 @@
 package refiners.fluxion.adapters;
 
 import java.util.List;
+import refiners.fluxion.layers.Module;
 import refiners.fluxion.layers.Sum;
 import refiners.fluxion.layers.WeightedModule;
 
-/** target(x) + slot(x): a layer with a run-time LoRA slot. */
+/** target(x) + slot(x): a layer with a run-time LoRA slot ({@link LoraSlot} or {@link BatchedLoraSlot}). */
 public class LoraSlotAdapter extends Sum implements Adapter<WeightedModule> {
     private final WeightedModule target;
 
     public LoraSlotAdapter(String key, WeightedModule target) {
-        super(List.of(target, new LoraSlot(key, target)), true);
+        this(target, new LoraSlot(key, target));
+    }
+
+    public LoraSlotAdapter(WeightedModule target, Module slot) {
+        super(List.of(target, slot), true);
         this.target = target;
     }
 
@@ -18,7 +23,7 @@ public class LoraSlotAdapter extends Sum implements Adapter<WeightedModule> {
         return target;
     }
 
-    public LoraSlot slot() {
-        return (LoraSlot) get(1);
+    public Module slot() {
+        return get(1);
     }
 }

@@ -24,21 +24,28 @@ import refiners.fluxion.layers.WeightedModule;
 public final class LoraSlots {
     private final Map<String, LoraSlot> slots;
 
-    private LoraSlots(Map<String, LoraSlot> slots) {
+    LoraSlots(Map<String, LoraSlot> slots) {
         this.slots = slots;
     }
 
     /** Every Linear and Conv2d layer of the model matching {@code which} gets a slot, keyed by its state-dict path. */
     public static LoraSlots install(Chain model, Predicate<WeightedModule> which) {
+        Map<String, LoraSlot> slots = new LinkedHashMap<>();
+        targets(model, which).forEach((path, w) -> slots.put(path, (LoraSlot) inject(w, new LoraSlot(path, w.module()))));
+        return new LoraSlots(slots);
+    }
+
+    /** Every Linear and Conv2d layer matching {@code which}, by its state-dict path, with the chain it sits in. */
+    static Map<String, Chain.Walked<WeightedModule>> targets(Chain model, Predicate<WeightedModule> which) {
         Map<String, Chain.Walked<WeightedModule>> targets = new LinkedHashMap<>();
         collect(model, "", which, targets);
-        Map<String, LoraSlot> slots = new LinkedHashMap<>();
-        targets.forEach((path, w) -> {
-            LoraSlotAdapter a = new LoraSlotAdapter(path, w.module());
-            a.inject(w.parent()); // the chain it was found in: a leaf shared by structural copies has one parent field
-            slots.put(path, a.slot());
-        });
-        return new LoraSlots(slots);
+        return targets;
+    }
+
+    /** Puts {@code slot} beside the layer (in the chain it was found in: a leaf shared by structural copies has one parent field). */
+    static Module inject(Chain.Walked<WeightedModule> w, Module slot) {
+        new LoraSlotAdapter(w.module(), slot).inject(w.parent());
+        return slot;
     }
 
     private static void collect(Chain c, String prefix, Predicate<WeightedModule> which, Map<String, Chain.Walked<WeightedModule>> out) {

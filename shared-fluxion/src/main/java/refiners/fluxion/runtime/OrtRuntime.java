@@ -53,6 +53,9 @@ public final class OrtRuntime {
         if (config.intraOpThreads() > 0) o.setIntraOpNumThreads(config.intraOpThreads());
         if (!config.prepacking()) o.addConfigEntry("session.disable_prepacking", "1");
         if (!config.spinning()) o.addConfigEntry("session.intra_op.allow_spinning", "0");
+        // Spin between the ops of a run, not after it: ONNX Runtime's workers otherwise spin up to 2^20 pauses once a
+        // run returns, holding cores that the gRPC threads carrying its result (and the next step) are waiting for.
+        else o.addConfigEntry("session.force_spinning_stop", "1");
         // Weights are bound with addInitializer and never serialized: optimizers that read initializer data at
         // session creation (folding, NCHWc weight reordering) would find no data, and would copy it if they did.
         if (!config.weightRewrites())

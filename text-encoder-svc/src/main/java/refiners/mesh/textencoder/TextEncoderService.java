@@ -9,9 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jboss.logging.Logger;
 import refiners.fluxion.Tensor;
+import refiners.fluxion.Tensors;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncoder;
+import refiners.mesh.Batcher;
 import refiners.mesh.GenerationIds;
+import refiners.mesh.MeshConfig;
 import refiners.mesh.MeshLoras;
 import refiners.mesh.ModelWork;
 import refiners.mesh.StageTimers;
@@ -21,24 +24,43 @@ import refiners.proto.textencoder.v1.EncodeResponse;
 import refiners.proto.textencoder.v1.PromptTokens;
 import refiners.proto.textencoder.v1.TextEncoder;
 
-/** Encode: a batch of prompts in one model call, on a worker (never the event loop). */
+/**
+ * Encode on the workers (never the event loop). Concurrent calls with the same LoRA set are batched into one CLIP call
+ * (refiners.mesh.Batcher): each call's rows are exactly what it gets alone.
+ */
 @GrpcService
 public class TextEncoderService implements TextEncoder {
     private static final Logger LOG = Logger.getLogger(TextEncoderService.class);
     private final TextEncoderModel model;
-    private final ModelWork work;
     private final MeshLoras loras;
     private final TextEncoderConfig config;
     private final Timer timer;
+    private final Batcher<Request, Tensor> batcher;
 
     @Inject
-    public TextEncoderService(TextEncoderModel model, ModelWork work, MeshLoras loras, TextEncoderConfig config, MeterRegistry registry) {
+    public TextEncoderService(TextEncoderModel model, ModelWork work, MeshLoras loras, TextEncoderConfig config, MeshConfig mesh, MeterRegistry registry) {
         this.model = model;
-        this.work = work;
         this.loras = loras;
         this.config = config;
         this.timer = StageTimers.register(registry, "text-encoder");
+        this.batcher = new Batcher<>("text-encoder", work, Batcher.Settings.of(mesh), registry, this::encodeAll);
     }
+
+    /** One CLIP call for the prompts of several requests (one LoRA set), split back per request. */
+    private List<Tensor> encodeAll(List<Request> requests) {
+        List<String> prompts = new ArrayList<>();
+        for (Request r : requests) prompts.addAll(r.prompts());
+        Tensor all = timer.record(() -> model.get().encode(prompts, requests.get(0).loras()));
+        List<Tensor> out = new ArrayList<>();
+        int row = 0;
+        for (Request r : requests) {
+            out.add(Tensors.narrow(all, row, r.prompts().size()));
+            row += r.prompts().size();
+        }
+        return out;
+    }
+
+    private record Request(List<String> prompts, List<LoraWeight> loras) {}
 
     @Override
     public Uni<EncodeResponse> encode(EncodeRequest request) {
@@ -54,16 +76,15 @@ public class TextEncoderService implements TextEncoder {
             loraSet.add(new LoraWeight(l.getName(), l.getScale()));
         }
         LocalTextEncoder encoder = model.get();
-        return GenerationIds.within(request.getGenerationId(), () -> work.run(() -> timer.record(() -> {
-            long t0 = System.nanoTime();
-            Tensor embeddings = encoder.encode(prompts, loraSet);
-            LOG.infof("encoded %d prompts, %d LoRAs, in %.0f ms", prompts.size(), loraSet.size(), (System.nanoTime() - t0) / 1e6);
-            EncodeResponse.Builder response = EncodeResponse.newBuilder().setEmbeddings(WireTensors.toMessage(embeddings));
+        String id = request.getGenerationId();
+        return batcher.submit(loraSet, null, new Request(List.copyOf(prompts), List.copyOf(loraSet))).map(r -> GenerationIds.within(id, () -> {
+            LOG.infof("encoded %d prompts, %d LoRAs, in %.0f ms (a call of %d)", prompts.size(), loraSet.size(), 1e3 * r.callSeconds(), r.batchSize());
+            EncodeResponse.Builder response = EncodeResponse.newBuilder().setEmbeddings(WireTensors.toMessage(r.output()));
             for (String p : prompts) {
                 var t = encoder.model().tokenizer().tokenization(p);
                 response.addTokens(PromptTokens.newBuilder().setCount(t.length()).setTruncated(t.truncated()));
             }
             return response.build();
-        })));
+        }));
     }
 }

@@ -51,6 +51,21 @@ class TextEncoderServiceTest extends ServiceTestBase {
     }
 
     @Test
+    void concurrentCallsShareACallAndEachGetsItsOwnEmbeddings() throws Exception {
+        var async = TextEncoderGrpc.newFutureStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
+        var blocker = async.encode(EncodeRequest.newBuilder().addAllPrompts(Collections.nCopies(16, "keeps the model busy")).build());
+        List<List<String>> prompts = List.of(List.of("", "a red fox"), List.of("blurry", "a castle at dusk"), List.of("a lighthouse"));
+        List<com.google.common.util.concurrent.ListenableFuture<refiners.proto.textencoder.v1.EncodeResponse>> calls = new java.util.ArrayList<>();
+        for (List<String> p : prompts) calls.add(async.encode(EncodeRequest.newBuilder().addAllPrompts(p).build()));
+        blocker.get(10, TimeUnit.MINUTES);
+        for (int i = 0; i < prompts.size(); i++)
+            assertEquals(WireTensors.toMessage(model.get().encode(prompts.get(i), List.of())), calls.get(i).get(10, TimeUnit.MINUTES).getEmbeddings(), "call " + i);
+        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("refiners_batch_size_max\\{stage=\"text-encoder\"} (\\S+)").matcher(metrics);
+        assertTrue(m.find() && Double.parseDouble(m.group(1)) >= 2, "the calls queued behind the first were not batched");
+    }
+
+    @Test
     void anEmptyOrOversizedBatchIsInvalid() {
         for (EncodeRequest bad : List.of(EncodeRequest.getDefaultInstance(),
                 EncodeRequest.newBuilder().addAllPrompts(Collections.nCopies(17, "x")).build())) {

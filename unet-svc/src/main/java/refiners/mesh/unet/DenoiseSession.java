@@ -28,10 +28,11 @@ import refiners.proto.unet.v1.DenoiseStart;
 import refiners.proto.unet.v1.DenoiseStep;
 
 /**
- * One Denoise stream: the Start opens a denoiser (LoRAs, inpainting conditions, ControlNets and their conditions),
- * each Step is one guided-noise call on the worker pool. Nothing but the Start is kept between steps, so any replica
- * can take a generation over from its next step. Closing (end,
- * failure or cancellation of the stream) releases the denoiser once the step in progress, if any, has finished.
+ * One Denoise stream: the Start opens a generation (LoRAs, inpainting conditions, ControlNets and their conditions)
+ * on the worker pool, each Step goes to {@link UNetSteps}, which computes it together with the waiting steps of other
+ * streams. Nothing but the Start is kept between steps, so any replica can take a generation over from its next step.
+ * Closing (end, failure or cancellation of the stream) drops a step still waiting; a step already in a call finishes
+ * with its batch mates.
  */
 final class DenoiseSession {
     private static final Logger LOG = Logger.getLogger(DenoiseSession.class);
@@ -41,23 +42,22 @@ final class DenoiseSession {
     private final MeshLoras loras;
     private final UNetControlnets controlnets;
     private final ModelWork work;
-    private final UNetMetrics metrics;
+    private final UNetSteps steps;
     private final long maxPixels;
     private final Tracer tracer;
 
     private long[] latentShape;
     private String generationId = "";
-    private SD1Stages.Denoiser denoiser;
-    private int running;
-    private boolean closed;
+    private volatile LocalUNet.Generation generation;
+    private volatile boolean closed;
 
-    DenoiseSession(LocalUNet unet, MeshLoras loras, UNetControlnets controlnets, ModelWork work, UNetMetrics metrics, long maxPixels, Tracer tracer) {
+    DenoiseSession(LocalUNet unet, MeshLoras loras, UNetControlnets controlnets, ModelWork work, UNetSteps steps, long maxPixels, Tracer tracer) {
         this.tracer = tracer;
         this.unet = unet;
         this.loras = loras;
         this.controlnets = controlnets;
         this.work = work;
-        this.metrics = metrics;
+        this.steps = steps;
         this.maxPixels = maxPixels;
     }
 
@@ -120,13 +120,11 @@ final class DenoiseSession {
         latentShape = shape;
         generationId = start.getGenerationId();
         GenerationIds.within(generationId, () -> LOG.infof("denoise stream: latents %s, guidance %.2f, %d LoRAs, on %s", Arrays.toString(shape), guidance, weights.size(), REPLICA));
-        return run(() -> {
-            SD1Stages.Denoiser opened = unet.open(conditioning);
-            synchronized (this) {
-                denoiser = opened;
-            }
+        return GenerationIds.within(generationId, () -> work.run(() -> {
+            if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
+            generation = unet.open(conditioning);
             return DenoiseResponse.newBuilder().setReady(DenoiseReady.newBuilder().setReplica(REPLICA)).build();
-        });
+        }));
     }
 
     private Uni<DenoiseResponse> step(DenoiseStep step) {
@@ -134,53 +132,23 @@ final class DenoiseSession {
         Tensor latents = WireTensors.expect(WireTensors.fromMessage(step.getLatents(), "step.latents"), "step.latents", DType.F32, latentShape);
         double timestep = step.getTimestep();
         if (!Double.isFinite(timestep) || timestep < 0) throw WireTensors.invalid("step.timestep", "must be a finite non-negative number, got " + timestep);
-        // one span per step, child of the stream's (the generation's trace)
+        if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
+        // one span per step, child of the stream's (the generation's trace): its wait for a batch and its call
         Span span = tracer.spanBuilder("unet step").setParent(Context.current()).setAttribute("refiners.step", step.getStepIndex())
                 .setAttribute("refiners.timestep", timestep).startSpan();
-        return run(() -> {
-            SD1Stages.Denoiser d;
-            synchronized (this) {
-                d = denoiser;
-            }
-            long t0 = System.nanoTime();
-            Tensor noise = d.guidedNoise(step.getStepIndex(), timestep, latents);
-            long nanos = System.nanoTime() - t0;
-            metrics.stepDone(nanos);
-            return DenoiseResponse.newBuilder().setResult(DenoiseResult.newBuilder()
-                    .setStepIndex(step.getStepIndex()).setNoise(WireTensors.toMessage(noise)).setSeconds(nanos / 1e9)).build();
+        return steps.submit(this, new LocalUNet.Step(generation, timestep, latents)).map(r -> {
+            span.setAttribute("refiners.batch_size", r.batchSize());
+            return DenoiseResponse.newBuilder().setResult(DenoiseResult.newBuilder().setStepIndex(step.getStepIndex()).setNoise(WireTensors.toMessage(r.output()))
+                    .setSeconds(r.callSeconds()).setQueueSeconds(r.queueSeconds()).setBatchSize(r.batchSize())).build();
         }).onTermination().invoke((r, failure, cancelled) -> {
             if (failure != null) span.setStatus(StatusCode.ERROR, String.valueOf(failure.getMessage()));
             span.end();
         });
     }
 
-    /** Work on the pool; a stream closed meanwhile gets no further work and its denoiser is released after it. */
-    private Uni<DenoiseResponse> run(java.util.function.Supplier<DenoiseResponse> task) {
-        return GenerationIds.within(generationId, () -> work.run(() -> {
-            synchronized (this) {
-                if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
-                running++;
-            }
-            try {
-                return task.get();
-            } finally {
-                synchronized (this) {
-                    running--;
-                    if (closed) release();
-                }
-            }
-        }));
-    }
-
-    synchronized void close() {
+    /** The stream ended: a step still waiting is dropped (by its cancelled subscription), and no call waits for the next. */
+    void close() {
         closed = true;
-        if (running == 0) release();
-    }
-
-    private void release() {
-        if (denoiser != null) {
-            denoiser.close();
-            denoiser = null;
-        }
+        steps.leave(this);
     }
 }

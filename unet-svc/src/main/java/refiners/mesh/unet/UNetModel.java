@@ -17,9 +17,10 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.mesh.ServiceModel;
 
 /**
- * SD1UNet with run-time LoRA slots when a LoRA directory is configured, the inpainting UNet when its weights are
- * configured (REFINERS_INPAINTING_WEIGHTS), ControlNets from the ControlNet directory. Denoisers compute the guided
- * noise exactly as in process (same compiled graphs, batch 2, classifier-free guidance in the same place).
+ * SD1UNet with batched run-time LoRA slots when a LoRA directory is configured, the inpainting UNet when its weights are
+ * configured (REFINERS_INPAINTING_WEIGHTS), ControlNets from the ControlNet directory. Generations compute the guided
+ * noise exactly as in process (same compiled graphs, a pair of samples per generation, classifier-free guidance in the
+ * same place), alone or batched with others (UNetSteps).
  */
 @ApplicationScoped
 public class UNetModel extends ServiceModel<LocalUNet> {

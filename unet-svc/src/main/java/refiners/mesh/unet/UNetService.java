@@ -19,7 +19,7 @@ import refiners.proto.unet.v1.UNet;
 import refiners.proto.unet.v1.UnloadLoraRequest;
 import refiners.proto.unet.v1.UnloadLoraResponse;
 
-/** Denoise streams (one message in, one out, in order) and LoRA management; model work runs on ModelWork's workers. */
+/** Denoise streams (one message in, one out, in order; steps batched across streams) and LoRA management; model work runs on ModelWork's workers. */
 @GrpcService
 public class UNetService implements UNet {
     @Inject
@@ -35,6 +35,8 @@ public class UNetService implements UNet {
     @Inject
     UNetMetrics metrics;
     @Inject
+    UNetSteps steps;
+    @Inject
     MeshConfig config;
     @Inject
     Tracer tracer;
@@ -43,7 +45,7 @@ public class UNetService implements UNet {
     public Multi<DenoiseResponse> denoise(Multi<DenoiseRequest> requests) {
         var unet = model.get();
         return Multi.createFrom().deferred(() -> {
-            DenoiseSession session = new DenoiseSession(unet, loras, controlnets, work, metrics, config.maxPixels(), tracer);
+            DenoiseSession session = new DenoiseSession(unet, loras, controlnets, work, steps, config.maxPixels(), tracer);
             AtomicBoolean open = new AtomicBoolean(true);
             metrics.streamOpened();
             return requests.onItem().transformToUniAndConcatenate(session::handle)

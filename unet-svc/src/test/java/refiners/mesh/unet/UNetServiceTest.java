@@ -13,6 +13,10 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -85,7 +89,7 @@ class UNetServiceTest extends ServiceTestBase {
         requests.onCompleted();
         try {
             return done.get(10, TimeUnit.MINUTES);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw (Exception) e.getCause();
         }
     }
@@ -101,6 +105,42 @@ class UNetServiceTest extends ServiceTestBase {
             assertBitEqual(local.guidedNoise(1, 899.5, GaussianNoise.sample(11, LATENTS)), answers.get(2));
         }
         assertEquals(1, answers.get(2).getResult().getStepIndex());
+    }
+
+    @Test
+    void concurrentStreamsShareUNetCallsAndEachGetsItsOwnNoise() throws Exception {
+        // three generations (their own embeddings, guidance and timesteps) at once
+        List<CompletableFuture<List<DenoiseResponse>>> streams = new ArrayList<>();
+        ExecutorService callers = Executors.newFixedThreadPool(3); // one per stream
+        for (int g = 0; g < 3; g++) {
+            int seed = 20 + 10 * g;
+            DenoiseStart.Builder start = start().setConditionalEmbedding(WireTensors.toMessage(embedding(seed)))
+                    .setUnconditionalEmbedding(WireTensors.toMessage(embedding(seed + 1))).setGuidanceScale(5f + g);
+            int index = g;
+            streams.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return exchange(List.of(DenoiseRequest.newBuilder().setStart(start).build(), step(0, 999 - 37 * index, seed + 2), step(1, 500.5 - 41 * index, seed + 3)));
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            }, callers));
+        }
+        int largest = 0;
+        callers.shutdown();
+        for (int g = 0; g < 3; g++) {
+            int seed = 20 + 10 * g;
+            List<DenoiseResponse> answers = streams.get(g).get(10, TimeUnit.MINUTES);
+            try (var alone = model.get().open(embedding(seed), embedding(seed + 1), 5f + g, List.of())) {
+                assertBitEqual(alone.guidedNoise(0, 999 - 37 * g, GaussianNoise.sample(seed + 2, LATENTS)), answers.get(1));
+                assertBitEqual(alone.guidedNoise(1, 500.5 - 41 * g, GaussianNoise.sample(seed + 3, LATENTS)), answers.get(2));
+            }
+            for (DenoiseResponse r : answers.subList(1, 3)) largest = Math.max(largest, r.getResult().getBatchSize());
+        }
+        assertTrue(largest >= 2, "steps of concurrent streams were never batched");
+        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String m : List.of("refiners_batch_size_count{stage=\"unet\"}", "refiners_batch_queue_seconds_count{stage=\"unet\"}",
+                "refiners_unet_samples_total", "refiners_unet_samples_per_second", "refiners_unet_steps_per_second", "refiners_unet_batch_fill"))
+            assertTrue(metrics.contains(m), m);
     }
 
     @Test

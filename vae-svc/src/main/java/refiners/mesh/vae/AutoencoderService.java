@@ -6,11 +6,15 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.jboss.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
+import refiners.fluxion.Tensors;
 import refiners.fluxion.utils.Images;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencoder;
+import refiners.mesh.Batcher;
 import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshConfig;
 import refiners.mesh.ModelWork;
@@ -23,23 +27,39 @@ import refiners.proto.vae.v1.EncodeRequest;
 import refiners.proto.vae.v1.EncodeResponse;
 import refiners.proto.vae.v1.ImageFormat;
 
-/** Decode (latents to PNG or tensor) and Encode (image to latents) on a worker (never the event loop). */
+/**
+ * Decode (latents to PNG or tensor) and Encode (image to latents) on the workers (never the event loop). Concurrent
+ * calls of the same size are batched into one autoencoder call (refiners.mesh.Batcher): each image is exactly what it
+ * gets alone.
+ */
 @GrpcService
 public class AutoencoderService implements Autoencoder {
     private static final Logger LOG = Logger.getLogger(AutoencoderService.class);
     private final AutoencoderModel model;
-    private final ModelWork work;
     private final MeshConfig config;
-    private final Timer decodeTimer;
-    private final Timer encodeTimer;
+    private final Batcher<Tensor, Tensor> decoder;
+    private final Batcher<Tensor, Tensor> encoder;
 
     @Inject
     public AutoencoderService(AutoencoderModel model, ModelWork work, MeshConfig config, MeterRegistry registry) {
         this.model = model;
-        this.work = work;
         this.config = config;
-        this.decodeTimer = StageTimers.register(registry, "vae-decode");
-        this.encodeTimer = StageTimers.register(registry, "vae-encode");
+        Timer decodeTimer = StageTimers.register(registry, "vae-decode"), encodeTimer = StageTimers.register(registry, "vae-encode");
+        Batcher.Settings settings = Batcher.Settings.of(config);
+        this.decoder = new Batcher<>("vae-decode", work, settings, registry, latents -> split(decodeTimer.record(() -> model.get().decode(Tensors.concat(latents)))));
+        this.encoder = new Batcher<>("vae-encode", work, settings, registry, images -> split(encodeTimer.record(() -> model.get().encode(Tensors.concat(images)))));
+    }
+
+    /** A batch's outputs, one per request (each request holds one image). */
+    private static List<Tensor> split(Tensor batch) {
+        List<Tensor> out = new ArrayList<>();
+        for (long i = 0; i < batch.dim(0); i++) out.add(Tensors.narrow(batch, i, 1));
+        return out;
+    }
+
+    /** The batch key of an input: its shape (images of one size share a call). */
+    private static List<Long> size(Tensor t) {
+        return Arrays.stream(t.shape()).boxed().toList();
     }
 
     @Override
@@ -48,14 +68,14 @@ public class AutoencoderService implements Autoencoder {
         checkPixels("latents", 64 * latents.dim(2) * latents.dim(3));
         ImageFormat format = request.getFormat();
         if (format == ImageFormat.UNRECOGNIZED) throw WireTensors.invalid("format", "unknown image format");
-        LocalAutoencoder lda = model.get();
-        return GenerationIds.within(request.getGenerationId(), () -> work.run(() -> decodeTimer.record(() -> {
-            long t0 = System.nanoTime();
-            Tensor image = lda.decode(latents);
-            LOG.infof("decoded latents %s in %.0f ms", java.util.Arrays.toString(latents.shape()), (System.nanoTime() - t0) / 1e6);
+        model.get(); // UNAVAILABLE while loading
+        String id = request.getGenerationId();
+        return decoder.submit(size(latents), null, latents).map(b -> GenerationIds.within(id, () -> {
+            LOG.infof("decoded latents %s in %.0f ms (a call of %d)", Arrays.toString(latents.shape()), 1e3 * b.callSeconds(), b.batchSize());
+            Tensor image = b.output();
             DecodeResponse.Builder r = DecodeResponse.newBuilder();
             return (format == ImageFormat.IMAGE_FORMAT_TENSOR ? r.setTensor(WireTensors.toMessage(image)) : r.setPng(ByteString.copyFrom(Images.toPng(image)))).build();
-        })));
+        }));
     }
 
     @Override
@@ -75,9 +95,12 @@ public class AutoencoderService implements Autoencoder {
         if (image.dim(2) % 8 != 0 || image.dim(3) % 8 != 0)
             throw WireTensors.invalid(field, "image sides must be multiples of 8, got " + image.dim(3) + "x" + image.dim(2));
         checkPixels(field, image.dim(2) * image.dim(3));
-        LocalAutoencoder lda = model.get();
-        return GenerationIds.within(request.getGenerationId(),
-                () -> work.run(() -> encodeTimer.record(() -> EncodeResponse.newBuilder().setLatents(WireTensors.toMessage(lda.encode(image))).build())));
+        model.get(); // UNAVAILABLE while loading
+        String id = request.getGenerationId();
+        return encoder.submit(size(image), null, image).map(b -> GenerationIds.within(id, () -> {
+            LOG.infof("encoded an image %s in %.0f ms (a call of %d)", Arrays.toString(image.shape()), 1e3 * b.callSeconds(), b.batchSize());
+            return EncodeResponse.newBuilder().setLatents(WireTensors.toMessage(b.output())).build();
+        }));
     }
 
     private void checkPixels(String field, long pixels) {

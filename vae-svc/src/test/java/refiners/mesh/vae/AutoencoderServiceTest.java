@@ -10,6 +10,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,22 @@ class AutoencoderServiceTest extends ServiceTestBase {
             for (long d : shape) empty.addShape(d);
             assertInvalid("latents", () -> vae.decode(DecodeRequest.newBuilder().setLatents(empty).build()));
         }
+    }
+
+    @Test
+    void concurrentDecodesOfOneSizeShareACallAndEachGetsItsOwnImage() throws Exception {
+        var async = AutoencoderGrpc.newFutureStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
+        var blocker = async.decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(GaussianNoise.sample(9, 1, 4, 32, 32)))
+                .setFormat(ImageFormat.IMAGE_FORMAT_TENSOR).build());
+        List<Tensor> latents = List.of(GaussianNoise.sample(10, 1, 4, 8, 8), GaussianNoise.sample(11, 1, 4, 8, 8), GaussianNoise.sample(12, 1, 4, 8, 8));
+        List<com.google.common.util.concurrent.ListenableFuture<refiners.proto.vae.v1.DecodeResponse>> calls = new java.util.ArrayList<>();
+        for (Tensor l : latents) calls.add(async.decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(l)).setFormat(ImageFormat.IMAGE_FORMAT_TENSOR).build()));
+        blocker.get(10, TimeUnit.MINUTES);
+        for (int i = 0; i < latents.size(); i++)
+            assertEquals(WireTensors.toMessage(model.get().decode(latents.get(i))), calls.get(i).get(10, TimeUnit.MINUTES).getTensor(), "call " + i);
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("refiners_batch_size_max\\{stage=\"vae-decode\"} (\\S+)").matcher(metrics);
+        assertTrue(m.find() && Double.parseDouble(m.group(1)) >= 2, "the decodes queued behind the first were not batched");
     }
 
     @Test

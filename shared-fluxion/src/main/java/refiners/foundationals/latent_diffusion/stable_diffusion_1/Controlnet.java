@@ -28,7 +28,8 @@ import refiners.foundationals.latent_diffusion.UNetResiduals;
  * unet.residuals context.
  *
  * <p>The 13 factors are fed at run time (context controlnet.scales_NAME, from {@link #scale} and {@link #scaleDecay}
- * unless a run passes its own), so changing the scale needs no new session.
+ * unless a run passes its own, (13,) or (B, 13) for a batch of samples with their own scales), so changing the scale
+ * needs no new session.
  */
 public class Controlnet extends Passthrough {
     public static final String CONTEXT = "controlnet";
@@ -74,14 +75,17 @@ public class Controlnet extends Passthrough {
         String key = scalesKey(name);
         return new Lambda("_store_residual(x: torch.Tensor)", (Graph g, List<Value> args) -> {
             Object factors = g.contexts().get(CONTEXT, key);
-            if (!(factors instanceof Tensor t)) throw new IllegalStateException("context " + CONTEXT + "." + key + " must be a tensor of " + RESIDUALS + " factors");
-            Value factor = g.contextInput(CONTEXT, key, t).slice(0, n, n + 1, 1);
+            if (!(factors instanceof Tensor t) || t.rank() > 2 || t.dim(-1) != RESIDUALS)
+                throw new IllegalStateException("context " + CONTEXT + "." + key + " must be a tensor of " + RESIDUALS + " factors, or (B, " + RESIDUALS + ") for one set per sample");
+            Value all = g.contextInput(CONTEXT, key, t);
+            // (13,): one factor for the batch; (B, 13): one per sample, as (B, 1, 1, 1)
+            Value factor = t.rank() == 1 ? all.slice(0, n, n + 1, 1) : all.slice(1, n, n + 1, 1).reshape(0, 1, 1, 1);
             UNetResiduals.add(g.contexts().get("unet", "residuals"), n, args.get(0).mul(factor));
             return args;
         });
     }
 
-    /** The context key of this ControlNet's condition image, (1, 3, 8h, 8w) in [0, 1]. */
+    /** The context key of this ControlNet's condition image, (1, 3, 8h, 8w) in [0, 1] (or one per sample, (B, 3, 8h, 8w)). */
     public static String conditionKey(String name) {
         return "condition_" + name;
     }

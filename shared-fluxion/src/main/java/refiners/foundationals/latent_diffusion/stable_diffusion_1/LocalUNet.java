@@ -1,5 +1,8 @@
 package refiners.foundationals.latent_diffusion.stable_diffusion_1;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,15 +10,24 @@ import java.util.Map;
 import refiners.conversion.WeightsDirectory;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
-import refiners.fluxion.adapters.LoraSlots;
+import refiners.fluxion.adapters.BatchedLoraSlots;
+import refiners.fluxion.adapters.LoraWeights;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.ClassifierFreeGuidance;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
 
 /**
- * The UNet stage in this process: SD1UNet (and, when given, the 9-channel inpainting SD1UNet) with run-time LoRA slots
- * when a LoRA source is given, ControlNets from a ControlNet source, classifier-free guidance over a batch of 2.
+ * The UNet stage in this process: SD1UNet (and, when given, the 9-channel inpainting SD1UNet) with batched run-time
+ * LoRA slots when a LoRA source is given, ControlNets from a ControlNet source, classifier-free guidance.
+ *
+ * <p>A generation is {@link #open opened} once; its steps run alone ({@link Generation#guidedNoise}) or together with
+ * other generations' steps in one UNet call ({@link #guidedNoise(List)}): each generation contributes its pair
+ * (unconditional, conditional) with its own timestep, embeddings, LoRA set (see {@link refiners.fluxion.adapters.BatchedLoraSlots}),
+ * inpainting conditions and ControlNet conditions and scales. Generations share a call when their {@link Generation#batchKey}
+ * is equal: same UNet (standard or inpainting) with the same ControlNet set, same latent size, same LoRA weights on
+ * convolutions that cannot take them per sample. A generation's result does not depend on its company (ONNX Runtime's
+ * CPU kernels compute each sample alike at any batch size; tested bit for bit).
  *
  * <p>A set of ControlNets changes the UNet's structure: each set gets its own copy of the UNet (layers and weights
  * shared) with the ControlNets injected, kept for the next requests with that set, so its compiled session is reused;
@@ -39,14 +51,14 @@ public final class LocalUNet {
     /** One UNet (4 or 9 input channels), its LoRA feeds and its ControlNet sets. */
     private final class Variant {
         final SD1UNet model;
-        final LoraSetFeeds loras;
+        final BatchedLoraFeeds loras;
         final CompileOptions options;
         final Map<List<String>, SD1UNet> controlnetSets = new LinkedHashMap<>(CACHED_CONTROLNET_SETS, 0.75f, true);
 
         Variant(SD1UNet model, CompileOptions options, LocalStages.LoraSource loraSource) {
             this.model = model;
-            this.loras = new LoraSetFeeds(model, loraSource == null ? null : loraSource::unet);
-            this.options = loras.hasSlots() ? LoraSlots.options(options) : options;
+            this.loras = new BatchedLoraFeeds(model, loraSource == null ? null : loraSource::unet);
+            this.options = loras.hasSlots() ? BatchedLoraSlots.options(options) : options;
         }
 
         /** The UNet with these ControlNets injected (by name order): built once per set, the oldest set forgotten. */
@@ -106,42 +118,124 @@ public final class LocalUNet {
     }
 
     /** A text-to-image denoiser: conditioning, guidance and LoRA set fixed until it is closed. */
-    public SD1Stages.Denoiser open(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loraSet) {
+    public Generation open(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loraSet) {
         return open(new SD1Stages.Conditioning(conditional, unconditional, guidanceScale, loraSet, null));
     }
 
     /** A denoiser for one generation: everything but each step's latents and timestep fixed until it is closed. */
-    public SD1Stages.Denoiser open(SD1Stages.Conditioning c) {
+    public Generation open(SD1Stages.Conditioning c) {
         Variant variant = c.inpainting() ? inpainting : standard;
         if (variant == null)
             throw new IllegalStateException(c.inpainting() ? "mask: inpainting needs an inpainting UNet, and none is loaded" : "this UNet stage only serves inpainting");
-        Tensor embedding = Tensors.concat(List.of(c.unconditional(), c.conditional()));
-        Map<String, Map<String, Object>> base = new HashMap<>(variant.loras.feeds(c.loras()));
-        base.put(CrossAttentionBlock.CONTEXT, Map.of("clip_text_embedding", embedding));
-        if (!c.controlnets().isEmpty()) {
-            Map<String, Object> feeds = new HashMap<>();
-            for (SD1Stages.ControlnetCondition cn : c.controlnets()) {
-                feeds.put(Controlnet.conditionKey(cn.name()), cn.condition());
-                feeds.put(Controlnet.scalesKey(cn.name()), Controlnet.scales(cn.scale(), cn.scaleDecay()));
-            }
-            base.put(Controlnet.CONTEXT, feeds);
-        }
-        SD1UNet model = variant.with(c.controlnets());
-        return new SD1Stages.Denoiser() {
-            @Override
-            public Tensor guidedNoise(int stepIndex, double timestep, Tensor latents) {
-                Map<String, Map<String, Object>> ctx = new HashMap<>(base);
-                ctx.put("diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {1}, (float) timestep)));
-                Tensor input = c.inpainting() ? StableDiffusion_1_Inpainting.concat(latents, c.maskLatents(), c.targetLatents()) : latents;
-                Tensor prediction = runner.run(model, variant.options, List.of(ClassifierFreeGuidance.batch(input)), ctx).output();
-                return ClassifierFreeGuidance.combine(prediction, c.guidanceScale());
-            }
+        return new Generation(variant, variant.with(c.controlnets()), c);
+    }
 
-            @Override
-            public void close() {
-                // nothing held per generation: ControlNet sets stay for the next one
+    /** What generations that share a UNet call have in common. */
+    private record BatchKey(Variant variant, SD1UNet model, List<Long> latentShape, List<LoraWeights> convolutionLoras) {}
+
+    /** One generation's UNet: its conditions, prepared once; its steps run alone or in a batch (see {@link LocalUNet}). */
+    public final class Generation implements SD1Stages.Denoiser {
+        private final Variant variant;
+        private final SD1UNet model;
+        private final SD1Stages.Conditioning conditioning;
+        /** (2, 77, 768): unconditional then conditional, refiners' order. */
+        private final Tensor embedding;
+        private final BatchKey key;
+
+        private Generation(Variant variant, SD1UNet model, SD1Stages.Conditioning c) {
+            this.variant = variant;
+            this.model = model;
+            this.conditioning = c;
+            this.embedding = Tensors.concat(List.of(c.unconditional(), c.conditional()));
+            BatchedLoraSlots.Prepared loras = variant.loras.prepare(c.loras());
+            List<Long> shape = c.latentShape() == null ? null : Arrays.stream(c.latentShape()).boxed().toList();
+            this.key = new BatchKey(variant, model, shape, loras == null ? List.of() : loras.sharedWeights());
+        }
+
+        /** Equal for generations whose steps may share a UNet call. */
+        public Object batchKey() {
+            return key;
+        }
+
+        public SD1Stages.Conditioning conditioning() {
+            return conditioning;
+        }
+
+        @Override
+        public Tensor guidedNoise(int stepIndex, double timestep, Tensor latents) {
+            return LocalUNet.this.guidedNoise(List.of(new Step(this, timestep, latents))).get(0);
+        }
+
+        @Override
+        public void close() {
+            // nothing held per generation: ControlNet sets and prepared LoRA sets stay for the next ones
+        }
+    }
+
+    /** One generation's step: its model input (1, 4, h, w) at {@code timestep}. */
+    public record Step(Generation generation, double timestep, Tensor latents) {}
+
+    /**
+     * The guided noise of several generations' steps in one UNet call (batch 2 per generation), in their order. All
+     * must have the same {@link Generation#batchKey}; each result is the one the step gets alone, bit for bit.
+     */
+    public List<Tensor> guidedNoise(List<Step> steps) {
+        if (steps.isEmpty()) return List.of();
+        Generation first = steps.get(0).generation();
+        long[] shape = steps.get(0).latents().shape();
+        for (Step s : steps) {
+            if (!s.generation().key.equals(first.key)) throw new IllegalArgumentException("generations with different batch keys cannot share a UNet call");
+            long[] opened = s.generation().conditioning.latentShape();
+            if (!Arrays.equals(s.latents().shape(), shape) || opened != null && !Arrays.equals(opened, shape))
+                throw new IllegalArgumentException("latents " + Arrays.toString(s.latents().shape()) + " in a batch of " + Arrays.toString(shape)
+                        + (opened == null ? "" : ", opened for " + Arrays.toString(opened)));
+        }
+        int n = steps.size();
+        List<Tensor> inputs = new ArrayList<>(2 * n), embeddings = new ArrayList<>(n);
+        float[] timesteps = new float[2 * n];
+        List<List<GenerationRequest.LoraWeight>> distinct = new ArrayList<>();
+        for (Step s : steps) if (!distinct.contains(s.generation().conditioning.loras())) distinct.add(s.generation().conditioning.loras());
+        distinct.sort(Comparator.comparing(Object::toString)); // a composition's feeds are cached whatever the order of its steps
+        long[] setIndex = new long[2 * n];
+        for (int i = 0; i < n; i++) {
+            Step s = steps.get(i);
+            SD1Stages.Conditioning c = s.generation().conditioning;
+            Tensor input = c.inpainting() ? StableDiffusion_1_Inpainting.concat(s.latents(), c.maskLatents(), c.targetLatents()) : s.latents();
+            inputs.add(input);
+            inputs.add(input);
+            embeddings.add(s.generation().embedding);
+            timesteps[2 * i] = timesteps[2 * i + 1] = (float) s.timestep();
+            setIndex[2 * i] = setIndex[2 * i + 1] = distinct.indexOf(c.loras());
+        }
+        Map<String, Map<String, Object>> ctx = new HashMap<>(first.variant.loras.feeds(distinct, setIndex));
+        ctx.put(CrossAttentionBlock.CONTEXT, Map.of("clip_text_embedding", Tensors.concat(embeddings)));
+        ctx.put("diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {2L * n}, timesteps)));
+        if (!first.conditioning.controlnets().isEmpty()) ctx.put(Controlnet.CONTEXT, controlnetFeeds(steps));
+        Tensor prediction = runner.run(first.model, first.variant.options, List.of(Tensors.concat(inputs)), ctx).output();
+        List<Tensor> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(ClassifierFreeGuidance.combine(Tensors.narrow(prediction, 2L * i, 2), steps.get(i).generation().conditioning.guidanceScale()));
+        return out;
+    }
+
+    /** Per ControlNet of the set: each sample's condition (B, 3, 8h, 8w) and its 13 residual scales (B, 13). */
+    private static Map<String, Object> controlnetFeeds(List<Step> steps) {
+        Map<String, Object> feeds = new HashMap<>();
+        for (SD1Stages.ControlnetCondition named : steps.get(0).generation().conditioning.controlnets()) {
+            List<Tensor> conditions = new ArrayList<>(), scales = new ArrayList<>();
+            for (Step s : steps) {
+                SD1Stages.ControlnetCondition cn = s.generation().conditioning.controlnets().stream()
+                        .filter(c -> c.name().equals(named.name())).findFirst().orElseThrow();
+                Tensor factors = Controlnet.scales(cn.scale(), cn.scaleDecay());
+                factors = factors.reshape(1, factors.numel());
+                conditions.add(cn.condition());
+                conditions.add(cn.condition());
+                scales.add(factors);
+                scales.add(factors);
             }
-        };
+            feeds.put(Controlnet.conditionKey(named.name()), Tensors.concat(conditions));
+            feeds.put(Controlnet.scalesKey(named.name()), Tensors.concat(scales));
+        }
+        return feeds;
     }
 
     /** Forgets prepared LoRA sets (after a LoRA file was unloaded or replaced). */

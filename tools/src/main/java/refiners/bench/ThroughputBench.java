@@ -1,0 +1,242 @@
+package refiners.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import refiners.fluxion.DetInit;
+import refiners.fluxion.Tensor;
+import refiners.fluxion.safetensors.SafeTensorsWriter;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.launch.MeshProcesses;
+import refiners.launch.MeshService;
+import refiners.proto.common.v1.LoraWeight;
+import refiners.proto.orchestrator.v1.GenerateEvent;
+import refiners.proto.orchestrator.v1.GenerateRequest;
+import refiners.proto.orchestrator.v1.OrchestratorGrpc;
+import refiners.proto.orchestrator.v1.Result;
+
+/**
+ * Throughput of the mesh under concurrent generations, with continuous batching on and off in one run: for each
+ * image size and each N, rounds of N generations at once (half with a LoRA), until {@code --generations} have run;
+ * generations per minute, p50/p95 latency, the UNet's mean batch size (generations per call, from unet-svc's
+ * metrics), and per step the time waited in unet-svc's queue and the transport (a step's time at the orchestrator
+ * minus its UNet call and its queue wait). "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic
+ * switch does). With {@code --unet-replicas 2} the orchestrator balances over two unet-svc processes, once per
+ * balancing policy given.
+ *
+ * <p>Options: --sizes 64,256 --concurrency 1,2,4,8 --steps 3 --generations 8 --modes on,off --solver dpm
+ * --unet-replicas 1 --balancing refiners_spread (comma-separated lists).
+ */
+public final class ThroughputBench {
+    private ThroughputBench() {}
+
+    public static final String USAGE = "bench-throughput [--sizes 64,256] [--concurrency 1,2,4,8] [--steps 3] [--generations 8] [--modes on,off]\n"
+            + "                 [--unet-replicas 1] [--balancing refiners_spread[,refiners_fill]] [--solver dpm]\n"
+            + "  N concurrent generations through the mesh (half with a LoRA), batching on and off: generations/min, p50/p95 latency,\n"
+            + "  mean UNet batch, queue wait and transport per step.";
+
+    record Options(List<Integer> sizes, List<Integer> concurrency, int steps, int generations, List<String> modes, String solver, int unetReplicas,
+                   List<String> balancing) {}
+
+    /** One (size, N) measurement of one configuration. */
+    record Row(String config, int size, int n, int generations, double perMinute, double p50, double p95, double meanBatch, double queueMs,
+               double transportMs, String load) {}
+
+    public static int run(String[] args) throws Exception {
+        Options o = parse(args);
+        Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
+        Path work = root.resolve("target/throughput-bench");
+        Path loras = Files.createDirectories(work.resolve("loras"));
+        SafeTensorsWriter.write(loras.resolve("style.safetensors"), lora());
+        System.out.println("weights: " + MeshProcesses.weights() + "; LoRA for half the generations: rank 8 on the UNet's cross-attention Linears");
+        System.out.printf(Locale.ROOT, "sizes %s, N %s, %d steps (%s), %d generations per N, modes %s, %d unet-svc replica(s)%s%n", o.sizes(), o.concurrency(), o.steps(),
+                o.solver(), o.generations(), o.modes(), o.unetReplicas(), o.unetReplicas() > 1 ? ", balancing " + o.balancing() : "");
+        if (MeshProcesses.weights().equals("detinit")) SD1Models.detinit(); // the weight files, written once before the services map them
+        List<Row> rows = new ArrayList<>();
+        for (String mode : o.modes()) {
+            for (String balancing : o.unetReplicas() > 1 ? o.balancing() : List.of(o.balancing().get(0))) {
+                String config = mode + (o.unetReplicas() > 1 ? " " + balancing : "");
+                try (MeshProcesses mesh = new MeshProcesses(root, work.resolve("logs-" + config.replace(' ', '-')), MeshProcesses.freePorts())) {
+                    mesh.env("REFINERS_LORA_DIR", loras.toString()).env("REFINERS_MAX_BATCH", mode.equals("on") ? "8" : "1")
+                            .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", balancing);
+                    if (o.unetReplicas() > 1) mesh.replicas(MeshService.UNET, o.unetReplicas());
+                    long t0 = System.nanoTime();
+                    mesh.start(Duration.ofMinutes(15));
+                    System.out.printf(Locale.ROOT, "%n[%s] mesh ready in %.1f s%n", config, (System.nanoTime() - t0) / 1e9);
+                    rows.addAll(measure(mesh, config, o));
+                }
+            }
+        }
+        print(rows, o);
+        return 0;
+    }
+
+    static Options parse(String[] args) {
+        Map<String, String> v = new LinkedHashMap<>(Map.of("--sizes", "64,256", "--concurrency", "1,2,4,8", "--steps", "3", "--generations", "8",
+                "--modes", "on,off", "--solver", "dpm", "--unet-replicas", "1", "--balancing", "refiners_spread"));
+        for (int i = 0; i < args.length; i += 2) {
+            if (!v.containsKey(args[i]) || i + 1 >= args.length) throw new IllegalArgumentException("unknown option or missing value: " + args[i] + "\n" + USAGE);
+            v.put(args[i], args[i + 1]);
+        }
+        List<String> modes = List.of(v.get("--modes").split(","));
+        for (String m : modes) if (!m.equals("on") && !m.equals("off")) throw new IllegalArgumentException("--modes: on and/or off, not " + m);
+        return new Options(ints(v.get("--sizes")), ints(v.get("--concurrency")), Integer.parseInt(v.get("--steps")), Integer.parseInt(v.get("--generations")),
+                modes, v.get("--solver"), Integer.parseInt(v.get("--unet-replicas")), List.of(v.get("--balancing").split(",")));
+    }
+
+    private static List<Integer> ints(String list) {
+        return Arrays.stream(list.split(",")).map(String::trim).map(Integer::parseInt).toList();
+    }
+
+    /** A rank-8 LoRA in refiners' format on every Linear of the UNet's cross-attention blocks (detinit values). */
+    static Map<String, Tensor> lora() {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        new SD1UNet(4).stateDictShapes().forEach((key, shape) -> {
+            if (!key.contains("CrossAttentionBlock") || !key.endsWith(".weight") || shape.length != 2) return;
+            String layer = "unet." + key.substring(0, key.length() - ".weight".length());
+            t.put(layer + ".down.weight", DetInit.tensor("down:" + layer, new long[] {8, shape[1]}, 31));
+            t.put(layer + ".up.weight", DetInit.tensor("up:" + layer, new long[] {shape[0], 8}, 32));
+            t.put(layer + ".alpha", Tensor.ofFloats(new long[0], 8f));
+        });
+        return t;
+    }
+
+    private static GenerateRequest request(int i, int size, Options o) {
+        GenerateRequest.Builder b = GenerateRequest.newBuilder().setPrompt("a lighthouse on a cliff at sunset, variation " + i).setNegativePrompt("blurry")
+                .setSteps(o.steps()).setGuidanceScale(7.5f).setSolver(o.solver()).setWidth(size).setHeight(size).setSeed(1000 + i);
+        if (i % 2 == 1) b.addLoras(LoraWeight.newBuilder().setName("style").setScale(0.8f));
+        return b.build();
+    }
+
+    private static List<Row> measure(MeshProcesses mesh, String config, Options o) throws Exception {
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext().maxInboundMessageSize(64 << 20).build();
+        ExecutorService pool = Executors.newCachedThreadPool();
+        List<Row> rows = new ArrayList<>();
+        try {
+            var stub = OrchestratorGrpc.newBlockingStub(channel);
+            for (int size : o.sizes()) { // warm-up: sessions, LoRA set, both sizes
+                generate(stub, request(0, size, o));
+                generate(stub, request(1, size, o));
+            }
+            for (int size : o.sizes()) {
+                for (int n : o.concurrency()) {
+                    double[] before = batches(mesh, o.unetReplicas());
+                    String loadBefore = loadAverage();
+                    List<Double> latencies = new ArrayList<>();
+                    double queue = 0, transport = 0, wall = 0;
+                    int done = 0;
+                    while (done < o.generations()) {
+                        List<Future<double[]>> running = new ArrayList<>();
+                        long start = System.nanoTime();
+                        for (int k = 0; k < n; k++) {
+                            GenerateRequest r = request(done + k, size, o);
+                            running.add(pool.submit(() -> {
+                                long t = System.nanoTime();
+                                Result result = generate(stub, r);
+                                var tm = result.getTimings();
+                                return new double[] {(System.nanoTime() - t) / 1e9, tm.getUnetQueueSeconds(), tm.getUnetSeconds() - tm.getUnetComputeSeconds() - tm.getUnetQueueSeconds()};
+                            }));
+                        }
+                        for (Future<double[]> f : running) {
+                            double[] r = f.get();
+                            latencies.add(r[0]);
+                            queue += r[1];
+                            transport += r[2];
+                        }
+                        wall += (System.nanoTime() - start) / 1e9;
+                        done += n;
+                    }
+                    double[] after = batches(mesh, o.unetReplicas());
+                    double calls = after[1] - before[1];
+                    latencies.sort(null);
+                    double stepsRun = (double) done * o.steps();
+                    Row row = new Row(config, size, n, done, done / wall * 60, percentile(latencies, 0.5), percentile(latencies, 0.95),
+                            calls > 0 ? (after[0] - before[0]) / calls : 0, 1e3 * queue / stepsRun, 1e3 * transport / stepsRun, loadBefore + " -> " + loadAverage());
+                    rows.add(row);
+                    System.out.printf(Locale.ROOT, "[%s] %dx%d N=%d: %.2f generations/min, p50 %.2f s, p95 %.2f s, mean UNet batch %.2f, per step: queue %.1f ms, transport %.2f ms (load %s)%n",
+                            config, size, size, n, row.perMinute(), row.p50(), row.p95(), row.meanBatch(), row.queueMs(), row.transportMs(), row.load());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            channel.shutdownNow();
+        }
+        return rows;
+    }
+
+    private static double percentile(List<Double> sorted, double q) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+    }
+
+    private static Result generate(OrchestratorGrpc.OrchestratorBlockingStub stub, GenerateRequest r) {
+        var events = stub.withDeadlineAfter(60, TimeUnit.MINUTES).generate(r);
+        Result result = null;
+        while (events.hasNext()) {
+            GenerateEvent e = events.next();
+            if (e.hasResult()) result = e.getResult();
+        }
+        if (result == null) throw new IllegalStateException("no result");
+        return result;
+    }
+
+    /** unet-svc's batch sizes over all replicas: [sum of generations per call, calls]. */
+    private static double[] batches(MeshProcesses mesh, int replicas) throws IOException, InterruptedException {
+        double[] out = new double[2];
+        for (int i = 1; i <= replicas; i++) {
+            String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(MeshService.UNET, i) + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            out[0] += sample(text, "refiners_batch_size_sum{stage=\"unet\"}");
+            out[1] += sample(text, "refiners_batch_size_count{stage=\"unet\"}");
+        }
+        return out;
+    }
+
+    private static double sample(String text, String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(text);
+        if (!m.find()) throw new IllegalStateException("no " + name + " in unet-svc's metrics");
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static void print(List<Row> rows, Options o) {
+        System.out.printf(Locale.ROOT, "%n| size | N | config | generations/min | p50 s | p95 s | mean UNet batch | queue ms/step | transport ms/step | load avg |%n");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        for (Row r : rows)
+            System.out.printf(Locale.ROOT, "| %d | %d | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %s |%n", r.size(), r.n(), r.config(), r.perMinute(), r.p50(), r.p95(),
+                    r.meanBatch(), r.queueMs(), r.transportMs(), r.load());
+        for (Row on : rows) {
+            if (!on.config().startsWith("on")) continue;
+            for (Row off : rows)
+                if (off.config().equals("off" + on.config().substring(2)) && off.size() == on.size() && off.n() == on.n())
+                    System.out.printf(Locale.ROOT, "%dx%d N=%d%s: throughput on/off %.2f, p50 latency on/off %.2f%n", on.size(), on.size(), on.n(),
+                            on.config().substring(2), on.perMinute() / off.perMinute(), on.p50() / off.p50());
+        }
+    }
+}

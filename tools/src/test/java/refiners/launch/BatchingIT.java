@@ -1,0 +1,224 @@
+package refiners.launch;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import refiners.bench.InProcessPipeline;
+import refiners.fluxion.runtime.Runner;
+import refiners.fluxion.safetensors.SafeTensorsWriter;
+import refiners.fluxion.utils.Images;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.mesh.GenerateRequests;
+import refiners.proto.common.v1.LoraWeight;
+import refiners.proto.orchestrator.v1.GenerateEvent;
+import refiners.proto.orchestrator.v1.GenerateRequest;
+import refiners.proto.orchestrator.v1.OrchestratorGrpc;
+import refiners.proto.orchestrator.v1.Result;
+
+/**
+ * Continuous batching end to end: the four services as processes, with two unet-svc replicas that the orchestrator
+ * fills one after the other (refiners_fill), so concurrent generations share UNet calls. Each generation's pixels
+ * are those it gets alone in this JVM, whatever its batch mates (other prompts, LoRAs, steps, solvers), whether a
+ * batch mate is cancelled or runs out of time, and when the replica computing the batch goes away mid-generation.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BatchingIT {
+    MeshProcesses mesh;
+    ManagedChannel channel;
+    InProcessPipeline inProcess;
+    /** One thread per generation (the common pool may have a single thread on a small machine). */
+    final ExecutorService callers = Executors.newCachedThreadPool();
+
+    @BeforeAll
+    void startMesh() throws Exception {
+        Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
+        Path work = root.resolve("tools/target/batching-it");
+        Path loraDir = Files.createDirectories(work.resolve("loras"));
+        SafeTensorsWriter.write(loraDir.resolve("style.safetensors"), MeshIT.styleLora());
+        inProcess = new InProcessPipeline(SD1Weights.detinit(), Optional.of(loraDir.toString()), Optional.empty(), Optional.empty(), Runner.shared());
+        mesh = new MeshProcesses(root, work.resolve("logs"), MeshProcesses.freePorts())
+                .env("REFINERS_WEIGHTS", SD1Weights.DETINIT)
+                .env("REFINERS_LORA_DIR", loraDir.toString())
+                .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", "refiners_fill")
+                .replicas(MeshService.UNET, 2);
+        try {
+            mesh.start(Duration.ofMinutes(10));
+        } catch (Exception e) {
+            mesh.close();
+            throw e;
+        }
+        channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    }
+
+    @AfterAll
+    void stopMesh() {
+        callers.shutdownNow();
+        if (channel != null) channel.shutdownNow();
+        if (mesh != null) mesh.close();
+    }
+
+    static GenerateRequest.Builder request(int i, int steps, String solver) {
+        return GenerateRequest.newBuilder().setPrompt("a lighthouse, variation " + i).setNegativePrompt(i % 2 == 0 ? "blurry" : "")
+                .setSteps(steps).setGuidanceScale(5f + i).setSolver(solver).setWidth(64).setHeight(64).setSeed(100 + i);
+    }
+
+    static LoraWeight style(float scale) {
+        return LoraWeight.newBuilder().setName("style").setScale(scale).build();
+    }
+
+    OrchestratorGrpc.OrchestratorBlockingStub orchestrator() {
+        return OrchestratorGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
+    }
+
+    static Result result(Iterator<GenerateEvent> events) {
+        Result result = null;
+        while (events.hasNext()) {
+            GenerateEvent e = events.next();
+            if (e.hasResult()) result = e.getResult();
+        }
+        assertNotNull(result, "no result");
+        return result;
+    }
+
+    int[] alone(GenerateRequest r) {
+        return pixels(Images.toPng(inProcess.generate(GenerateRequests.toGenerationRequest(r, Long.MAX_VALUE), ProgressListener.NONE).image()));
+    }
+
+    static int[] pixels(byte[] png) {
+        try {
+            var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+            return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Runs the requests at once, each on its own thread. */
+    List<CompletableFuture<Result>> concurrently(List<GenerateRequest> requests) {
+        List<CompletableFuture<Result>> out = new ArrayList<>();
+        for (GenerateRequest r : requests) out.add(CompletableFuture.supplyAsync(() -> result(orchestrator().generate(r)), callers));
+        return out;
+    }
+
+    @Test
+    @Order(1)
+    void concurrentGenerationsShareUNetCallsAndGiveTheirPixelsAlone() throws Exception {
+        List<GenerateRequest> requests = List.of(request(0, 3, "dpm").build(), request(1, 4, "ddim").addLoras(style(0.8f)).build(),
+                request(2, 5, "euler").addLoras(style(1.5f)).build(), request(3, 3, "dpm").build());
+        double[] callsBefore = new double[3], stepsBefore = new double[3];
+        for (int r = 1; r <= 2; r++) {
+            callsBefore[r] = metric(mesh.httpUrl(MeshService.UNET, r), "refiners_batch_size_count{stage=\"unet\"}");
+            stepsBefore[r] = metric(mesh.httpUrl(MeshService.UNET, r), "refiners_unet_steps_total");
+        }
+        List<CompletableFuture<Result>> results = concurrently(requests);
+        for (int i = 0; i < requests.size(); i++)
+            assertArrayEquals(alone(requests.get(i)), pixels(results.get(i).get(10, TimeUnit.MINUTES).getPng().toByteArray()), "generation " + i + " differs from alone");
+        int busiest = metric(mesh.httpUrl(MeshService.UNET, 1), "refiners_unet_steps_total") - stepsBefore[1] > 0 ? 1 : 2;
+        String unet = mesh.httpUrl(MeshService.UNET, busiest);
+        double calls = metric(unet, "refiners_batch_size_count{stage=\"unet\"}") - callsBefore[busiest], steps = metric(unet, "refiners_unet_steps_total") - stepsBefore[busiest];
+        assertEquals(15, steps, "refiners_fill sends every generation to one replica while it has room");
+        assertTrue(calls < steps, steps + " steps in " + calls + " UNet calls: never batched");
+        assertTrue(metric(unet, "refiners_batch_size_max{stage=\"unet\"}") >= 2);
+        assertTrue(metric(unet, "refiners_batch_queue_seconds_count{stage=\"unet\"}") >= steps);
+        assertTrue(metric(unet, "refiners_unet_samples_total") >= 2 * steps);
+        assertTrue(metric(unet, "refiners_unet_samples_per_second") > 0 && metric(unet, "refiners_unet_steps_per_second") > 0);
+        assertTrue(metric(unet, "refiners_unet_batch_fill") > 0);
+    }
+
+    @Test
+    @Order(2)
+    void aCancelledOrExpiredBatchMateLeavesTheOthersUndisturbed() throws Exception {
+        GenerateRequest cancelled = request(4, 150, "ddim").build(), expired = request(5, 150, "euler").addLoras(style(1f)).build();
+        List<GenerateRequest> kept = List.of(request(6, 4, "dpm").addLoras(style(0.5f)).build(), request(7, 4, "ddim").build());
+        Context.CancellableContext context = Context.current().withCancellation();
+        Iterator<GenerateEvent> cancelledEvents = context.call(() -> orchestrator().generate(cancelled));
+        CompletableFuture<Result> expiring = CompletableFuture.supplyAsync(
+                () -> result(OrchestratorGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS).generate(expired)), callers);
+        List<CompletableFuture<Result>> results = concurrently(kept);
+        assertEquals(1, cancelledEvents.next().getProgress().getStep());
+        context.cancel(null); // mid-batch: its batch mates go on
+        for (int i = 0; i < kept.size(); i++)
+            assertArrayEquals(alone(kept.get(i)), pixels(results.get(i).get(10, TimeUnit.MINUTES).getPng().toByteArray()), "kept generation " + i);
+        var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> expiring.get(10, TimeUnit.MINUTES));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, ((StatusRuntimeException) e.getCause()).getStatus().getCode());
+        for (int r = 1; r <= 2; r++) awaitMetric(mesh.httpUrl(MeshService.UNET, r), "refiners_unet_inflight_streams", 0);
+        awaitMetric(mesh.httpUrl(MeshService.ORCHESTRATOR), "refiners_generations_inflight", 0);
+    }
+
+    @Test
+    @Order(3)
+    void generationsOfAReplicaLostMidBatchResumeOnTheOtherWithTheirPixels() throws Exception {
+        // enough steps that none of them ends while the replica drains its last call
+        List<GenerateRequest> requests = List.of(request(8, 12, "dpm").build(), request(9, 12, "ddim").addLoras(style(0.8f)).build(),
+                request(10, 12, "euler").build());
+        double resumesBefore = metric(mesh.httpUrl(MeshService.ORCHESTRATOR), "refiners_unet_resumes_total");
+        CountDownLatch started = new CountDownLatch(requests.size());
+        List<CompletableFuture<Result>> results = new ArrayList<>();
+        for (GenerateRequest r : requests)
+            results.add(CompletableFuture.supplyAsync(() -> {
+                Iterator<GenerateEvent> events;
+                try {
+                    events = orchestrator().generate(r);
+                    assertTrue(events.next().hasProgress());
+                } finally {
+                    started.countDown(); // a failure shows in its result
+                }
+                return result(events);
+            }, callers));
+        assertTrue(started.await(10, TimeUnit.MINUTES), "every generation ran its first step");
+        int holding = metric(mesh.httpUrl(MeshService.UNET, 1), "refiners_unet_inflight_streams") == requests.size() ? 1 : 2;
+        assertEquals(requests.size(), metric(mesh.httpUrl(MeshService.UNET, holding), "refiners_unet_inflight_streams"), "all three on one replica");
+        mesh.stop(MeshService.UNET, holding); // the replica all three were batched on
+        for (int i = 0; i < requests.size(); i++)
+            assertArrayEquals(alone(requests.get(i)), pixels(results.get(i).get(10, TimeUnit.MINUTES).getPng().toByteArray()), "resumed generation " + i);
+        assertTrue(metric(mesh.httpUrl(MeshService.ORCHESTRATOR), "refiners_unet_resumes_total") >= resumesBefore + requests.size(), "every generation resumed");
+        assertTrue(metric(mesh.httpUrl(MeshService.UNET, 3 - holding), "refiners_batch_size_max{stage=\"unet\"}") >= 2, "the resumed generations were batched again");
+    }
+
+    static double metric(String url, String sample) {
+        String text = given().baseUri(url).get("/q/metrics").then().statusCode(200).extract().asString();
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    static void awaitMetric(String url, String sample, double expected) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        double last;
+        while ((last = metric(url, sample)) != expected) {
+            if (System.nanoTime() > until) throw new AssertionError(sample + " stayed at " + last + ", expected " + expected);
+            Thread.sleep(50);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package refiners.mesh.unet;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import refiners.fluxion.Tensor;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
+import refiners.mesh.Batcher;
+import refiners.mesh.MeshConfig;
+import refiners.mesh.ModelWork;
+
+/**
+ * Denoising steps of every stream, batched: steps of generations with the same batch key (UNet, ControlNet set,
+ * latent size, LoRAs on convolutions) that wait together run as one UNet call (see LocalUNet and Batcher).
+ */
+@ApplicationScoped
+public class UNetSteps {
+    private final Batcher<LocalUNet.Step, Tensor> batcher;
+
+    @Inject
+    public UNetSteps(UNetModel model, ModelWork work, MeshConfig config, MeterRegistry registry, UNetMetrics metrics) {
+        Batcher.Settings settings = Batcher.Settings.of(config);
+        batcher = new Batcher<>("unet", work, settings, registry, steps -> model.get().guidedNoise(steps));
+        metrics.maxBatch(settings.maxBatch());
+        batcher.onCall(metrics::called);
+    }
+
+    /** The guided noise of one step, computed with whatever compatible steps are waiting; {@code stream} may come back. */
+    Uni<Batcher.Batched<Tensor>> submit(Object stream, LocalUNet.Step step) {
+        return batcher.submit(step.generation().batchKey(), stream, step);
+    }
+
+    /** The stream ended: no call waits for its next step. */
+    void leave(Object stream) {
+        batcher.leave(stream);
+    }
+}
