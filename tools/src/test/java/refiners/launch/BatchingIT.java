@@ -1,6 +1,5 @@
 package refiners.launch;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -24,8 +23,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -208,17 +205,10 @@ class BatchingIT {
     }
 
     static double metric(String url, String sample) {
-        String text = given().baseUri(url).get("/q/metrics").then().statusCode(200).extract().asString();
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(text);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return Metrics.value(Metrics.scrape(url), sample);
     }
 
     static void awaitMetric(String url, String sample, double expected) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        double last;
-        while ((last = metric(url, sample)) != expected) {
-            if (System.nanoTime() > until) throw new AssertionError(sample + " stayed at " + last + ", expected " + expected);
-            Thread.sleep(50);
-        }
+        Metrics.await(url, sample, expected);
     }
 }

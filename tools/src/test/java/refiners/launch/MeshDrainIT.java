@@ -23,8 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,8 +151,7 @@ class MeshDrainIT {
 
     double metric(String url, String sample) throws Exception {
         String body = http.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)( #.*)?$").matcher(body); // an exemplar may follow
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return Metrics.value(body, sample);
     }
 
     static int[] pixels(byte[] png) throws Exception {

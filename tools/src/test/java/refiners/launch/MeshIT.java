@@ -32,8 +32,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -539,21 +537,14 @@ class MeshIT {
     }
 
     private String scrape(MeshService s) {
-        return given().baseUri(mesh.httpUrl(s)).get("/q/metrics").then().statusCode(200).extract().asString();
+        return Metrics.scrape(mesh.httpUrl(s));
     }
 
-    /** A sample's value ("name" or "name{labels}"); absent is 0. */
     private double metric(MeshService s, String sample) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)( #.*)?$").matcher(scrape(s)); // an exemplar may follow
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return Metrics.value(scrape(s), sample);
     }
 
     private void awaitMetric(MeshService s, String sample, double expected) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        double last;
-        while ((last = metric(s, sample)) != expected) {
-            if (System.nanoTime() > until) throw new AssertionError(sample + " stayed at " + last + ", expected " + expected);
-            Thread.sleep(50);
-        }
+        Metrics.await(mesh.httpUrl(s), sample, expected);
     }
 }
