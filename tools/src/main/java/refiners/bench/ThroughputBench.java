@@ -45,13 +45,13 @@ import refiners.proto.orchestrator.v1.Result;
  * balancing policy given.
  *
  * <p>Options: --sizes 64,256 --concurrency 1,2,4,8 --steps 3 --generations 8 --modes on,off --solver dpm
- * --unet-replicas 1 --balancing refiners_spread (comma-separated lists).
+ * --unet-replicas 1 --balancing refiners_fill (comma-separated lists).
  */
 public final class ThroughputBench {
     private ThroughputBench() {}
 
     public static final String USAGE = "bench-throughput [--sizes 64,256] [--concurrency 1,2,4,8] [--steps 3] [--generations 8] [--modes on,off]\n"
-            + "                 [--unet-replicas 1] [--balancing refiners_spread[,refiners_fill]] [--solver dpm]\n"
+            + "                 [--unet-replicas 1] [--balancing refiners_fill[,refiners_spread]] [--solver dpm]\n"
             + "  N concurrent generations through the mesh (half with a LoRA), batching on and off: generations/min, p50/p95 latency,\n"
             + "  mean UNet batch, queue wait and transport per step.";
 
@@ -93,7 +93,7 @@ public final class ThroughputBench {
 
     static Options parse(String[] args) {
         Map<String, String> v = new LinkedHashMap<>(Map.of("--sizes", "64,256", "--concurrency", "1,2,4,8", "--steps", "3", "--generations", "8",
-                "--modes", "on,off", "--solver", "dpm", "--unet-replicas", "1", "--balancing", "refiners_spread"));
+                "--modes", "on,off", "--solver", "dpm", "--unet-replicas", "1", "--balancing", "refiners_fill"));
         for (int i = 0; i < args.length; i += 2) {
             if (!v.containsKey(args[i]) || i + 1 >= args.length) throw new IllegalArgumentException("unknown option or missing value: " + args[i] + "\n" + USAGE);
             v.put(args[i], args[i + 1]);
