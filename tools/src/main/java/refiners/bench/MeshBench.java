@@ -67,7 +67,7 @@ public final class MeshBench {
                 var stub = OrchestratorGrpc.newBlockingStub(channel);
                 // warm-up: session builds on both sides
                 GenerateRequest warm = request(0, steps, size, solver);
-                mesh(stub, warm);
+                generate(stub, warm);
                 inProcess.generate(GenerateRequests.toGenerationRequest(warm, Long.MAX_VALUE), ProgressListener.NONE);
 
                 double meshTotal = 0, localTotal = 0, meshUnet = 0, localUnet = 0;
@@ -85,7 +85,7 @@ public final class MeshBench {
                     for (int k = 0; k < 2; k++) {
                         long a = System.nanoTime();
                         if ((k + i) % 2 == 0) {
-                            viaMesh = mesh(stub, r);
+                            viaMesh = generate(stub, r);
                             meshSeconds = (System.nanoTime() - a) / 1e9;
                         } else {
                             local = inProcess.generate(g, ProgressListener.NONE);
@@ -136,7 +136,8 @@ public final class MeshBench {
                 .setSteps(steps).setGuidanceScale(7.5f).setSolver(solver).setWidth(size).setHeight(size).setSeed(1000 + i).build();
     }
 
-    private static Result mesh(OrchestratorGrpc.OrchestratorBlockingStub stub, GenerateRequest r) {
+    /** One generation through the mesh: its result. */
+    static Result generate(OrchestratorGrpc.OrchestratorBlockingStub stub, GenerateRequest r) {
         var events = stub.withDeadlineAfter(30, TimeUnit.MINUTES).generate(r);
         Result result = null;
         while (events.hasNext()) {

@@ -135,8 +135,8 @@ public final class ThroughputBench {
         try {
             var stub = OrchestratorGrpc.newBlockingStub(channel);
             for (int size : o.sizes()) { // warm-up: sessions, LoRA set, both sizes
-                generate(stub, request(0, size, o));
-                generate(stub, request(1, size, o));
+                MeshBench.generate(stub, request(0, size, o));
+                MeshBench.generate(stub, request(1, size, o));
             }
             for (int size : o.sizes()) {
                 for (int n : o.concurrency()) {
@@ -152,7 +152,7 @@ public final class ThroughputBench {
                             GenerateRequest r = request(done + k, size, o);
                             running.add(pool.submit(() -> {
                                 long t = System.nanoTime();
-                                Result result = generate(stub, r);
+                                Result result = MeshBench.generate(stub, r);
                                 var tm = result.getTimings();
                                 return new double[] {(System.nanoTime() - t) / 1e9, tm.getUnetQueueSeconds(), tm.getUnetSeconds() - tm.getUnetComputeSeconds() - tm.getUnetQueueSeconds()};
                             }));
@@ -186,17 +186,6 @@ public final class ThroughputBench {
 
     private static double percentile(List<Double> sorted, double q) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
-    }
-
-    private static Result generate(OrchestratorGrpc.OrchestratorBlockingStub stub, GenerateRequest r) {
-        var events = stub.withDeadlineAfter(60, TimeUnit.MINUTES).generate(r);
-        Result result = null;
-        while (events.hasNext()) {
-            GenerateEvent e = events.next();
-            if (e.hasResult()) result = e.getResult();
-        }
-        if (result == null) throw new IllegalStateException("no result");
-        return result;
     }
 
     /** unet-svc's batch sizes over all replicas: [sum of generations per call, calls]. */

@@ -220,10 +220,11 @@ class K8sManifestsTest {
             Service s = one(Service.class, e.getValue());
             assertEquals(s.getMetadata().getName(), env(c, host[0]), e.getKey() + " host");
             assertEquals(String.valueOf(s.getSpec().getPorts().get(0).getPort()), env(c, port[0]), e.getKey() + " port");
-            // calls spread over the pods of a headless Service
+            // calls balanced by load over the pods of a headless Service, with the policy the mesh uses by default
             assertEquals("None", s.getSpec().getClusterIP(), e.getValue() + ": headless");
             String[] policy = envReference(p, "quarkus.grpc.clients." + e.getKey() + ".load-balancing-policy");
-            assertEquals("round_robin", env(c, policy[0]), e.getKey() + " load balancing");
+            assertEquals(policy[1], env(c, policy[0]), e.getKey() + " load balancing");
+            assertTrue(policy[1].startsWith("refiners_"), e.getKey() + ": a load-aware policy, not " + policy[1]);
             // the local default matches the stage's own default port
             assertEquals(envReference(properties(e.getValue()), "quarkus.http.port")[1], port[1], e.getKey() + " default port");
         }
