@@ -28,6 +28,9 @@ final class NchwcWeights {
 
     private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
+    /** In each cache directory: the weight file it copies. */
+    private static final String SOURCE = "source";
+
     private NchwcWeights() {}
 
     /** Whether {@code w} can be served blocked: float32 (O, I, kh, kw) read from a file, channels multiples of block. */
@@ -44,10 +47,11 @@ final class NchwcWeights {
         try {
             Path source = w.origin().file();
             BasicFileAttributes a = Files.readAttributes(source, BasicFileAttributes.class);
-            String id = digest(source.toAbsolutePath() + "|" + a.size() + "|" + a.lastModifiedTime().toMillis());
+            String identity = source.toAbsolutePath() + "|" + a.size() + "|" + a.lastModifiedTime().toMillis();
             long[] s = w.shape();
-            Path file = DetInit.cacheDirectory().resolve("nchwc-v1").resolve("b" + block).resolve(source.getFileName() + "-" + id)
-                    .resolve(w.origin().offset() + "-" + s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3] + ".f32");
+            Path dir = DetInit.cacheDirectory().resolve("nchwc-v1").resolve("b" + block).resolve(source.getFileName() + "-" + digest(identity));
+            if (!Files.isDirectory(dir)) open(dir, identity);
+            Path file = dir.resolve(w.origin().offset() + "-" + s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3] + ".f32");
             java.lang.ref.WeakReference<Tensor> ref = MAPPED.get(file);
             Tensor mapped = ref == null ? null : ref.get();
             if (mapped != null) return mapped; // one mapping per file: mapping it again would count its pages twice in RSS
@@ -63,6 +67,41 @@ final class NchwcWeights {
                 System.getLogger(NchwcWeights.class.getName()).log(System.Logger.Level.WARNING,
                         "cannot keep blocked convolution weights in " + DetInit.cacheDirectory() + " (" + e.getMessage() + "): plain convolutions instead");
             return null;
+        }
+    }
+
+    /**
+     * Starts the cache directory of a weight file, recording which file (path, size, modification time) it copies,
+     * and removes the directories of files that are gone or changed since: without that every rewritten or temporary
+     * weight file (tests write many) would leave gigabytes behind. A process still mapping a removed copy keeps it.
+     */
+    private static void open(Path dir, String identity) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(SOURCE), identity);
+        try (var siblings = Files.list(dir.getParent())) {
+            for (Path other : siblings.toList()) {
+                Path record = other.resolve(SOURCE);
+                if (other.equals(dir) || !Files.isRegularFile(record) || current(Files.readString(record))) continue;
+                try (var files = Files.list(other)) {
+                    for (Path f : files.toList()) Files.deleteIfExists(f);
+                }
+                Files.deleteIfExists(other);
+            }
+        } catch (IOException e) {
+            // another process is pruning the same directory: it will finish
+        }
+    }
+
+    /** Whether a recorded "path|size|mtime" still describes the file at that path. */
+    private static boolean current(String identity) {
+        String[] p = identity.split("\\|");
+        if (p.length < 3) return true; // not ours to judge
+        try {
+            Path f = Path.of(String.join("|", java.util.Arrays.copyOf(p, p.length - 2)));
+            BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+            return Long.toString(a.size()).equals(p[p.length - 2]) && Long.toString(a.lastModifiedTime().toMillis()).equals(p[p.length - 1]);
+        } catch (IOException | RuntimeException e) {
+            return false; // gone
         }
     }
 
