@@ -104,10 +104,6 @@ public final class Batcher<I, O> {
                 .description("wait from arrival to the start of its model call").register(registry);
     }
 
-    public Settings settings() {
-        return settings;
-    }
-
     /** Called after every model call (for a service's own metrics). */
     public void onCall(java.util.function.Consumer<CallStats> listener) {
         this.listener = listener;
@@ -145,11 +141,6 @@ public final class Batcher<I, O> {
     /** The member will not come back (its stream ended): no call waits for it. */
     public synchronized void leave(Object member) {
         if (expected.remove(member) != null) notifyAll();
-    }
-
-    /** Requests waiting for a call. */
-    public synchronized int waiting() {
-        return queue.size();
     }
 
     /** A call on the worker; its answers go out once the worker is released (their formatting delays no other call). */

@@ -87,17 +87,30 @@ public final class DetInit {
      * seconds, and processes on one machine share the pages.
      */
     public static Map<String, Tensor> cachedStateDict(String modelName, Map<String, long[]> shapes, long seed) {
-        try (SafeTensors st = SafeTensors.open(cachedFile(modelName, shapes, seed))) {
+        try (SafeTensors st = openCached(modelName, shapes, seed)) {
             return st.all();
         }
     }
 
     /** The cache file of {@link #cachedStateDict} (written first if it is missing or stale), e.g. to link elsewhere. */
     public static Path cachedFile(String modelName, Map<String, long[]> shapes, long seed) {
-        Path file = cacheDirectory().resolve("detinit-v1").resolve(modelName + "-seed" + seed + ".safetensors");
+        try (SafeTensors st = openCached(modelName, shapes, seed)) {
+            return cachePath(modelName, seed);
+        }
+    }
+
+    private static Path cachePath(String modelName, long seed) {
+        return cacheDirectory().resolve("detinit-v1").resolve(modelName + "-seed" + seed + ".safetensors");
+    }
+
+    /** The cache file, opened once: as found when it holds these shapes, else written first. */
+    private static SafeTensors openCached(String modelName, Map<String, long[]> shapes, long seed) {
+        Path file = cachePath(modelName, seed);
         if (Files.exists(file)) {
-            try (SafeTensors st = SafeTensors.open(file)) {
-                if (matches(st, shapes)) return file;
+            try {
+                SafeTensors st = SafeTensors.open(file);
+                if (matches(st, shapes)) return st;
+                st.close();
             } catch (SafeTensorsException e) {
                 // a partial or stale file: write it again
             }
@@ -105,7 +118,7 @@ public final class DetInit {
         Map<String, SafeTensorsWriter.Entry> entries = new LinkedHashMap<>();
         shapes.forEach((k, s) -> entries.put(k, new SafeTensorsWriter.Entry(DType.F32, s, () -> tensor(k, s, seed))));
         SafeTensorsWriter.writeLazily(file, entries, Map.of("detinit", "v1", "seed", Long.toString(seed)));
-        return file;
+        return SafeTensors.open(file);
     }
 
     private static boolean matches(SafeTensors st, Map<String, long[]> shapes) {

@@ -83,6 +83,6 @@ public final class CaptionedImageFolder {
         java.awt.Image scaled = scale < 0.5 ? src.getScaledInstance(w, h, java.awt.Image.SCALE_AREA_AVERAGING) : src;
         g.drawImage(scaled, -(w - size) / 2, -(h - size) / 2, w, h, null);
         g.dispose();
-        return Tensors.affine(Images.imageToTensor(Images.rgb(out)), 2, -1, false); // [-1, 1], as refiners' image_to_tensor * 2 - 1
+        return Images.autoencoderInput(Images.rgb(out));
     }
 }

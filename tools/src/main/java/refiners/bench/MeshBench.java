@@ -12,8 +12,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
@@ -156,8 +154,6 @@ public final class MeshBench {
     }
 
     private static double sample(String text, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(text);
-        if (!m.find()) throw new IllegalStateException("no " + name + " in unet-svc's metrics");
-        return Double.parseDouble(m.group(1));
+        return refiners.launch.Prometheus.sample(text, name).orElseThrow(() -> new IllegalStateException("no " + name + " in unet-svc's metrics"));
     }
 }

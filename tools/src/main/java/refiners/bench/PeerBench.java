@@ -19,6 +19,7 @@ import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.compile.Contexts;
 import refiners.fluxion.layers.Module;
 import refiners.fluxion.runtime.CompiledModel;
 import refiners.fluxion.runtime.Runner;
@@ -157,8 +158,7 @@ public final class PeerBench {
         if (profile != null) config = config.withProfiling(profile.resolve(model.className() + "-" + v.name()).toString());
         Runner runner = new Runner(config);
         CompileOptions options = v.options();
-        Map<String, Tensor> feeds = new LinkedHashMap<>();
-        ctx.forEach((c, values) -> values.forEach((k, t) -> feeds.put(c + "." + k, (Tensor) t)));
+        Map<String, Tensor> feeds = Contexts.collect(model, ctx).tensors();
         CompiledModel[] holder = new CompiledModel[1];
         Measured m = measure(() -> {
             CompiledModel cm = runner.compile(model, options, inputs, ctx);

@@ -20,8 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
@@ -201,9 +199,7 @@ public final class ThroughputBench {
     }
 
     private static double sample(String text, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(text);
-        if (!m.find()) throw new IllegalStateException("no " + name + " in unet-svc's metrics");
-        return Double.parseDouble(m.group(1));
+        return refiners.launch.Prometheus.sample(text, name).orElseThrow(() -> new IllegalStateException("no " + name + " in unet-svc's metrics"));
     }
 
     private static String loadAverage() {

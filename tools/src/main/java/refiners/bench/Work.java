@@ -7,6 +7,7 @@ import java.util.Map;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.compile.Contexts;
 import refiners.fluxion.layers.Linear;
 import refiners.fluxion.layers.Module;
 import refiners.fluxion.runtime.CompiledModel;
@@ -26,8 +27,7 @@ final class Work {
             Path dir = Files.createTempDirectory("refiners-work");
             try (Runner runner = new Runner(base.withProfiling(dir.resolve("work").toString()));
                  CompiledModel m = runner.compile(model, CompileOptions.defaults(), inputs, ctx)) {
-                Map<String, Tensor> feeds = new java.util.LinkedHashMap<>();
-                ctx.forEach((c, values) -> values.forEach((k, t) -> feeds.put(c + "." + k, (Tensor) t)));
+                Map<String, Tensor> feeds = Contexts.collect(model, ctx).tensors();
                 m.run(inputs, feeds); // the first call is left out of profiles
                 m.run(inputs, feeds);
                 Path file = m.endProfiling();

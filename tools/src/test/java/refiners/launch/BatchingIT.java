@@ -110,16 +110,7 @@ class BatchingIT {
     }
 
     int[] alone(GenerateRequest r) {
-        return pixels(Images.toPng(inProcess.generate(GenerateRequests.toGenerationRequest(r, Long.MAX_VALUE), ProgressListener.NONE).image()));
-    }
-
-    static int[] pixels(byte[] png) {
-        try {
-            var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
-            return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return MeshIT.pixels(Images.toPng(inProcess.generate(GenerateRequests.toGenerationRequest(r, Long.MAX_VALUE), ProgressListener.NONE).image()));
     }
 
     /** Runs the requests at once, each on its own thread. */
@@ -141,7 +132,7 @@ class BatchingIT {
         }
         List<CompletableFuture<Result>> results = concurrently(requests);
         for (int i = 0; i < requests.size(); i++)
-            assertArrayEquals(alone(requests.get(i)), pixels(results.get(i).get(10, TimeUnit.MINUTES).getPng().toByteArray()), "generation " + i + " differs from alone");
+            assertArrayEquals(alone(requests.get(i)), MeshIT.pixels(results.get(i).get(10, TimeUnit.MINUTES).getPng().toByteArray()), "generation " + i + " differs from alone");
         int busiest = metric(mesh.httpUrl(MeshService.UNET, 1), "refiners_unet_steps_total") - stepsBefore[1] > 0 ? 1 : 2;
         String unet = mesh.httpUrl(MeshService.UNET, busiest);
         double calls = metric(unet, "refiners_batch_size_count{stage=\"unet\"}") - callsBefore[busiest], steps = metric(unet, "refiners_unet_steps_total") - stepsBefore[busiest];
@@ -167,7 +158,7 @@ class BatchingIT {
         assertEquals(1, cancelledEvents.next().getProgress().getStep());
         context.cancel(null); // mid-batch: its batch mates go on
         for (int i = 0; i < kept.size(); i++)
-            assertArrayEquals(alone(kept.get(i)), pixels(results.get(i).get(10, TimeUnit.MINUTES).getPng().toByteArray()), "kept generation " + i);
+            assertArrayEquals(alone(kept.get(i)), MeshIT.pixels(results.get(i).get(10, TimeUnit.MINUTES).getPng().toByteArray()), "kept generation " + i);
         var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> expiring.get(10, TimeUnit.MINUTES));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, ((StatusRuntimeException) e.getCause()).getStatus().getCode());
         for (int r = 1; r <= 2; r++) awaitMetric(mesh.httpUrl(MeshService.UNET, r), "refiners_unet_inflight_streams", 0);
@@ -199,7 +190,7 @@ class BatchingIT {
         assertEquals(requests.size(), metric(mesh.httpUrl(MeshService.UNET, holding), "refiners_unet_inflight_streams"), "all three on one replica");
         mesh.stop(MeshService.UNET, holding); // the replica all three were batched on
         for (int i = 0; i < requests.size(); i++)
-            assertArrayEquals(alone(requests.get(i)), pixels(results.get(i).get(10, TimeUnit.MINUTES).getPng().toByteArray()), "resumed generation " + i);
+            assertArrayEquals(alone(requests.get(i)), MeshIT.pixels(results.get(i).get(10, TimeUnit.MINUTES).getPng().toByteArray()), "resumed generation " + i);
         assertTrue(metric(mesh.httpUrl(MeshService.ORCHESTRATOR), "refiners_unet_resumes_total") >= resumesBefore + requests.size(), "every generation resumed");
         assertTrue(metric(mesh.httpUrl(MeshService.UNET, 3 - holding), "refiners_batch_size_max{stage=\"unet\"}") >= 2, "the resumed generations were batched again");
     }

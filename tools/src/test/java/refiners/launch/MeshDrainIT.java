@@ -130,7 +130,7 @@ class MeshDrainIT {
             Result r = results.get(i).get(5, TimeUnit.MINUTES);
             assertNotNull(r, "generation " + i + " ended without a result");
             var expected = Images.toPng(inProcess.generate(GenerateRequests.toGenerationRequest(requests.get(i), Long.MAX_VALUE), ProgressListener.NONE).image());
-            assertArrayEquals(pixels(expected), pixels(r.getPng().toByteArray()), "generation " + i + ": resumed pixels differ from in process");
+            assertArrayEquals(MeshIT.pixels(expected), MeshIT.pixels(r.getPng().toByteArray()), "generation " + i + ": resumed pixels differ from in process");
         }
         assertTrue(victim.onExit().get(1, TimeUnit.MINUTES) != null && !victim.isAlive(), "the drained replica stopped");
         assertTrue(metric(mesh.httpUrl(MeshService.ORCHESTRATOR), "refiners_unet_resumes_total") > resumesBefore, "no generation was resumed: "
@@ -152,10 +152,5 @@ class MeshDrainIT {
     double metric(String url, String sample) throws Exception {
         String body = http.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         return Metrics.value(body, sample);
-    }
-
-    static int[] pixels(byte[] png) throws Exception {
-        var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
-        return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
     }
 }

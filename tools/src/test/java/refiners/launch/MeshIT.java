@@ -181,7 +181,7 @@ class MeshIT {
         return pixels(Images.toPng(inProcess.generate(asGenerationRequest(request), ProgressListener.NONE).image()));
     }
 
-    private static int[] pixels(byte[] png) {
+    static int[] pixels(byte[] png) {
         try {
             var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
             return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());

@@ -3,8 +3,6 @@ package refiners.launch;
 import static io.restassured.RestAssured.given;
 
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Samples of a service's Prometheus metrics, as the end-to-end tests read them. */
 final class Metrics {
@@ -17,8 +15,7 @@ final class Metrics {
 
     /** A sample's value ("name" or "name{labels}") in a metrics text; absent is 0. */
     static double value(String metricsText, String sample) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)( #.*)?$").matcher(metricsText); // an exemplar may follow
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return Prometheus.sample(metricsText, sample).orElse(0);
     }
 
     /** Waits (up to a minute) for a sample to reach {@code expected}. */

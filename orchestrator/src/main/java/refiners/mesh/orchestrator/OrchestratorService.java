@@ -1,6 +1,7 @@
 package refiners.mesh.orchestrator;
 
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import refiners.proto.orchestrator.v1.GenerateEvent;
@@ -14,6 +15,7 @@ public class OrchestratorService implements Orchestrator {
     Generations generations;
 
     @Override
+    @Blocking // validation decodes the request's images (init image, mask, ControlNet conditions): never on the event loop
     public Multi<GenerateEvent> generate(GenerateRequest request) {
         try {
             return generations.generate(generations.validate(request), request.getPreviewEvery(), CallerDeadline.current());

@@ -79,7 +79,7 @@ public class BatchedLoraSlot extends Module {
             case 3 -> x;
             default -> x.reshape(0, -1, inFeatures());
         };
-        Value h = fused(g, down, tokens, "transB", new long[] {x.dim(0), -1, tokens.dim(1)}); // (B, R, T)
+        Value h = timesTransposed(g, down, tokens, new long[] {x.dim(0), -1, tokens.dim(1)}); // (B, R, T)
         Value y = h.swap(1, 2).matmul(up);                                                      // (B, T, out)
         return List.of(switch (x.rank()) {
             case 2 -> y.squeeze(1);
@@ -88,9 +88,13 @@ public class BatchedLoraSlot extends Module {
         });
     }
 
-    /** a · b with one operand transposed (com.microsoft FusedMatMul; no transposed copy is made). */
-    private static Value fused(Graph g, Value a, Value b, String transposed, long[] shape) {
-        return g.node("FusedMatMul", "com.microsoft", List.of(a, b), List.of(Attr.i(transposed, 1)), a.dtype(), shape);
+    /**
+     * a · bᵀ over the last two axes: com.microsoft FusedMatMul (no transposed copy is made) where ONNX Runtime's
+     * operators are allowed, as Value.linear chooses; a plain MatMul over a transposed view otherwise.
+     */
+    private static Value timesTransposed(Graph g, Value a, Value b, long[] shape) {
+        if (!g.options().onnxRuntimeOperators()) return a.matmul(b.swap(1, 2));
+        return g.node("FusedMatMul", "com.microsoft", List.of(a, b), List.of(Attr.i("transB", 1)), a.dtype(), shape);
     }
 
     private Value input(Graph g, String suffix) {

@@ -22,8 +22,4 @@ public class LoraSlotAdapter extends Sum implements Adapter<WeightedModule> {
     public WeightedModule target() {
         return target;
     }
-
-    public Module slot() {
-        return get(1);
-    }
 }

@@ -113,9 +113,14 @@ public final class Images {
         return Tensor.ofFloats(new long[] {1, c, h, w}, out);
     }
 
+    /** What the autoencoder encodes, as refiners' image_to_latents prepares it: image_to_tensor(pixels) * 2 - 1, in [-1, 1]. */
+    public static Tensor autoencoderInput(Tensor pixels) {
+        return Tensors.affine(imageToTensor(pixels), 2, -1, false);
+    }
+
     /** An RGB image (1, 3, H, W) in [-1, 1] (2 * pixel / 255 - 1) from a PNG/JPEG; see {@link #decodeRgb} for the checks. */
     public static Tensor fromEncoded(byte[] data, long maxPixels) {
-        return Tensors.affine(imageToTensor(decodeRgb(data, maxPixels)), 2, -1, false);
+        return autoencoderInput(decodeRgb(data, maxPixels));
     }
 
     /**

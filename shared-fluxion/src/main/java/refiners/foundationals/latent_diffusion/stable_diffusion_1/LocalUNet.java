@@ -157,10 +157,6 @@ public final class LocalUNet {
             return key;
         }
 
-        public SD1Stages.Conditioning conditioning() {
-            return conditioning;
-        }
-
         @Override
         public Tensor guidedNoise(int stepIndex, double timestep, Tensor latents) {
             return LocalUNet.this.guidedNoise(List.of(new Step(this, timestep, latents))).get(0);

@@ -22,11 +22,6 @@ import refiners.foundationals.latent_diffusion.solvers.Solver;
 public final class StableDiffusion_1 {
     private StableDiffusion_1() {}
 
-    /** The solver a request names, for its number of steps. */
-    public static Solver solver(String name, int steps) {
-        return solver(name, steps, 0);
-    }
-
     /** The solver a request names, running steps firstStep .. steps - 1 (refiners' set_inference_steps(steps, first_step)). */
     public static Solver solver(String name, int steps, int firstStep) {
         return switch (name) {
@@ -44,7 +39,7 @@ public final class StableDiffusion_1 {
 
     /** refiners' lda.image_to_latents: an (H, W, 3) U8 image encoded as 2 * pixel / 255 - 1. */
     public static Tensor imageToLatents(SD1Stages stages, Tensor image) {
-        return stages.encode(Tensors.affine(Images.imageToTensor(image), 2, -1, false));
+        return stages.encode(Images.autoencoderInput(image));
     }
 
     /** refiners' init_latents before scale_model_input: the noise, or the init image's latents noised to the solver's first step. */

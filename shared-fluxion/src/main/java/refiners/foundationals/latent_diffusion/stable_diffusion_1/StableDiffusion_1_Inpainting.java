@@ -28,7 +28,7 @@ public final class StableDiffusion_1_Inpainting {
     public static Conditions conditions(SD1Stages stages, Tensor targetImage, Tensor mask, long[] latentShape) {
         int height = (int) mask.dim(0), width = (int) mask.dim(1);
         float[] m = maskTensor(mask);
-        Tensor image = Tensors.affine(Images.imageToTensor(targetImage), 2, -1, false);
+        Tensor image = Images.autoencoderInput(targetImage);
         if (image.dim(2) != height || image.dim(3) != width) throw new IllegalArgumentException("the mask is " + width + "x" + height + ", the image " + image.dim(3) + "x" + image.dim(2));
         float[] x = image.toFloatArray();
         int plane = height * width;
