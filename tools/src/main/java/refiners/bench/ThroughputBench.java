@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
@@ -28,27 +29,28 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.launch.MeshProcesses;
 import refiners.launch.MeshService;
 import refiners.proto.common.v1.LoraWeight;
-import refiners.proto.orchestrator.v1.GenerateEvent;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 import refiners.proto.orchestrator.v1.OrchestratorGrpc;
-import refiners.proto.orchestrator.v1.Result;
 
 /**
- * Throughput of the mesh under concurrent generations, with continuous batching on and off in one run: for each
- * image size and each N, rounds of N generations at once (half with a LoRA), until {@code --generations} have run;
+ * Throughput of the mesh under concurrent generations, with continuous batching on and off in one run, taking turns
+ * (both meshes up; blocks of half the generations in the order on, off, off, on): for each
+ * image size and each N, N clients each starting its next generation as soon as its last one ends (half with a LoRA:
+ * N in flight all the time, as a serving load is, not rounds that end with a lone straggler), until
+ * {@code --generations} have run;
  * generations per minute, p50/p95 latency, the UNet's mean batch size (generations per call, from unet-svc's
  * metrics), and per step the time waited in unet-svc's queue and the transport (a step's time at the orchestrator
  * minus its UNet call and its queue wait). "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic
  * switch does). With {@code --unet-replicas 2} the orchestrator balances over two unet-svc processes, once per
  * balancing policy given.
  *
- * <p>Options: --sizes 64,256 --concurrency 1,2,4,8 --steps 3 --generations 8 --modes on,off --solver dpm
+ * <p>Options: --sizes 64,256 --concurrency 1,2,4,8 --steps 3 --generations 16 --modes on,off --solver dpm
  * --unet-replicas 1 --balancing refiners_fill (comma-separated lists).
  */
 public final class ThroughputBench {
     private ThroughputBench() {}
 
-    public static final String USAGE = "bench-throughput [--sizes 64,256] [--concurrency 1,2,4,8] [--steps 3] [--generations 8] [--modes on,off]\n"
+    public static final String USAGE = "bench-throughput [--sizes 64,256] [--concurrency 1,2,4,8] [--steps 3] [--generations 16] [--modes on,off]\n"
             + "                 [--unet-replicas 1] [--balancing refiners_fill[,refiners_spread]] [--solver dpm]\n"
             + "  N concurrent generations through the mesh (half with a LoRA), batching on and off: generations/min, p50/p95 latency,\n"
             + "  mean UNet batch, queue wait and transport per step.";
@@ -70,27 +72,30 @@ public final class ThroughputBench {
         System.out.printf(Locale.ROOT, "sizes %s, N %s, %d steps (%s), %d generations per N, modes %s, %d unet-svc replica(s)%s%n", o.sizes(), o.concurrency(), o.steps(),
                 o.solver(), o.generations(), o.modes(), o.unetReplicas(), o.unetReplicas() > 1 ? ", balancing " + o.balancing() : "");
         if (MeshProcesses.weights().equals("detinit")) SD1Models.detinit(); // the weight files, written once before the services map them
-        List<Row> rows = new ArrayList<>();
-        for (String mode : o.modes()) {
-            for (String balancing : o.unetReplicas() > 1 ? o.balancing() : List.of(o.balancing().get(0))) {
-                String config = mode + (o.unetReplicas() > 1 ? " " + balancing : "");
-                try (MeshProcesses mesh = new MeshProcesses(root, work.resolve("logs-" + config.replace(' ', '-')), MeshProcesses.freePorts())) {
+        Map<String, MeshProcesses> meshes = new LinkedHashMap<>();
+        try {
+            for (String mode : o.modes()) {
+                for (String balancing : o.unetReplicas() > 1 ? o.balancing() : List.of(o.balancing().get(0))) {
+                    String config = mode + (o.unetReplicas() > 1 ? " " + balancing : "");
+                    MeshProcesses mesh = new MeshProcesses(root, work.resolve("logs-" + config.replace(' ', '-')), MeshProcesses.freePorts());
+                    meshes.put(config, mesh);
                     mesh.env("REFINERS_LORA_DIR", loras.toString()).env("REFINERS_MAX_BATCH", mode.equals("on") ? "8" : "1")
                             .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", balancing);
                     if (o.unetReplicas() > 1) mesh.replicas(MeshService.UNET, o.unetReplicas());
                     long t0 = System.nanoTime();
                     mesh.start(Duration.ofMinutes(15));
-                    System.out.printf(Locale.ROOT, "%n[%s] mesh ready in %.1f s%n", config, (System.nanoTime() - t0) / 1e9);
-                    rows.addAll(measure(mesh, config, o));
+                    System.out.printf(Locale.ROOT, "[%s] mesh ready in %.1f s%n", config, (System.nanoTime() - t0) / 1e9);
                 }
             }
+            print(measure(meshes, o), o);
+        } finally {
+            for (MeshProcesses mesh : meshes.values()) mesh.close();
         }
-        print(rows, o);
         return 0;
     }
 
     static Options parse(String[] args) {
-        Map<String, String> v = new LinkedHashMap<>(Map.of("--sizes", "64,256", "--concurrency", "1,2,4,8", "--steps", "3", "--generations", "8",
+        Map<String, String> v = new LinkedHashMap<>(Map.of("--sizes", "64,256", "--concurrency", "1,2,4,8", "--steps", "3", "--generations", "16",
                 "--modes", "on,off", "--solver", "dpm", "--unet-replicas", "1", "--balancing", "refiners_fill"));
         for (int i = 0; i < args.length; i += 2) {
             if (!v.containsKey(args[i]) || i + 1 >= args.length) throw new IllegalArgumentException("unknown option or missing value: " + args[i] + "\n" + USAGE);
@@ -126,60 +131,95 @@ public final class ThroughputBench {
         return b.build();
     }
 
-    private static List<Row> measure(MeshProcesses mesh, String config, Options o) throws Exception {
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    /** One configuration's measurements at one (size, N), summed over its blocks. */
+    private static final class Totals {
+        final List<Double> latencies = new ArrayList<>();
+        double queue, transport, wall, batchSum, calls;
+        String load = "";
+    }
+
+    /**
+     * Every configuration's mesh is up (an idle one costs no CPU); at each (size, N) the configurations take turns in
+     * blocks of half the generations, in the order A B B A, so that a drift of the machine's speed during the
+     * measurement weighs on each alike.
+     */
+    private static List<Row> measure(Map<String, MeshProcesses> meshes, Options o) throws Exception {
+        Map<String, ManagedChannel> channels = new LinkedHashMap<>();
         ExecutorService pool = Executors.newCachedThreadPool();
         List<Row> rows = new ArrayList<>();
         try {
-            var stub = OrchestratorGrpc.newBlockingStub(channel);
-            for (int size : o.sizes()) { // warm-up: sessions, LoRA set, both sizes
-                MeshBench.generate(stub, request(0, size, o));
-                MeshBench.generate(stub, request(1, size, o));
+            for (var e : meshes.entrySet()) {
+                ManagedChannel channel = ManagedChannelBuilder.forTarget(e.getValue().address(MeshService.ORCHESTRATOR)).usePlaintext().maxInboundMessageSize(64 << 20).build();
+                channels.put(e.getKey(), channel);
+                for (int size : o.sizes()) { // warm-up: sessions, LoRA set, both sizes
+                    MeshBench.generate(OrchestratorGrpc.newBlockingStub(channel), request(0, size, o));
+                    MeshBench.generate(OrchestratorGrpc.newBlockingStub(channel), request(1, size, o));
+                }
             }
+            List<String> configs = new ArrayList<>(meshes.keySet());
+            List<String> order = new ArrayList<>(configs);
+            for (int i = configs.size() - 1; i >= 0; i--) order.add(configs.get(i));
             for (int size : o.sizes()) {
                 for (int n : o.concurrency()) {
-                    double[] before = batches(mesh, o.unetReplicas());
-                    String loadBefore = loadAverage();
-                    List<Double> latencies = new ArrayList<>();
-                    double queue = 0, transport = 0, wall = 0;
-                    int done = 0;
-                    while (done < o.generations()) {
-                        List<Future<double[]>> running = new ArrayList<>();
-                        long start = System.nanoTime();
-                        for (int k = 0; k < n; k++) {
-                            GenerateRequest r = request(done + k, size, o);
-                            running.add(pool.submit(() -> {
-                                long t = System.nanoTime();
-                                Result result = MeshBench.generate(stub, r);
-                                var tm = result.getTimings();
-                                return new double[] {(System.nanoTime() - t) / 1e9, tm.getUnetQueueSeconds(), tm.getUnetSeconds() - tm.getUnetComputeSeconds() - tm.getUnetQueueSeconds()};
-                            }));
-                        }
-                        for (Future<double[]> f : running) {
-                            double[] r = f.get();
-                            latencies.add(r[0]);
-                            queue += r[1];
-                            transport += r[2];
-                        }
-                        wall += (System.nanoTime() - start) / 1e9;
-                        done += n;
+                    Map<String, Totals> totals = new LinkedHashMap<>();
+                    int half = (o.generations() + 1) / 2;
+                    for (int b = 0; b < order.size(); b++) {
+                        String config = order.get(b);
+                        int first = b < configs.size() ? 0 : half;
+                        block(meshes.get(config), channels.get(config), pool, o, size, n, first, Math.min(o.generations(), first + half),
+                                totals.computeIfAbsent(config, c -> new Totals()));
                     }
-                    double[] after = batches(mesh, o.unetReplicas());
-                    double calls = after[1] - before[1];
-                    latencies.sort(null);
-                    double stepsRun = (double) done * o.steps();
-                    Row row = new Row(config, size, n, done, done / wall * 60, percentile(latencies, 0.5), percentile(latencies, 0.95),
-                            calls > 0 ? (after[0] - before[0]) / calls : 0, 1e3 * queue / stepsRun, 1e3 * transport / stepsRun, loadBefore + " -> " + loadAverage());
-                    rows.add(row);
-                    System.out.printf(Locale.ROOT, "[%s] %dx%d N=%d: %.2f generations/min, p50 %.2f s, p95 %.2f s, mean UNet batch %.2f, per step: queue %.1f ms, transport %.2f ms (load %s)%n",
-                            config, size, size, n, row.perMinute(), row.p50(), row.p95(), row.meanBatch(), row.queueMs(), row.transportMs(), row.load());
+                    for (String config : configs) {
+                        Totals t = totals.get(config);
+                        t.latencies.sort(null);
+                        double stepsRun = (double) o.generations() * o.steps();
+                        Row row = new Row(config, size, n, o.generations(), o.generations() / t.wall * 60, percentile(t.latencies, 0.5), percentile(t.latencies, 0.95),
+                                t.calls > 0 ? t.batchSum / t.calls : 0, 1e3 * t.queue / stepsRun, 1e3 * t.transport / stepsRun, t.load);
+                        rows.add(row);
+                        System.out.printf(Locale.ROOT, "[%s] %dx%d N=%d: %.2f generations/min, p50 %.2f s, p95 %.2f s, mean UNet batch %.2f, per step: queue %.1f ms, transport %.2f ms (load %s)%n",
+                                config, size, size, n, row.perMinute(), row.p50(), row.p95(), row.meanBatch(), row.queueMs(), row.transportMs(), row.load());
+                    }
                 }
             }
         } finally {
             pool.shutdownNow();
-            channel.shutdownNow();
+            for (ManagedChannel c : channels.values()) c.shutdownNow();
         }
         return rows;
+    }
+
+    /** Generations {@code from} to {@code to} (exclusive) on one mesh by N clients, each starting its next as soon as its last ends. */
+    private static void block(MeshProcesses mesh, ManagedChannel channel, ExecutorService pool, Options o, int size, int n, int from, int to, Totals t) throws Exception {
+        var stub = OrchestratorGrpc.newBlockingStub(channel);
+        double[] before = batches(mesh, o.unetReplicas());
+        String loadBefore = loadAverage();
+        AtomicInteger next = new AtomicInteger(from);
+        List<Future<List<double[]>>> clients = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int k = 0; k < n; k++) {
+            clients.add(pool.submit(() -> {
+                List<double[]> measured = new ArrayList<>();
+                for (int i = next.getAndIncrement(); i < to; i = next.getAndIncrement()) {
+                    long t0 = System.nanoTime();
+                    var tm = MeshBench.generate(stub, request(i, size, o)).getTimings();
+                    measured.add(new double[] {(System.nanoTime() - t0) / 1e9, tm.getUnetQueueSeconds(),
+                            tm.getUnetSeconds() - tm.getUnetComputeSeconds() - tm.getUnetQueueSeconds()});
+                }
+                return measured;
+            }));
+        }
+        for (Future<List<double[]>> f : clients) {
+            for (double[] r : f.get()) {
+                t.latencies.add(r[0]);
+                t.queue += r[1];
+                t.transport += r[2];
+            }
+        }
+        t.wall += (System.nanoTime() - start) / 1e9;
+        double[] after = batches(mesh, o.unetReplicas());
+        t.batchSum += after[0] - before[0];
+        t.calls += after[1] - before[1];
+        t.load += (t.load.isEmpty() ? "" : ", ") + loadBefore + " -> " + loadAverage();
     }
 
     private static double percentile(List<Double> sorted, double q) {
@@ -192,14 +232,11 @@ public final class ThroughputBench {
         for (int i = 1; i <= replicas; i++) {
             String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(MeshService.UNET, i) + "/q/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            out[0] += sample(text, "refiners_batch_size_sum{stage=\"unet\"}");
-            out[1] += sample(text, "refiners_batch_size_count{stage=\"unet\"}");
+            // a replica that has run no step yet has no batch histogram (unet-svc creates its batcher on first use)
+            out[0] += refiners.launch.Prometheus.sample(text, "refiners_batch_size_sum{stage=\"unet\"}").orElse(0);
+            out[1] += refiners.launch.Prometheus.sample(text, "refiners_batch_size_count{stage=\"unet\"}").orElse(0);
         }
         return out;
-    }
-
-    private static double sample(String text, String name) {
-        return refiners.launch.Prometheus.sample(text, name).orElseThrow(() -> new IllegalStateException("no " + name + " in unet-svc's metrics"));
     }
 
     private static String loadAverage() {

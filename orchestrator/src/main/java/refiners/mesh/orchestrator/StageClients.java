@@ -7,6 +7,7 @@ import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.atomic.AtomicBoolean;
+import refiners.mesh.Batcher;
 import refiners.mesh.MeshConfig;
 import refiners.proto.textencoder.v1.MutinyTextEncoderGrpc.MutinyTextEncoderStub;
 import refiners.proto.vae.v1.MutinyAutoencoderGrpc.MutinyAutoencoderStub;
@@ -32,7 +33,7 @@ public class StageClients {
 
     @Inject
     public StageClients(MeshConfig config) {
-        register(config.maxBatch());
+        register(Batcher.Settings.of(config).maxBatch()); // 1 with REFINERS_DETERMINISTIC: a replica then takes one step at a time
     }
 
     /** Once per process (the registries are global); {@code capacity}: calls a replica takes before refiners_fill looks further. */

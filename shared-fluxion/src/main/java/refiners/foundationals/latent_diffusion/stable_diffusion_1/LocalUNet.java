@@ -140,6 +140,8 @@ public final class LocalUNet {
         private final SD1Stages.Conditioning conditioning;
         /** (2, 77, 768): unconditional then conditional, refiners' order. */
         private final Tensor embedding;
+        /** Per ControlNet name, its feeds for this generation's pair of samples, built once. */
+        private final Map<String, ControlnetPair> controlnetPairs = new HashMap<>();
         private final BatchKey key;
 
         private Generation(Variant variant, SD1UNet model, SD1Stages.Conditioning c) {
@@ -147,6 +149,11 @@ public final class LocalUNet {
             this.model = model;
             this.conditioning = c;
             this.embedding = Tensors.concat(List.of(c.unconditional(), c.conditional()));
+            for (SD1Stages.ControlnetCondition cn : c.controlnets()) {
+                Tensor factors = Controlnet.scales(cn.scale(), cn.scaleDecay());
+                factors = factors.reshape(1, factors.numel());
+                controlnetPairs.put(cn.name(), new ControlnetPair(Tensors.concat(List.of(cn.condition(), cn.condition())), Tensors.concat(List.of(factors, factors))));
+            }
             BatchedLoraSlots.Prepared loras = variant.loras.prepare(c.loras());
             List<Long> shape = c.latentShape() == null ? null : Arrays.stream(c.latentShape()).boxed().toList();
             this.key = new BatchKey(variant, model, shape, loras == null ? List.of() : loras.sharedWeights());
@@ -167,6 +174,9 @@ public final class LocalUNet {
             // nothing held per generation: ControlNet sets and prepared LoRA sets stay for the next ones
         }
     }
+
+    /** A ControlNet's condition (2, 3, 8h, 8w) and residual scales (2, 13) for a generation's two samples. */
+    private record ControlnetPair(Tensor condition, Tensor scales) {}
 
     /** One generation's step: its model input (1, 4, h, w) at {@code timestep}. */
     public record Step(Generation generation, double timestep, Tensor latents) {}
@@ -219,14 +229,9 @@ public final class LocalUNet {
         for (SD1Stages.ControlnetCondition named : steps.get(0).generation().conditioning.controlnets()) {
             List<Tensor> conditions = new ArrayList<>(), scales = new ArrayList<>();
             for (Step s : steps) {
-                SD1Stages.ControlnetCondition cn = s.generation().conditioning.controlnets().stream()
-                        .filter(c -> c.name().equals(named.name())).findFirst().orElseThrow();
-                Tensor factors = Controlnet.scales(cn.scale(), cn.scaleDecay());
-                factors = factors.reshape(1, factors.numel());
-                conditions.add(cn.condition());
-                conditions.add(cn.condition());
-                scales.add(factors);
-                scales.add(factors);
+                ControlnetPair pair = s.generation().controlnetPairs.get(named.name());
+                conditions.add(pair.condition());
+                scales.add(pair.scales());
             }
             feeds.put(Controlnet.conditionKey(named.name()), Tensors.concat(conditions));
             feeds.put(Controlnet.scalesKey(named.name()), Tensors.concat(scales));
