@@ -34,10 +34,9 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
 
 /**
  * Throughput of the mesh under concurrent generations, with continuous batching on and off in one run, taking turns
- * (both meshes up; blocks of half the generations in the order on, off, off, on): for each
- * image size and each N, N clients each starting its next generation as soon as its last one ends (half with a LoRA:
- * N in flight all the time, as a serving load is, not rounds that end with a lone straggler), until
- * {@code --generations} have run;
+ * (every configuration's mesh up; blocks of half the generations in the order on, off, off, on): for each image size
+ * and each N, N clients each starting its next generation as soon as its last one ends (half with a LoRA: N in flight
+ * all the time, as a serving load is, not rounds that end with a lone straggler), until {@code --generations} have run;
  * generations per minute, p50/p95 latency, the UNet's mean batch size (generations per call, from unet-svc's
  * metrics), and per step the time waited in unet-svc's queue and the transport (a step's time at the orchestrator
  * minus its UNet call and its queue wait). "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic
