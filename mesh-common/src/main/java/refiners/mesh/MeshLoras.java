@@ -25,6 +25,11 @@ public class MeshLoras {
         WeightsDirectory.require(library.map(LoraLibrary::directory).orElse(null), name, field, "LoRA", "REFINERS_LORA_DIR");
     }
 
+    /** Whether the LoRA is known (loaded) to have no text-encoder layers; never reads a file, so safe on the event loop. */
+    public boolean knownWithoutTextEncoderLayers(String name) {
+        return library.map(l -> l.loadedWithoutTextEncoderLayers(name)).orElse(false);
+    }
+
     /** Empty when no directory is configured: then only requests without LoRAs are served. */
     public Optional<LoraLibrary> library() {
         return library;

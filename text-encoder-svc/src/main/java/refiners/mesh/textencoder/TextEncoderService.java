@@ -25,8 +25,9 @@ import refiners.proto.textencoder.v1.PromptTokens;
 import refiners.proto.textencoder.v1.TextEncoder;
 
 /**
- * Encode on the workers (never the event loop). Concurrent calls with the same LoRA set are batched into one CLIP call
- * (refiners.mesh.Batcher): each call's rows are exactly what it gets alone.
+ * Encode on the workers (never the event loop). Concurrent calls with the same LoRA set (counting only LoRAs with
+ * text-encoder layers) are batched into one CLIP call (refiners.mesh.Batcher): each call's rows are exactly what it
+ * gets alone.
  */
 @GrpcService
 public class TextEncoderService implements TextEncoder {
@@ -75,9 +76,12 @@ public class TextEncoderService implements TextEncoder {
             if (!Float.isFinite(l.getScale())) throw WireTensors.invalid(field + ".scale", "must be finite, got " + l.getScale());
             loraSet.add(new LoraWeight(l.getName(), l.getScale()));
         }
+        // a LoRA without text-encoder layers (UNet-only) changes nothing here: left out, such a request shares a CLIP
+        // call with those without LoRAs, and gets the same embeddings as with it
+        List<LoraWeight> textEncoderSet = loraSet.stream().filter(l -> !loras.knownWithoutTextEncoderLayers(l.name())).toList();
         LocalTextEncoder encoder = model.get();
         String id = request.getGenerationId();
-        return batcher.submit(loraSet, null, new Request(List.copyOf(prompts), List.copyOf(loraSet))).map(r -> GenerationIds.within(id, () -> {
+        return batcher.submit(textEncoderSet, null, new Request(List.copyOf(prompts), textEncoderSet)).map(r -> GenerationIds.within(id, () -> {
             LOG.infof("encoded %d prompts, %d LoRAs, in %.0f ms (a call of %d)", prompts.size(), loraSet.size(), 1e3 * r.callSeconds(), r.batchSize());
             EncodeResponse.Builder response = EncodeResponse.newBuilder().setEmbeddings(WireTensors.toMessage(r.output()));
             for (String p : prompts) {

@@ -8,12 +8,18 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.nio.file.Files;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import refiners.fluxion.DetInit;
+import refiners.fluxion.safetensors.SafeTensorsWriter;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.mesh.BrokenLoras;
+import refiners.mesh.ModelWork;
 import refiners.mesh.ServiceModel;
 import refiners.mesh.ServiceTestBase;
 import refiners.mesh.WireTensors;
@@ -25,6 +31,8 @@ import refiners.proto.textencoder.v1.TextEncoderGrpc;
 class TextEncoderServiceTest extends ServiceTestBase {
     @Inject
     TextEncoderModel model;
+    @Inject
+    ModelWork work;
 
     TextEncoderGrpc.TextEncoderBlockingStub textEncoder;
 
@@ -63,6 +71,38 @@ class TextEncoderServiceTest extends ServiceTestBase {
         String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("refiners_batch_size_max\\{stage=\"text-encoder\"} (\\S+)").matcher(metrics);
         assertTrue(m.find() && Double.parseDouble(m.group(1)) >= 2, "the calls queued behind the first were not batched");
+    }
+
+    @Test
+    void aUNetOnlyLoraChangesNothingHereAndSharesTheCallOfRequestsWithoutLoras() throws Exception {
+        Map<String, long[]> shapes = new SD1UNet(4).stateDictShapes();
+        String key = shapes.keySet().stream().filter(k -> k.contains("CrossAttentionBlock") && k.endsWith(".weight") && shapes.get(k).length == 2).findFirst().orElseThrow();
+        String layer = "unet." + key.substring(0, key.length() - ".weight".length());
+        Files.createDirectories(BrokenLoras.DIR);
+        SafeTensorsWriter.write(BrokenLoras.DIR.resolve("unet-only.safetensors"), Map.of(
+                layer + ".down.weight", DetInit.tensor("down", new long[] {4, shapes.get(key)[1]}, 9),
+                layer + ".up.weight", DetInit.tensor("up", new long[] {shapes.get(key)[0], 4}, 9)));
+        LoraWeight unetOnly = LoraWeight.newBuilder().setName("unet-only").setScale(1).build();
+        textEncoder.encode(EncodeRequest.newBuilder().addPrompts("loads the LoRA").addLoras(unetOnly).build());
+
+        double callsBefore = textEncoderCalls();
+        var async = TextEncoderGrpc.newFutureStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
+        var blocker = async.encode(EncodeRequest.newBuilder().addAllPrompts(Collections.nCopies(16, "keeps the model busy")).build());
+        while (work.running() == 0) Thread.sleep(1);
+        Thread.sleep(50);
+        var plain = async.encode(EncodeRequest.newBuilder().addPrompts("a red fox").build());
+        var withLora = async.encode(EncodeRequest.newBuilder().addPrompts("a castle at dusk").addLoras(unetOnly).build());
+        blocker.get(10, TimeUnit.MINUTES);
+        assertEquals(WireTensors.toMessage(model.get().encode(List.of("a red fox"), List.of())), plain.get(10, TimeUnit.MINUTES).getEmbeddings());
+        assertEquals(WireTensors.toMessage(model.get().encode(List.of("a castle at dusk"), List.of())), withLora.get(10, TimeUnit.MINUTES).getEmbeddings());
+        assertEquals(2, textEncoderCalls() - callsBefore, "the busy call, then one call for both requests");
+    }
+
+    private static double textEncoderCalls() {
+        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("refiners_batch_size_count\\{stage=\"text-encoder\"} (\\S+)").matcher(metrics);
+        assertTrue(m.find(), "no text-encoder batch count in the metrics");
+        return Double.parseDouble(m.group(1));
     }
 
     @Test

@@ -45,6 +45,12 @@ public final class LoraLibrary implements LocalStages.LoraSource {
         return load(name, "loras.name");
     }
 
+    /** Whether the LoRA is loaded and has no text-encoder layers (a UNet-only LoRA); never reads a file. */
+    public boolean loadedWithoutTextEncoderLayers(String name) {
+        LoraFile l = loaded.get(name);
+        return l != null && l.textEncoder().isEmpty();
+    }
+
     public boolean unload(String name) {
         dir.checkName(name, "name");
         return loaded.remove(name) != null;
