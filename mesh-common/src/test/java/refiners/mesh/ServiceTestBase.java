@@ -29,4 +29,19 @@ public abstract class ServiceTestBase {
     void disconnect() {
         channel.shutdownNow();
     }
+
+    /** The service's /q/metrics text. */
+    protected String metrics() throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(url.toURI().resolve("/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertTrue(response.statusCode() == 200, "metrics: HTTP " + response.statusCode());
+        return response.body();
+    }
+
+    /** A sample's value ("name" or "name{labels}" as printed; an exemplar may follow it); absent fails. */
+    protected double metric(String sample) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(sample) + " (\\S+)( #.*)?$").matcher(metrics());
+        assertTrue(m.find(), "no " + sample + " in the metrics");
+        return Double.parseDouble(m.group(1));
+    }
 }

@@ -19,6 +19,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListen
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.launch.MeshProcesses;
 import refiners.launch.MeshService;
+import refiners.launch.Prometheus;
 import refiners.mesh.GenerateRequests;
 import refiners.proto.orchestrator.v1.GenerateEvent;
 import refiners.proto.orchestrator.v1.GenerateRequest;
@@ -154,6 +155,6 @@ public final class MeshBench {
     }
 
     private static double sample(String text, String name) {
-        return refiners.launch.Prometheus.sample(text, name).orElseThrow(() -> new IllegalStateException("no " + name + " in unet-svc's metrics"));
+        return Prometheus.sample(text, name).orElseThrow(() -> new IllegalStateException("no " + name + " in unet-svc's metrics"));
     }
 }

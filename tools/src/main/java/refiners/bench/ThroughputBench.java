@@ -28,6 +28,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.launch.MeshProcesses;
 import refiners.launch.MeshService;
+import refiners.launch.Prometheus;
 import refiners.proto.common.v1.LoraWeight;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 import refiners.proto.orchestrator.v1.OrchestratorGrpc;
@@ -232,8 +233,8 @@ public final class ThroughputBench {
             String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(MeshService.UNET, i) + "/q/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             // a replica that has run no step yet has no batch histogram (unet-svc creates its batcher on first use)
-            out[0] += refiners.launch.Prometheus.sample(text, "refiners_batch_size_sum{stage=\"unet\"}").orElse(0);
-            out[1] += refiners.launch.Prometheus.sample(text, "refiners_batch_size_count{stage=\"unet\"}").orElse(0);
+            out[0] += Prometheus.sample(text, "refiners_batch_size_sum{stage=\"unet\"}").orElse(0);
+            out[1] += Prometheus.sample(text, "refiners_batch_size_count{stage=\"unet\"}").orElse(0);
         }
         return out;
     }

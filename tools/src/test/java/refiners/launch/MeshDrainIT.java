@@ -149,8 +149,7 @@ class MeshDrainIT {
         }
     }
 
-    double metric(String url, String sample) throws Exception {
-        String body = http.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        return Metrics.value(body, sample);
+    double metric(String url, String sample) {
+        return Metrics.value(Metrics.scrape(url), sample);
     }
 }

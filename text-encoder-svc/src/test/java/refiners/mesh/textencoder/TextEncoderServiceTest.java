@@ -35,6 +35,8 @@ class TextEncoderServiceTest extends ServiceTestBase {
     ModelWork work;
 
     TextEncoderGrpc.TextEncoderBlockingStub textEncoder;
+    /** CLIP calls so far. */
+    static final String CALLS = "refiners_batch_size_count{stage=\"text-encoder\"}";
 
     @Override
     protected ServiceModel<?> model() {
@@ -68,9 +70,7 @@ class TextEncoderServiceTest extends ServiceTestBase {
         blocker.get(10, TimeUnit.MINUTES);
         for (int i = 0; i < prompts.size(); i++)
             assertEquals(WireTensors.toMessage(model.get().encode(prompts.get(i), List.of())), calls.get(i).get(10, TimeUnit.MINUTES).getEmbeddings(), "call " + i);
-        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("refiners_batch_size_max\\{stage=\"text-encoder\"} (\\S+)").matcher(metrics);
-        assertTrue(m.find() && Double.parseDouble(m.group(1)) >= 2, "the calls queued behind the first were not batched");
+        assertTrue(metric("refiners_batch_size_max{stage=\"text-encoder\"}") >= 2, "the calls queued behind the first were not batched");
     }
 
     @Test
@@ -85,7 +85,7 @@ class TextEncoderServiceTest extends ServiceTestBase {
         LoraWeight unetOnly = LoraWeight.newBuilder().setName("unet-only").setScale(1).build();
         textEncoder.encode(EncodeRequest.newBuilder().addPrompts("loads the LoRA").addLoras(unetOnly).build());
 
-        double callsBefore = textEncoderCalls();
+        double callsBefore = metric(CALLS);
         var async = TextEncoderGrpc.newFutureStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
         var blocker = async.encode(EncodeRequest.newBuilder().addAllPrompts(Collections.nCopies(16, "keeps the model busy")).build());
         while (work.running() == 0) Thread.sleep(1);
@@ -95,14 +95,7 @@ class TextEncoderServiceTest extends ServiceTestBase {
         blocker.get(10, TimeUnit.MINUTES);
         assertEquals(WireTensors.toMessage(model.get().encode(List.of("a red fox"), List.of())), plain.get(10, TimeUnit.MINUTES).getEmbeddings());
         assertEquals(WireTensors.toMessage(model.get().encode(List.of("a castle at dusk"), List.of())), withLora.get(10, TimeUnit.MINUTES).getEmbeddings());
-        assertEquals(2, textEncoderCalls() - callsBefore, "the busy call, then one call for both requests");
-    }
-
-    private static double textEncoderCalls() {
-        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("refiners_batch_size_count\\{stage=\"text-encoder\"} (\\S+)").matcher(metrics);
-        assertTrue(m.find(), "no text-encoder batch count in the metrics");
-        return Double.parseDouble(m.group(1));
+        assertEquals(2, metric(CALLS) - callsBefore, "the busy call, then one call for both requests");
     }
 
     @Test

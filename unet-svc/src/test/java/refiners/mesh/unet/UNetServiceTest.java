@@ -137,7 +137,7 @@ class UNetServiceTest extends ServiceTestBase {
             for (DenoiseResponse r : answers.subList(1, 3)) largest = Math.max(largest, r.getResult().getBatchSize());
         }
         assertTrue(largest >= 2, "steps of concurrent streams were never batched");
-        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = metrics();
         for (String m : List.of("refiners_batch_size_count{stage=\"unet\"}", "refiners_batch_queue_seconds_count{stage=\"unet\"}",
                 "refiners_unet_samples_total", "refiners_unet_samples_per_second", "refiners_unet_steps_per_second", "refiners_unet_batch_fill"))
             assertTrue(metrics.contains(m), m);

@@ -92,9 +92,7 @@ class AutoencoderServiceTest extends ServiceTestBase {
         blocker.get(10, TimeUnit.MINUTES);
         for (int i = 0; i < latents.size(); i++)
             assertEquals(WireTensors.toMessage(model.get().decode(latents.get(i))), calls.get(i).get(10, TimeUnit.MINUTES).getTensor(), "call " + i);
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("refiners_batch_size_max\\{stage=\"vae-decode\"} (\\S+)").matcher(metrics);
-        assertTrue(m.find() && Double.parseDouble(m.group(1)) >= 2, "the decodes queued behind the first were not batched");
+        assertTrue(metric("refiners_batch_size_max{stage=\"vae-decode\"}") >= 2, "the decodes queued behind the first were not batched");
     }
 
     @Test
