@@ -2,8 +2,6 @@ package refiners.launch;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,15 +47,19 @@ public final class MeshProcesses implements AutoCloseable {
     public MeshProcesses(Path root, Path logDir, Map<MeshService, Integer> ports) {
         this.root = root.toAbsolutePath().normalize();
         this.logDir = logDir;
-        this.ports.putAll(ports);
         for (MeshService s : MeshService.values()) {
             if (!ports.containsKey(s)) throw new IllegalArgumentException("no port for " + s.module);
-            commonEnv.put(s.portVariable, Integer.toString(ports.get(s)));
             serviceEnv.put(s, new HashMap<>());
         }
+        usePorts(ports);
         commonEnv.put("REFINERS_HOST", "127.0.0.1");
         commonEnv.put("REFINERS_WEIGHTS", weights());
         for (MeshService s : MeshService.values()) if (s.hostVariable != null) commonEnv.put(s.hostVariable, "127.0.0.1");
+    }
+
+    private void usePorts(Map<MeshService, Integer> ports) {
+        this.ports.putAll(ports);
+        for (MeshService s : MeshService.values()) commonEnv.put(s.portVariable, Integer.toString(ports.get(s)));
     }
 
     /** The weights the services get: REFINERS_WEIGHTS, or detinit when the user gives none. */
@@ -134,20 +136,11 @@ public final class MeshProcesses implements AutoCloseable {
         return Map.of(MeshService.ORCHESTRATOR, 8080, MeshService.TEXT_ENCODER, 8081, MeshService.UNET, 8082, MeshService.VAE, 8083);
     }
 
-    /** Four free loopback ports. */
+    /** Four free loopback ports (outside the ephemeral range, see {@link LoopbackPorts}). */
     public static Map<MeshService, Integer> freePorts() {
         Map<MeshService, Integer> ports = new EnumMap<>(MeshService.class);
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            for (MeshService s : MeshService.values()) {
-                ServerSocket socket = new ServerSocket(0);
-                held.add(socket);
-                ports.put(s, socket.getLocalPort());
-            }
-            for (ServerSocket socket : held) socket.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        List<Integer> free = LoopbackPorts.free(MeshService.values().length);
+        for (MeshService s : MeshService.values()) ports.put(s, free.get(s.ordinal()));
         return ports;
     }
 
@@ -175,20 +168,17 @@ public final class MeshProcesses implements AutoCloseable {
      */
     public MeshProcesses replicas(MeshService s, int count) {
         if (s == MeshService.ORCHESTRATOR || count < 1) throw new IllegalArgumentException(count + " replicas of " + s.module);
-        List<Integer> extra = new ArrayList<>();
-        for (int i = 1; i < count; i++) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                extra.add(socket.getLocalPort());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        replicaPorts.put(s, extra);
+        replicaPorts.put(s, new ArrayList<>(LoopbackPorts.free(count - 1)));
+        pointOrchestratorAtReplicas(s);
+        return this;
+    }
+
+    private void pointOrchestratorAtReplicas(MeshService s) {
+        List<Integer> extra = replicaPorts.get(s);
         List<String> hosts = new ArrayList<>(List.of("127.0.0.1:" + ports.get(s)));
         for (int p : extra) hosts.add("127.0.0.1:" + p);
         env(MeshService.ORCHESTRATOR, "REFINERS_NAME_RESOLVER", "static");
         env(MeshService.ORCHESTRATOR, s.hostVariable, String.join(",", hosts));
-        return this;
     }
 
     /** The HTTP address of replica {@code index} (1: the first, as {@link #httpUrl}) of a stage. */
@@ -204,8 +194,35 @@ public final class MeshProcesses implements AutoCloseable {
         return logDir.resolve(s.module + ".log");
     }
 
-    /** Starts every process that is not running and waits until all are ready (weights loaded). */
+    /**
+     * Starts every process that is not running and waits until all are ready (weights loaded). A first start whose
+     * port another program took in the meantime is made again on other free ports (up to three times).
+     */
     public MeshProcesses start(Duration readyWithin) throws IOException, InterruptedException {
+        boolean first = processes.isEmpty() && replicaProcesses.isEmpty();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(readyWithin);
+            } catch (PortTaken e) {
+                if (!first || attempt == 3) throw e;
+                destroyAll();
+                usePorts(freePorts());
+                for (var r : replicaPorts.entrySet()) {
+                    r.setValue(new ArrayList<>(LoopbackPorts.free(r.getValue().size())));
+                    pointOrchestratorAtReplicas(r.getKey());
+                }
+            }
+        }
+    }
+
+    /** A service could not bind its port: someone else holds it. */
+    private static final class PortTaken extends IllegalStateException {
+        PortTaken(String message) {
+            super(message);
+        }
+    }
+
+    private MeshProcesses startOnce(Duration readyWithin) throws IOException, InterruptedException {
         Files.createDirectories(logDir);
         Runtime.getRuntime().removeShutdownHook(shutdownHook);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -271,7 +288,10 @@ public final class MeshProcesses implements AutoCloseable {
         HttpClient http = (tls == null ? client : client.sslContext(tls)).build();
         HttpRequest ready = HttpRequest.newBuilder(URI.create(url + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
         while (true) {
-            if (!p.isAlive()) throw new IllegalStateException(what + " exited with code " + p.exitValue() + "; log " + log + ":\n" + tail(log));
+            if (!p.isAlive()) {
+                String message = what + " exited with code " + p.exitValue() + "; log " + log + ":\n" + tail(log);
+                throw message.contains("seems to be in use") ? new PortTaken(message) : new IllegalStateException(message);
+            }
             try {
                 if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
             } catch (IOException e) {
