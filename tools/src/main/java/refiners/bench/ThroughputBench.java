@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.launch.MeshProcesses;
@@ -39,28 +41,33 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
  * and each N, N clients each starting its next generation as soon as its last one ends (half with a LoRA: N in flight
  * all the time, as a serving load is, not rounds that end with a lone straggler), until {@code --generations} have run;
  * generations per minute, p50/p95 latency, the UNet's mean batch size (generations per call, from unet-svc's
- * metrics), and per step the time waited in unet-svc's queue and the transport (a step's time at the orchestrator
- * minus its UNet call and its queue wait). "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic
+ * metrics), and per step the time waited in unet-svc's queue and the transport (a step's round trip from the
+ * orchestrator minus its UNet call and its queue wait: the mean, and the median from the orchestrator's
+ * refiners_unet_step_transport_seconds histogram). The services' JIT warms up over about a thousand steps (a cold
+ * mesh's transport is several times its warm one): {@code --warmup-steps} runs that many steps per mesh first. "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic
  * switch does). With {@code --unet-replicas 2} the orchestrator balances over two unet-svc processes, once per
- * balancing policy given.
+ * balancing policy given. With {@code --unet dry} unet-svc answers steps without running the UNet
+ * (REFINERS_UNET_DRY_RUN): the transport of a step with ONNX Runtime idle, as on a machine whose UNet runs on a GPU.
  *
  * <p>Options: --sizes 64,256 --concurrency 1,2,4,8 --steps 3 --generations 16 --modes on,off --solver dpm
- * --unet-replicas 1 --balancing refiners_fill (comma-separated lists).
+ * --unet-replicas 1 --balancing refiners_fill --unet real --warmup-steps 0 (comma-separated lists).
  */
 public final class ThroughputBench {
     private ThroughputBench() {}
 
     public static final String USAGE = "bench-throughput [--sizes 64,256] [--concurrency 1,2,4,8] [--steps 3] [--generations 16] [--modes on,off]\n"
-            + "                 [--unet-replicas 1] [--balancing refiners_fill[,refiners_spread]] [--solver dpm]\n"
+            + "                 [--unet-replicas 1] [--balancing refiners_fill[,refiners_spread]] [--solver dpm] [--unet real|dry]\n"
+            + "                 [--warmup-steps 0]\n"
             + "  N concurrent generations through the mesh (half with a LoRA), batching on and off: generations/min, p50/p95 latency,\n"
-            + "  mean UNet batch, queue wait and transport per step.";
+            + "  mean UNet batch, queue wait and transport per step (mean, median). --unet dry: steps answer without running the UNet (transport with\n"
+            + "  ORT idle). --warmup-steps: steps each mesh runs first (at the first size), to measure warm services.";
 
     record Options(List<Integer> sizes, List<Integer> concurrency, int steps, int generations, List<String> modes, String solver, int unetReplicas,
-                   List<String> balancing) {}
+                   List<String> balancing, boolean dryUnet, int warmupSteps) {}
 
     /** One (size, N) measurement of one configuration. */
     record Row(String config, int size, int n, int generations, double perMinute, double p50, double p95, double meanBatch, double queueMs,
-               double transportMs, String load) {}
+               double transportMs, double transportP50Ms, String load) {}
 
     public static int run(String[] args) throws Exception {
         Options o = parse(args);
@@ -71,6 +78,8 @@ public final class ThroughputBench {
         System.out.println("weights: " + MeshProcesses.weights() + "; LoRA for half the generations: rank 8 on the UNet's cross-attention Linears");
         System.out.printf(Locale.ROOT, "sizes %s, N %s, %d steps (%s), %d generations per N, modes %s, %d unet-svc replica(s)%s%n", o.sizes(), o.concurrency(), o.steps(),
                 o.solver(), o.generations(), o.modes(), o.unetReplicas(), o.unetReplicas() > 1 ? ", balancing " + o.balancing() : "");
+        if (o.dryUnet()) System.out.println("--unet dry: unet-svc answers every step with zeros without running the UNet: generations/min and latency are not"
+                + " the model's; the transport column is the mesh's own with ONNX Runtime idle");
         if (MeshProcesses.weights().equals("detinit")) SD1Models.detinit(); // the weight files, written once before the services map them
         Map<String, MeshProcesses> meshes = new LinkedHashMap<>();
         try {
@@ -80,7 +89,7 @@ public final class ThroughputBench {
                     MeshProcesses mesh = new MeshProcesses(root, work.resolve("logs-" + config.replace(' ', '-')), MeshProcesses.freePorts());
                     meshes.put(config, mesh);
                     mesh.env("REFINERS_LORA_DIR", loras.toString()).env("REFINERS_MAX_BATCH", mode.equals("on") ? "8" : "1")
-                            .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", balancing);
+                            .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", balancing).env("REFINERS_UNET_DRY_RUN", Boolean.toString(o.dryUnet()));
                     if (o.unetReplicas() > 1) mesh.replicas(MeshService.UNET, o.unetReplicas());
                     long t0 = System.nanoTime();
                     mesh.start(Duration.ofMinutes(15));
@@ -96,15 +105,18 @@ public final class ThroughputBench {
 
     static Options parse(String[] args) {
         Map<String, String> v = new LinkedHashMap<>(Map.of("--sizes", "64,256", "--concurrency", "1,2,4,8", "--steps", "3", "--generations", "16",
-                "--modes", "on,off", "--solver", "dpm", "--unet-replicas", "1", "--balancing", "refiners_fill"));
+                "--modes", "on,off", "--solver", "dpm", "--unet-replicas", "1", "--balancing", "refiners_fill", "--unet", "real", "--warmup-steps", "0"));
         for (int i = 0; i < args.length; i += 2) {
             if (!v.containsKey(args[i]) || i + 1 >= args.length) throw new IllegalArgumentException("unknown option or missing value: " + args[i] + "\n" + USAGE);
             v.put(args[i], args[i + 1]);
         }
         List<String> modes = List.of(v.get("--modes").split(","));
         for (String m : modes) if (!m.equals("on") && !m.equals("off")) throw new IllegalArgumentException("--modes: on and/or off, not " + m);
+        String unet = v.get("--unet");
+        if (!unet.equals("real") && !unet.equals("dry")) throw new IllegalArgumentException("--unet: real or dry, not " + unet);
         return new Options(ints(v.get("--sizes")), ints(v.get("--concurrency")), Integer.parseInt(v.get("--steps")), Integer.parseInt(v.get("--generations")),
-                modes, v.get("--solver"), Integer.parseInt(v.get("--unet-replicas")), List.of(v.get("--balancing").split(",")));
+                modes, v.get("--solver"), Integer.parseInt(v.get("--unet-replicas")), List.of(v.get("--balancing").split(",")), unet.equals("dry"),
+                Integer.parseInt(v.get("--warmup-steps")));
     }
 
     private static List<Integer> ints(String list) {
@@ -134,6 +146,7 @@ public final class ThroughputBench {
     /** One configuration's measurements at one (size, N), summed over its blocks. */
     private static final class Totals {
         final List<Double> latencies = new ArrayList<>();
+        final TreeMap<Double, Double> transportBuckets = new TreeMap<>();
         double queue, transport, wall, batchSum, calls;
         String load = "";
     }
@@ -155,6 +168,12 @@ public final class ThroughputBench {
                     MeshBench.generate(OrchestratorGrpc.newBlockingStub(channel), request(0, size, o));
                     MeshBench.generate(OrchestratorGrpc.newBlockingStub(channel), request(1, size, o));
                 }
+                for (int done = 0, i = 0; done < o.warmupSteps(); i++) { // the services' JIT, on the smallest work there is
+                    int steps = Math.min(GenerationRequest.MAX_STEPS, o.warmupSteps() - done);
+                    MeshBench.generate(OrchestratorGrpc.newBlockingStub(channel), request(i, o.sizes().get(0), o).toBuilder().setSteps(steps).build());
+                    done += steps;
+                }
+                if (o.warmupSteps() > 0) System.out.printf(Locale.ROOT, "[%s] warmed up: %d steps%n", e.getKey(), o.warmupSteps());
             }
             List<String> configs = new ArrayList<>(meshes.keySet());
             List<String> order = new ArrayList<>(configs);
@@ -174,10 +193,11 @@ public final class ThroughputBench {
                         t.latencies.sort(null);
                         double stepsRun = (double) o.generations() * o.steps();
                         Row row = new Row(config, size, n, o.generations(), o.generations() / t.wall * 60, percentile(t.latencies, 0.5), percentile(t.latencies, 0.95),
-                                t.calls > 0 ? t.batchSum / t.calls : 0, 1e3 * t.queue / stepsRun, 1e3 * t.transport / stepsRun, t.load);
+                                t.calls > 0 ? t.batchSum / t.calls : 0, 1e3 * t.queue / stepsRun, 1e3 * t.transport / stepsRun,
+                                1e3 * Prometheus.quantile(t.transportBuckets, 0.5), t.load);
                         rows.add(row);
-                        System.out.printf(Locale.ROOT, "[%s] %dx%d N=%d: %.2f generations/min, p50 %.2f s, p95 %.2f s, mean UNet batch %.2f, per step: queue %.1f ms, transport %.2f ms (load %s)%n",
-                                config, size, size, n, row.perMinute(), row.p50(), row.p95(), row.meanBatch(), row.queueMs(), row.transportMs(), row.load());
+                        System.out.printf(Locale.ROOT, "[%s] %dx%d N=%d: %.2f generations/min, p50 %.2f s, p95 %.2f s, mean UNet batch %.2f, per step: queue %.1f ms, transport %.2f ms (median %.2f) (load %s)%n",
+                                config, size, size, n, row.perMinute(), row.p50(), row.p95(), row.meanBatch(), row.queueMs(), row.transportMs(), row.transportP50Ms(), row.load());
                     }
                 }
             }
@@ -192,6 +212,7 @@ public final class ThroughputBench {
     private static void block(MeshProcesses mesh, ManagedChannel channel, ExecutorService pool, Options o, int size, int n, int from, int to, Totals t) throws Exception {
         var stub = OrchestratorGrpc.newBlockingStub(channel);
         double[] before = batches(mesh, o.unetReplicas());
+        TreeMap<Double, Double> transportBefore = transportBuckets(mesh);
         String loadBefore = loadAverage();
         AtomicInteger next = new AtomicInteger(from);
         List<Future<List<double[]>>> clients = new ArrayList<>();
@@ -219,6 +240,7 @@ public final class ThroughputBench {
         double[] after = batches(mesh, o.unetReplicas());
         t.batchSum += after[0] - before[0];
         t.calls += after[1] - before[1];
+        Prometheus.difference(transportBuckets(mesh), transportBefore).forEach((le, count) -> t.transportBuckets.merge(le, count, Double::sum));
         t.load += (t.load.isEmpty() ? "" : ", ") + loadBefore + " -> " + loadAverage();
     }
 
@@ -239,6 +261,13 @@ public final class ThroughputBench {
         return out;
     }
 
+    /** The orchestrator's histogram of step transports (cumulative buckets). */
+    private static TreeMap<Double, Double> transportBuckets(MeshProcesses mesh) throws IOException, InterruptedException {
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(MeshService.ORCHESTRATOR) + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return Prometheus.buckets(text, "refiners_unet_step_transport_seconds");
+    }
+
     private static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
@@ -248,11 +277,11 @@ public final class ThroughputBench {
     }
 
     private static void print(List<Row> rows, Options o) {
-        System.out.printf(Locale.ROOT, "%n| size | N | config | generations/min | p50 s | p95 s | mean UNet batch | queue ms/step | transport ms/step | load avg |%n");
+        System.out.printf(Locale.ROOT, "%n| size | N | config | generations/min | p50 s | p95 s | mean UNet batch | queue ms/step | transport ms/step (mean, median) | load avg |%n");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (Row r : rows)
-            System.out.printf(Locale.ROOT, "| %d | %d | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %s |%n", r.size(), r.n(), r.config(), r.perMinute(), r.p50(), r.p95(),
-                    r.meanBatch(), r.queueMs(), r.transportMs(), r.load());
+            System.out.printf(Locale.ROOT, "| %d | %d | %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f, %.2f | %s |%n", r.size(), r.n(), r.config(), r.perMinute(), r.p50(), r.p95(),
+                    r.meanBatch(), r.queueMs(), r.transportMs(), r.transportP50Ms(), r.load());
         for (Row on : rows) {
             if (!on.config().startsWith("on")) continue;
             for (Row off : rows)

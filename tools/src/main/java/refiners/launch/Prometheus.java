@@ -1,6 +1,8 @@
 package refiners.launch;
 
+import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -12,5 +14,39 @@ public final class Prometheus {
     public static OptionalDouble sample(String metricsText, String sample) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)( #.*)?$").matcher(metricsText);
         return m.find() ? OptionalDouble.of(Double.parseDouble(m.group(1))) : OptionalDouble.empty();
+    }
+
+    /** A histogram's cumulative bucket counts by upper bound ({@code name}_bucket{le="..."}; +Inf as infinity). */
+    public static TreeMap<Double, Double> buckets(String metricsText, String name) {
+        TreeMap<Double, Double> buckets = new TreeMap<>();
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "_bucket\\{(?:.*,)?le=\"([^\"]+)\"[^}]*\\} (\\S+)").matcher(metricsText);
+        while (m.find()) buckets.put(m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)));
+        return buckets;
+    }
+
+    /** {@code after - before}, bucket by bucket: the observations between two scrapes. */
+    public static TreeMap<Double, Double> difference(TreeMap<Double, Double> after, TreeMap<Double, Double> before) {
+        TreeMap<Double, Double> d = new TreeMap<>();
+        after.forEach((le, count) -> d.put(le, count - before.getOrDefault(le, 0.0)));
+        return d;
+    }
+
+    /**
+     * The {@code q} quantile of cumulative buckets, interpolated linearly within its bucket as Prometheus'
+     * histogram_quantile does; NaN without observations.
+     */
+    public static double quantile(TreeMap<Double, Double> cumulative, double q) {
+        if (cumulative.isEmpty() || cumulative.lastEntry().getValue() <= 0) return Double.NaN;
+        double rank = q * cumulative.lastEntry().getValue(), lower = 0, below = 0;
+        for (Map.Entry<Double, Double> b : cumulative.entrySet()) {
+            if (b.getValue() >= rank) {
+                if (b.getKey().isInfinite()) return lower;
+                double inBucket = b.getValue() - below;
+                return inBucket <= 0 ? b.getKey() : lower + (b.getKey() - lower) * (rank - below) / inBucket;
+            }
+            lower = b.getKey();
+            below = b.getValue();
+        }
+        return lower;
     }
 }

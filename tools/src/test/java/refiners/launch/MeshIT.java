@@ -387,6 +387,9 @@ class MeshIT {
         assertTrue(metric(MeshService.TEXT_ENCODER, "refiners_stage_seconds_count{stage=\"text-encoder\"}") >= 3);
         assertTrue(metric(MeshService.UNET, "refiners_stage_seconds_count{stage=\"unet\"}") >= 9);
         assertTrue(metric(MeshService.UNET, "refiners_unet_steps_total") >= 9);
+        // every step's transport (round trip minus unet-svc's call and queue wait), as the orchestrator saw it
+        assertTrue(metric(MeshService.ORCHESTRATOR, "refiners_unet_step_transport_seconds_count") >= 9);
+        assertTrue(metric(MeshService.ORCHESTRATOR, "refiners_unet_step_transport_seconds_sum") > 0);
         assertTrue(metric(MeshService.UNET, "refiners_unet_steps_per_second") > 0);
         assertEquals(0, metric(MeshService.UNET, "refiners_unet_inflight_streams"));
         assertEquals(0, metric(MeshService.UNET, "ft_bulkhead_executionsWaiting{method=\"refiners.mesh.ModelWork.run\"}"));

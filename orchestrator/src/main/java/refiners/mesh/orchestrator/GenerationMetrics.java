@@ -9,13 +9,16 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
 
 /**
  * Per-stage latency of generations as seen from the orchestrator (transport included):
  * refiners_generation_stage_seconds{stage=text-encoder|unet|solver|vae|total}, the step rate of the last generation,
- * and the generations in flight.
+ * the generations in flight, and the transport of each denoising step: its round trip to unet-svc minus its UNet call
+ * and its wait in unet-svc's queue (refiners_unet_step_transport_seconds; what the network and the services' request
+ * handling add to a step).
  */
 @ApplicationScoped
 public class GenerationMetrics {
@@ -23,6 +26,7 @@ public class GenerationMetrics {
     private final AtomicInteger inflight = new AtomicInteger();
     private volatile double stepsPerSecond;
     private final io.micrometer.core.instrument.Counter unetResumes;
+    private final Timer stepTransport;
 
     @Inject
     public GenerationMetrics(MeterRegistry registry) {
@@ -34,6 +38,14 @@ public class GenerationMetrics {
                 .description("denoising steps per second of the last generation, transport included").register(registry);
         unetResumes = io.micrometer.core.instrument.Counter.builder("refiners.unet.resumes")
                 .description("broken UNet streams resumed on a new stream").register(registry);
+        stepTransport = Timer.builder("refiners.unet.step.transport").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(1))
+                .description("a denoising step's round trip to unet-svc minus its UNet call and queue wait").register(registry);
+    }
+
+    /** One step's transport: its round trip minus what unet-svc reported as call and queue time. */
+    public void unetStepTransport(long nanos) {
+        stepTransport.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
     }
 
     public void unetResumed() {

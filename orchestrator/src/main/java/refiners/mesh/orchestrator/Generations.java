@@ -71,7 +71,7 @@ public class Generations {
         Context caller = Context.current(); // the caller's trace (the gRPC or REST server span)
         String id = newId();
         return Multi.createFrom().emitter(em -> {
-            RemoteStages stages = new RemoteStages(clients, deadline, config.stageTimeout(), metrics::unetResumed, id);
+            RemoteStages stages = new RemoteStages(clients, deadline, config.stageTimeout(), metrics, id);
             AtomicBoolean finished = new AtomicBoolean();
             Cancellable task = GenerationIds.within(id, () -> work.run(() -> traced(caller, id, request, () -> run(request, previewEvery, deadline, stages, em))))
                     .subscribe().with(result -> {

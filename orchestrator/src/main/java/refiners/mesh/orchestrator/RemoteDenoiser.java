@@ -36,7 +36,7 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
     private final Channel channel;
     private final Deadline deadline;
     private final Duration stepTimeout;
-    private final Runnable onResume;
+    private final GenerationMetrics metrics;
     private DenoiseStart start;
     private long[] latentShape;
     private Stream stream;
@@ -71,11 +71,11 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
         }
     }
 
-    RemoteDenoiser(Channel channel, Deadline deadline, Duration stepTimeout, Runnable onResume) {
+    RemoteDenoiser(Channel channel, Deadline deadline, Duration stepTimeout, GenerationMetrics metrics) {
         this.channel = channel;
         this.deadline = deadline;
         this.stepTimeout = stepTimeout;
-        this.onResume = onResume;
+        this.metrics = metrics;
     }
 
     /** Opens the stream and waits until the service has opened its denoiser (LoRAs applied). */
@@ -106,8 +106,10 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
         DenoiseRequest step = DenoiseRequest.newBuilder().setStep(DenoiseStep.newBuilder()
                 .setStepIndex(stepIndex).setTimestep(timestep).setLatents(WireTensors.toMessage(latents))).build();
         DenoiseResponse r;
+        long sent;
         while (true) {
             try {
+                sent = System.nanoTime();
                 send(step);
                 r = next(stream);
                 break;
@@ -118,8 +120,10 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
         }
         if (!r.hasResult() || r.getResult().getStepIndex() != stepIndex)
             throw Stage.UNET.failure(Status.INTERNAL.withDescription("expected the result of step " + stepIndex + ", got " + r.getKindCase()).asRuntimeException());
+        long roundTrip = System.nanoTime() - sent;
         serviceSeconds += r.getResult().getSeconds();
         queueSeconds += r.getResult().getQueueSeconds();
+        metrics.unetStepTransport(roundTrip - (long) ((r.getResult().getSeconds() + r.getResult().getQueueSeconds()) * 1e9));
         return WireTensors.expect(WireTensors.fromMessage(r.getResult().getNoise(), "noise"), "noise", DType.F32, latentShape);
     }
 
@@ -134,7 +138,7 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
     private void resume(int stepIndex, StatusRuntimeException cause) {
         resumes++;
         LOG.warnf("unet-svc stream broke at step %d (%s): resuming on a new stream", stepIndex, cause.getStatus());
-        onResume.run();
+        metrics.unetResumed();
         long until = System.nanoTime() + stepTimeout.toNanos();
         while (true) {
             try {

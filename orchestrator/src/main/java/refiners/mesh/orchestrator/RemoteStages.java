@@ -27,17 +27,17 @@ public final class RemoteStages implements SD1Stages {
     private volatile RemoteDenoiser denoiser;
     private volatile boolean cancelled;
 
-    private final Runnable onResume;
+    private final GenerationMetrics metrics;
     private final String generationId;
 
     /**
-     * @param onResume called when a broken UNet stream is resumed on a new one
+     * @param metrics told of each step's transport and of a broken UNet stream resumed on a new one
      * @param generationId the generation's id, for the stages' logs
      */
-    public RemoteStages(StageClients clients, Deadline generationDeadline, Duration stageTimeout, Runnable onResume, String generationId) {
+    public RemoteStages(StageClients clients, Deadline generationDeadline, Duration stageTimeout, GenerationMetrics metrics, String generationId) {
         this.clients = clients;
         this.generationId = generationId;
-        this.onResume = onResume;
+        this.metrics = metrics;
         this.generationDeadline = generationDeadline;
         this.stageTimeout = stageTimeout;
     }
@@ -73,7 +73,7 @@ public final class RemoteStages implements SD1Stages {
         for (ControlnetCondition cn : c.controlnets())
             start.addControlnets(DenoiseControlnet.newBuilder().setName(cn.name()).setCondition(WireTensors.toMessage(cn.condition()))
                     .setScale(cn.scale()).setScaleDecay(cn.scaleDecay()));
-        RemoteDenoiser opened = new RemoteDenoiser(clients.unet(), generationDeadline, stageTimeout, onResume);
+        RemoteDenoiser opened = new RemoteDenoiser(clients.unet(), generationDeadline, stageTimeout, metrics);
         denoiser = opened;
         if (cancelled) opened.cancel();
         opened.start(start.build());

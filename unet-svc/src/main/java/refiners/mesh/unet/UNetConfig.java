@@ -1,6 +1,7 @@
 package refiners.mesh.unet;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.util.Optional;
 
 /** What only the UNet service configures (the rest: refiners.mesh.MeshConfig). */
@@ -14,4 +15,11 @@ public interface UNetConfig {
 
     /** Where ControlNet files (NAME.safetensors, refiners or diffusers format) live; empty: no ControlNets. */
     Optional<String> controlnetDir();
+
+    /**
+     * Answers every step with zero noise without running the UNet: what remains of a step's time is the mesh's own
+     * (transport, hand-offs), measured with ONNX Runtime idle. A diagnostic (bench-throughput --unet dry), never for users.
+     */
+    @WithDefault("false")
+    boolean dryRun();
 }

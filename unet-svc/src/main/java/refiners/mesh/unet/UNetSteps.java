@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.List;
+import org.jboss.logging.Logger;
+import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.mesh.Batcher;
@@ -16,14 +19,20 @@ import refiners.mesh.ModelWork;
  */
 @ApplicationScoped
 public class UNetSteps {
+    private static final Logger LOG = Logger.getLogger(UNetSteps.class);
     private final Batcher<LocalUNet.Step, Tensor> batcher;
 
     @Inject
-    public UNetSteps(UNetModel model, ModelWork work, MeshConfig config, MeterRegistry registry, UNetMetrics metrics) {
+    public UNetSteps(UNetModel model, ModelWork work, MeshConfig config, UNetConfig unetConfig, MeterRegistry registry, UNetMetrics metrics) {
         Batcher.Settings settings = Batcher.Settings.of(config);
-        batcher = new Batcher<>("unet", work, settings, registry, steps -> model.get().guidedNoise(steps));
+        if (unetConfig.dryRun()) LOG.warn("REFINERS_UNET_DRY_RUN: steps answer zero noise without running the UNet (a transport diagnostic: images are not generated)");
+        batcher = new Batcher<>("unet", work, settings, registry, unetConfig.dryRun() ? UNetSteps::zeros : steps -> model.get().guidedNoise(steps));
         metrics.maxBatch(settings.maxBatch());
         batcher.onCall(metrics::called);
+    }
+
+    private static List<Tensor> zeros(List<LocalUNet.Step> steps) {
+        return steps.stream().map(s -> Tensor.zeros(DType.F32, s.latents().shape())).toList();
     }
 
     /** The guided noise of one step, computed with whatever compatible steps are waiting; {@code stream} may come back. */

@@ -65,8 +65,12 @@ class UNetServiceTest extends ServiceTestBase {
                 .setLatents(WireTensors.toMessage(GaussianNoise.sample(seed, LATENTS)))).build();
     }
 
-    /** Sends the messages on one stream, half-closes, and returns every answer (or the failure). */
     List<DenoiseResponse> exchange(List<DenoiseRequest> messages) throws Exception {
+        return exchange(channel, messages);
+    }
+
+    /** Sends the messages on one stream, half-closes, and returns every answer (or the failure). */
+    static List<DenoiseResponse> exchange(io.grpc.Channel channel, List<DenoiseRequest> messages) throws Exception {
         List<DenoiseResponse> answers = new ArrayList<>();
         CompletableFuture<List<DenoiseResponse>> done = new CompletableFuture<>();
         StreamObserver<DenoiseRequest> requests = UNetGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES).denoise(new StreamObserver<>() {
