@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -26,20 +27,26 @@ final class LoopbackPorts {
 
     /** {@code count} distinct ports that are free on 127.0.0.1 now. */
     static List<Integer> free(int count) {
+        return free(count, Set.of());
+    }
+
+    /** {@code count} distinct ports that are free on 127.0.0.1 now and not among {@code promised} (chosen, not yet bound). */
+    static List<Integer> free(int count, Collection<Integer> promised) {
         int below = ephemeralStart();
         if (below - LOWEST < 1000) return fromKernel(count); // no room below the range: fall back to bind(0)
         Set<Integer> ports = new LinkedHashSet<>();
         for (int tries = 0; ports.size() < count; tries++) {
             if (tries > 10_000) throw new IllegalStateException("no free loopback port in " + LOWEST + ".." + (below - 1));
             int port = ThreadLocalRandom.current().nextInt(LOWEST, below);
-            if (!ports.contains(port) && isFree(port)) ports.add(port);
+            if (!ports.contains(port) && !promised.contains(port) && isFree(port)) ports.add(port);
         }
         return new ArrayList<>(ports);
     }
 
     private static int ephemeralStart() {
         try {
-            return Integer.parseInt(Files.readString(EPHEMERAL_RANGE).trim().split("\\s+")[0]);
+            // read line-wise: Files.readString trusts the size /proc reports and returns "3" of "32768\t60999"
+            return Integer.parseInt(Files.readAllLines(EPHEMERAL_RANGE).get(0).trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 32768; // Linux's default; other systems: bind(0) below
         }

@@ -168,7 +168,7 @@ public final class MeshProcesses implements AutoCloseable {
      */
     public MeshProcesses replicas(MeshService s, int count) {
         if (s == MeshService.ORCHESTRATOR || count < 1) throw new IllegalArgumentException(count + " replicas of " + s.module);
-        replicaPorts.put(s, new ArrayList<>(LoopbackPorts.free(count - 1)));
+        replicaPorts.put(s, new ArrayList<>(LoopbackPorts.free(count - 1, ports.values())));
         pointOrchestratorAtReplicas(s);
         return this;
     }
@@ -208,7 +208,9 @@ public final class MeshProcesses implements AutoCloseable {
                 destroyAll();
                 usePorts(freePorts());
                 for (var r : replicaPorts.entrySet()) {
-                    r.setValue(new ArrayList<>(LoopbackPorts.free(r.getValue().size())));
+                    List<Integer> promised = new ArrayList<>(ports.values());
+                    replicaPorts.values().forEach(promised::addAll);
+                    r.setValue(new ArrayList<>(LoopbackPorts.free(r.getValue().size(), promised)));
                     pointOrchestratorAtReplicas(r.getKey());
                 }
             }
