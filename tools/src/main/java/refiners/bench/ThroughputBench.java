@@ -44,8 +44,8 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
  * metrics), and per step the time waited in unet-svc's queue and the transport (a step's round trip from the
  * orchestrator minus its UNet call and its queue wait: the mean, and the median from the orchestrator's
  * refiners_unet_step_transport_seconds histogram). The services' JIT warms up over about a thousand steps (a cold
- * mesh's transport is several times its warm one): {@code --warmup-steps} runs that many steps per mesh first. "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic
- * switch does). With {@code --unet-replicas 2} the orchestrator balances over two unet-svc processes, once per
+ * mesh's transport is several times its warm one): {@code --warmup-steps} runs that many steps per mesh first.
+ * "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic switch does). With {@code --unet-replicas 2} the orchestrator balances over two unet-svc processes, once per
  * balancing policy given. With {@code --unet dry} unet-svc answers steps without running the UNet
  * (REFINERS_UNET_DRY_RUN): the transport of a step with ONNX Runtime idle, as on a machine whose UNet runs on a GPU.
  *
