@@ -3,10 +3,6 @@ package refiners.bench;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -149,8 +145,7 @@ public final class MeshBench {
 
     /** unet-svc's own step compute: [sum of seconds, count]. */
     private static double[] unetCompute(MeshProcesses mesh) throws IOException, InterruptedException {
-        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(MeshService.UNET) + "/q/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String text = Prometheus.scrape(mesh.httpUrl(MeshService.UNET));
         return new double[] {sample(text, "refiners_stage_seconds_sum{stage=\"unet\"}"), sample(text, "refiners_stage_seconds_count{stage=\"unet\"}")};
     }
 

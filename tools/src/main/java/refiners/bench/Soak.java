@@ -4,10 +4,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +21,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import refiners.launch.MeshProcesses;
 import refiners.launch.MeshService;
+import refiners.launch.Prometheus;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 import refiners.proto.orchestrator.v1.OrchestratorGrpc;
 
@@ -99,12 +96,11 @@ public final class Soak {
             throws InterruptedException {
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger next = new AtomicInteger(), done = new AtomicInteger(), failed = new AtomicInteger();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long t0 = System.nanoTime();
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         Runnable sample = () -> {
             for (MeshService s : MeshService.values())
-                samples.add(sample(mesh, s, http, (System.nanoTime() - t0) / 1e9, done.get()));
+                samples.add(sample(mesh, s, (System.nanoTime() - t0) / 1e9, done.get()));
         };
         sampler.scheduleAtFixedRate(sample, 0, every.toMillis(), TimeUnit.MILLISECONDS);
         ManagedChannel channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext().maxInboundMessageSize(64 << 20).build();
@@ -136,7 +132,7 @@ public final class Soak {
         return new Report(new ArrayList<>(samples), generations, failed.get(), (System.nanoTime() - t0) / 1e9, warmup);
     }
 
-    static Sample sample(MeshProcesses mesh, MeshService s, HttpClient http, double seconds, int done) {
+    static Sample sample(MeshProcesses mesh, MeshService s, double seconds, int done) {
         long pid = mesh.pid(s);
         Path proc = Path.of("/proc", Long.toString(pid));
         long rss = Rss.of(pid).total();
@@ -149,8 +145,7 @@ public final class Soak {
         }
         long direct = -1;
         try {
-            String metrics = http.send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(s) + "/q/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = Prometheus.scrape(mesh.httpUrl(s));
             Matcher m = DIRECT.matcher(metrics);
             if (m.find()) direct = (long) Double.parseDouble(m.group(1));
         } catch (IOException | InterruptedException e) {

@@ -3,10 +3,6 @@ package refiners.bench;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,9 +41,10 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
  * orchestrator minus its UNet call and its queue wait: the mean, and the median from the orchestrator's
  * refiners_unet_step_transport_seconds histogram). The services' JIT warms up over about a thousand steps (a cold
  * mesh's transport is several times its warm one): {@code --warmup-steps} runs that many steps per mesh first.
- * "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic switch does). With {@code --unet-replicas 2} the orchestrator balances over two unet-svc processes, once per
- * balancing policy given. With {@code --unet dry} unet-svc answers steps without running the UNet
- * (REFINERS_UNET_DRY_RUN): the transport of a step with ONNX Runtime idle, as on a machine whose UNet runs on a GPU.
+ * "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic switch does). With {@code --unet-replicas 2}
+ * the orchestrator balances over two unet-svc processes, once per balancing policy given. With {@code --unet dry}
+ * unet-svc answers steps without running the UNet (REFINERS_UNET_DRY_RUN): the transport of a step with ONNX Runtime
+ * idle, as on a machine whose UNet runs on a GPU; {@code --unet real,dry} measures both, taking turns.
  *
  * <p>Options: --sizes 64,256 --concurrency 1,2,4,8 --steps 3 --generations 16 --modes on,off --solver dpm
  * --unet-replicas 1 --balancing refiners_fill --unet real --warmup-steps 0 (comma-separated lists).
@@ -56,14 +53,14 @@ public final class ThroughputBench {
     private ThroughputBench() {}
 
     public static final String USAGE = "bench-throughput [--sizes 64,256] [--concurrency 1,2,4,8] [--steps 3] [--generations 16] [--modes on,off]\n"
-            + "                 [--unet-replicas 1] [--balancing refiners_fill[,refiners_spread]] [--solver dpm] [--unet real|dry]\n"
+            + "                 [--unet-replicas 1] [--balancing refiners_fill[,refiners_spread]] [--solver dpm] [--unet real[,dry]]\n"
             + "                 [--warmup-steps 0]\n"
             + "  N concurrent generations through the mesh (half with a LoRA), batching on and off: generations/min, p50/p95 latency,\n"
             + "  mean UNet batch, queue wait and transport per step (mean, median). --unet dry: steps answer without running the UNet (transport with\n"
             + "  ORT idle). --warmup-steps: steps each mesh runs first (at the first size), to measure warm services.";
 
     record Options(List<Integer> sizes, List<Integer> concurrency, int steps, int generations, List<String> modes, String solver, int unetReplicas,
-                   List<String> balancing, boolean dryUnet, int warmupSteps) {}
+                   List<String> balancing, List<String> unets, int warmupSteps) {}
 
     /** One (size, N) measurement of one configuration. */
     record Row(String config, int size, int n, int generations, double perMinute, double p50, double p95, double meanBatch, double queueMs,
@@ -78,24 +75,25 @@ public final class ThroughputBench {
         System.out.println("weights: " + MeshProcesses.weights() + "; LoRA for half the generations: rank 8 on the UNet's cross-attention Linears");
         System.out.printf(Locale.ROOT, "sizes %s, N %s, %d steps (%s), %d generations per N, modes %s, %d unet-svc replica(s)%s%n", o.sizes(), o.concurrency(), o.steps(),
                 o.solver(), o.generations(), o.modes(), o.unetReplicas(), o.unetReplicas() > 1 ? ", balancing " + o.balancing() : "");
-        if (o.dryUnet()) System.out.println("--unet dry: unet-svc answers every step with zeros without running the UNet: generations/min and latency are not"
-                + " the model's; the transport column is the mesh's own with ONNX Runtime idle");
+        if (o.unets().contains("dry")) System.out.println("--unet dry: unet-svc answers every step with zeros without running the UNet: generations/min and latency are not"
+                + " the model's; its transport column is the mesh's own with ONNX Runtime idle");
         if (MeshProcesses.weights().equals("detinit")) SD1Models.detinit(); // the weight files, written once before the services map them
         Map<String, MeshProcesses> meshes = new LinkedHashMap<>();
         try {
-            for (String mode : o.modes()) {
-                for (String balancing : o.unetReplicas() > 1 ? o.balancing() : List.of(o.balancing().get(0))) {
-                    String config = mode + (o.unetReplicas() > 1 ? " " + balancing : "");
-                    MeshProcesses mesh = new MeshProcesses(root, work.resolve("logs-" + config.replace(' ', '-')), MeshProcesses.freePorts());
-                    meshes.put(config, mesh);
-                    mesh.env("REFINERS_LORA_DIR", loras.toString()).env("REFINERS_MAX_BATCH", mode.equals("on") ? "8" : "1")
-                            .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", balancing).env("REFINERS_UNET_DRY_RUN", Boolean.toString(o.dryUnet()));
-                    if (o.unetReplicas() > 1) mesh.replicas(MeshService.UNET, o.unetReplicas());
-                    long t0 = System.nanoTime();
-                    mesh.start(Duration.ofMinutes(15));
-                    System.out.printf(Locale.ROOT, "[%s] mesh ready in %.1f s%n", config, (System.nanoTime() - t0) / 1e9);
-                }
-            }
+            List<String> balancings = o.unetReplicas() > 1 ? o.balancing() : List.of(o.balancing().get(0));
+            for (String mode : o.modes())
+                for (String balancing : balancings)
+                    for (String unet : o.unets()) {
+                        String config = mode + (o.unetReplicas() > 1 ? " " + balancing : "") + (unet.equals("dry") ? " dry" : "");
+                        MeshProcesses mesh = new MeshProcesses(root, work.resolve("logs-" + config.replace(' ', '-')), MeshProcesses.freePorts());
+                        meshes.put(config, mesh);
+                        mesh.env("REFINERS_LORA_DIR", loras.toString()).env("REFINERS_MAX_BATCH", mode.equals("on") ? "8" : "1")
+                                .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", balancing).env("REFINERS_UNET_DRY_RUN", Boolean.toString(unet.equals("dry")));
+                        if (o.unetReplicas() > 1) mesh.replicas(MeshService.UNET, o.unetReplicas());
+                        long t0 = System.nanoTime();
+                        mesh.start(Duration.ofMinutes(15));
+                        System.out.printf(Locale.ROOT, "[%s] mesh ready in %.1f s%n", config, (System.nanoTime() - t0) / 1e9);
+                    }
             print(measure(meshes, o), o);
         } finally {
             for (MeshProcesses mesh : meshes.values()) mesh.close();
@@ -112,10 +110,10 @@ public final class ThroughputBench {
         }
         List<String> modes = List.of(v.get("--modes").split(","));
         for (String m : modes) if (!m.equals("on") && !m.equals("off")) throw new IllegalArgumentException("--modes: on and/or off, not " + m);
-        String unet = v.get("--unet");
-        if (!unet.equals("real") && !unet.equals("dry")) throw new IllegalArgumentException("--unet: real or dry, not " + unet);
+        List<String> unets = List.of(v.get("--unet").split(","));
+        for (String u : unets) if (!u.equals("real") && !u.equals("dry")) throw new IllegalArgumentException("--unet: real and/or dry, not " + u);
         return new Options(ints(v.get("--sizes")), ints(v.get("--concurrency")), Integer.parseInt(v.get("--steps")), Integer.parseInt(v.get("--generations")),
-                modes, v.get("--solver"), Integer.parseInt(v.get("--unet-replicas")), List.of(v.get("--balancing").split(",")), unet.equals("dry"),
+                modes, v.get("--solver"), Integer.parseInt(v.get("--unet-replicas")), List.of(v.get("--balancing").split(",")), unets,
                 Integer.parseInt(v.get("--warmup-steps")));
     }
 
@@ -252,8 +250,7 @@ public final class ThroughputBench {
     private static double[] batches(MeshProcesses mesh, int replicas) throws IOException, InterruptedException {
         double[] out = new double[2];
         for (int i = 1; i <= replicas; i++) {
-            String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(MeshService.UNET, i) + "/q/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String text = Prometheus.scrape(mesh.httpUrl(MeshService.UNET, i));
             // a replica that has run no step yet has no batch histogram (unet-svc creates its batcher on first use)
             out[0] += Prometheus.sample(text, "refiners_batch_size_sum{stage=\"unet\"}").orElse(0);
             out[1] += Prometheus.sample(text, "refiners_batch_size_count{stage=\"unet\"}").orElse(0);
@@ -263,9 +260,7 @@ public final class ThroughputBench {
 
     /** The orchestrator's histogram of step transports (cumulative buckets). */
     private static TreeMap<Double, Double> transportBuckets(MeshProcesses mesh) throws IOException, InterruptedException {
-        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(MeshService.ORCHESTRATOR) + "/q/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return Prometheus.buckets(text, "refiners_unet_step_transport_seconds");
+        return Prometheus.buckets(Prometheus.scrape(mesh.httpUrl(MeshService.ORCHESTRATOR)), "refiners_unet_step_transport_seconds");
     }
 
     private static String loadAverage() {

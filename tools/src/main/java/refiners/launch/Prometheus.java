@@ -1,5 +1,11 @@
 package refiners.launch;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
@@ -9,6 +15,16 @@ import java.util.regex.Pattern;
 /** Samples of a service's Prometheus text (/q/metrics), as the benches and end-to-end tests read them. */
 public final class Prometheus {
     private Prometheus() {}
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** A service's /q/metrics text ({@code url}: its HTTP address). */
+    public static String scrape(String url) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new IOException(url + "/q/metrics: HTTP " + r.statusCode());
+        return r.body();
+    }
 
     /** A sample's value ("name" or "name{labels}" exactly as printed), if present; an exemplar may follow it. */
     public static OptionalDouble sample(String metricsText, String sample) {
