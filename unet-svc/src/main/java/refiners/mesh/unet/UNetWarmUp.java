@@ -30,7 +30,7 @@ import refiners.proto.unet.v1.DenoiseStep;
 import refiners.proto.unet.v1.UNetGrpc;
 
 /**
- * Warms the request path before the service reports ready: dry steps (REFINERS_UNET_WARMUP_STEPS) through the
+ * Warms the request path before the service reports ready: dry steps (REFINERS_WARMUP_STEPS) through the
  * service's own gRPC endpoint, in streams of 50 as the orchestrator sends them. A fresh JVM runs that path (HTTP/2,
  * protobuf, the session, the batcher's hand-off to a worker) slowly until the JIT has seen a few thousand steps:
  * measured, a fresh unet-svc cost ~2 ms more per step than a warm one over its first steps (README). The streams carry

@@ -17,7 +17,7 @@ import refiners.proto.unet.v1.DenoiseRequest;
 import refiners.proto.unet.v1.DenoiseResponse;
 
 /**
- * REFINERS_UNET_WARMUP_STEPS: the service reports ready only after its dry steps went through its own endpoint; they
+ * REFINERS_WARMUP_STEPS: the service reports ready only after its dry steps went through its own endpoint; they
  * are not counted as steps, and a caller cannot make its steps dry by naming its generation like the warm-up.
  */
 @QuarkusTest
