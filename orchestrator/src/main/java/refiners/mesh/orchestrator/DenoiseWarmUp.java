@@ -22,6 +22,7 @@ import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
+import refiners.mesh.MeshConfig;
 import refiners.proto.unet.v1.DenoiseReady;
 import refiners.proto.unet.v1.DenoiseRequest;
 import refiners.proto.unet.v1.DenoiseResponse;
@@ -43,7 +44,7 @@ public class DenoiseWarmUp implements HealthCheck {
     private static final int STEPS_PER_STREAM = 50;
 
     @Inject
-    OrchestratorConfig config;
+    MeshConfig config;
 
     private volatile boolean done;
     private volatile int stepsAnswered;

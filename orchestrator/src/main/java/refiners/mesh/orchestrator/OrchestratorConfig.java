@@ -20,10 +20,6 @@ public interface OrchestratorConfig {
     @WithDefault("30m")
     Duration generationTimeout();
 
-    /** Steps run against a stand-in UNet before the orchestrator reports ready (see DenoiseWarmUp); 0: none. */
-    @WithDefault("3000")
-    int warmupSteps();
-
     /** API keys accepted on Generate and /v1/images (none, and no key file: open); see security.ApiKeys. */
     Optional<List<String>> apiKeys();
 

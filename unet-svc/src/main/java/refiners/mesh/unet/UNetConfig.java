@@ -22,11 +22,4 @@ public interface UNetConfig {
      */
     @WithDefault("false")
     boolean dryRun();
-
-    /**
-     * Dry steps unet-svc sends through its own gRPC endpoint before it reports ready, so that its first callers do not
-     * pay for a cold request path (see UNetWarmUp); 0: none.
-     */
-    @WithDefault("3000")
-    int warmupSteps();
 }

@@ -1,10 +1,10 @@
 package refiners.mesh.unet;
 
-import io.grpc.Deadline;
-import io.grpc.ManagedChannel;
 import io.grpc.ChannelCredentials;
+import io.grpc.Deadline;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.runtime.LaunchMode;
@@ -22,6 +22,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
+import refiners.mesh.MeshConfig;
 import refiners.mesh.WireTensors;
 import refiners.proto.unet.v1.DenoiseRequest;
 import refiners.proto.unet.v1.DenoiseResponse;
@@ -43,12 +44,20 @@ public class UNetWarmUp {
     static final String GENERATION_ID = "warm-up-" + UUID.randomUUID();
     private static final int STEPS_PER_STREAM = 50;
     private static final long LIMIT_SECONDS = 120;
-    private static final long[] LATENTS = {1, 4, 8, 8};
+    /** What every warm-up stream sends: an 8×8-latent generation with zero embeddings, zero latents at each step. */
+    private static final DenoiseRequest START;
+    private static final refiners.proto.common.v1.Tensor LATENTS = WireTensors.toMessage(Tensor.zeros(DType.F32, 1, 4, 8, 8));
+
+    static {
+        var embedding = WireTensors.toMessage(Tensor.zeros(DType.F32, 1, 77, 768));
+        START = DenoiseRequest.newBuilder().setStart(DenoiseStart.newBuilder().setGenerationId(GENERATION_ID).addAllLatentShape(List.of(1L, 4L, 8L, 8L))
+                .setGuidanceScale(7.5f).setConditionalEmbedding(embedding).setUnconditionalEmbedding(embedding)).build();
+    }
     /** Set by the "tls" profile. */
     private static final String CERT = "quarkus.tls.mesh.key-store.pem.service.cert";
 
     @Inject
-    UNetConfig config;
+    MeshConfig config;
 
     private volatile int stepsAnswered;
 
@@ -98,14 +107,10 @@ public class UNetWarmUp {
             @Override
             public void onCompleted() {}
         });
-        Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 768);
-        requests.onNext(DenoiseRequest.newBuilder().setStart(DenoiseStart.newBuilder().setGenerationId(GENERATION_ID)
-                .addAllLatentShape(List.of(LATENTS[0], LATENTS[1], LATENTS[2], LATENTS[3])).setGuidanceScale(7.5f)
-                .setConditionalEmbedding(WireTensors.toMessage(embedding)).setUnconditionalEmbedding(WireTensors.toMessage(embedding))).build());
+        requests.onNext(START);
         next(answers, deadline);
-        var latents = WireTensors.toMessage(Tensor.zeros(DType.F32, LATENTS));
         for (int i = 0; i < steps; i++) {
-            requests.onNext(DenoiseRequest.newBuilder().setStep(DenoiseStep.newBuilder().setStepIndex(i).setTimestep(999 - 20 * i).setLatents(latents)).build());
+            requests.onNext(DenoiseRequest.newBuilder().setStep(DenoiseStep.newBuilder().setStepIndex(i).setTimestep(999 - 20 * i).setLatents(LATENTS)).build());
             next(answers, deadline);
             stepsAnswered++;
         }

@@ -28,7 +28,7 @@ class UNetWarmUpTest extends ServiceTestBase {
     public static final class WarmUp implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("refiners.unet.warmup-steps", Integer.toString(STEPS));
+            return Map.of("refiners.warmup-steps", Integer.toString(STEPS));
         }
     }
 
