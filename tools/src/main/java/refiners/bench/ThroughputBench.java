@@ -140,8 +140,11 @@ public final class ThroughputBench {
         return t;
     }
 
+    /** Numbers every prompt of the run: no prompt comes back (text-encoder-svc would serve it from its cache), the negative one is shared, as usual. */
+    private static final AtomicInteger PROMPTS = new AtomicInteger();
+
     private static GenerateRequest request(int i, int size, Options o) {
-        GenerateRequest.Builder b = GenerateRequest.newBuilder().setPrompt("a lighthouse on a cliff at sunset, variation " + i).setNegativePrompt("blurry")
+        GenerateRequest.Builder b = GenerateRequest.newBuilder().setPrompt("a lighthouse on a cliff at sunset, variation " + PROMPTS.incrementAndGet()).setNegativePrompt("blurry")
                 .setSteps(o.steps()).setGuidanceScale(7.5f).setSolver(o.solver()).setWidth(size).setHeight(size).setSeed(1000 + i);
         if (i % 2 == 1) b.addLoras(LoraWeight.newBuilder().setName("style").setScale(0.8f));
         return b.build();

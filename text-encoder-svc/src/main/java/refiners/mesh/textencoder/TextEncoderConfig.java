@@ -9,4 +9,8 @@ public interface TextEncoderConfig {
     /** Most prompts one Encode call may carry. */
     @WithDefault("16")
     int maxPrompts();
+
+    /** Prompt embeddings kept for reuse (236 KB each), least recently used out first; 0: none. */
+    @WithDefault("128")
+    int promptCache();
 }

@@ -6,13 +6,16 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jboss.logging.Logger;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncoder;
 import refiners.mesh.Batcher;
+import refiners.mesh.Batcher.Batched;
 import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshConfig;
 import refiners.mesh.MeshLoras;
@@ -25,9 +28,9 @@ import refiners.proto.textencoder.v1.PromptTokens;
 import refiners.proto.textencoder.v1.TextEncoder;
 
 /**
- * Encode on the workers (never the event loop). Concurrent calls with the same LoRA set (counting only LoRAs with
- * text-encoder layers) are batched into one CLIP call (refiners.mesh.Batcher): each call's rows are exactly what it
- * gets alone.
+ * Encode on the workers (never the event loop). Prompts encoded recently come from the PromptCache; the others of
+ * concurrent calls with the same LoRA set (counting only LoRAs with text-encoder layers) are batched into one CLIP call
+ * (refiners.mesh.Batcher): each call's rows are exactly what it gets alone.
  */
 @GrpcService
 public class TextEncoderService implements TextEncoder {
@@ -37,6 +40,7 @@ public class TextEncoderService implements TextEncoder {
     private final TextEncoderConfig config;
     private final Timer timer;
     private final Batcher<Request, Tensor> batcher;
+    private final PromptCache cache;
 
     @Inject
     public TextEncoderService(TextEncoderModel model, ModelWork work, MeshLoras loras, TextEncoderConfig config, MeshConfig mesh, MeterRegistry registry) {
@@ -45,6 +49,8 @@ public class TextEncoderService implements TextEncoder {
         this.config = config;
         this.timer = StageTimers.register(registry, "text-encoder");
         this.batcher = new Batcher<>("text-encoder", work, Batcher.Settings.of(mesh), registry, this::encodeAll);
+        // the deterministic mode promises nothing of rows computed amid other prompts (devices not tested), so no reuse
+        this.cache = new PromptCache(mesh.deterministic() ? 0 : config.promptCache(), registry);
     }
 
     /** One CLIP call for the prompts of several requests (one LoRA set), split back per request. */
@@ -81,9 +87,25 @@ public class TextEncoderService implements TextEncoder {
         List<LoraWeight> textEncoderSet = loraSet.stream().filter(l -> !loras.knownWithoutTextEncoderLayers(l.name())).toList();
         LocalTextEncoder encoder = model.get();
         String id = request.getGenerationId();
-        return batcher.submit(textEncoderSet, null, new Request(List.copyOf(prompts), textEncoderSet)).map(r -> GenerationIds.within(id, () -> {
-            LOG.infof("encoded %d prompts, %d LoRAs, in %.0f ms (a call of %d)", prompts.size(), loraSet.size(), 1e3 * r.callSeconds(), r.batchSize());
-            EncodeResponse.Builder response = EncodeResponse.newBuilder().setEmbeddings(WireTensors.toMessage(r.output()));
+        Map<String, Tensor> rows = new LinkedHashMap<>();
+        for (String p : prompts) {
+            Tensor row = rows.containsKey(p) ? rows.get(p) : cache.get(new PromptCache.Key(p, textEncoderSet));
+            rows.put(p, row);
+        }
+        List<String> missing = rows.entrySet().stream().filter(e -> e.getValue() == null).map(Map.Entry::getKey).toList();
+        Uni<Batched<Tensor>> encoded = missing.isEmpty() ? Uni.createFrom().item(new Batched<>(null, 0, 0, 0))
+                : batcher.submit(textEncoderSet, null, new Request(missing, textEncoderSet));
+        return encoded.map(r -> GenerationIds.within(id, () -> {
+            for (int i = 0; i < missing.size(); i++) {
+                Tensor row = Tensors.narrow(r.output(), i, 1);
+                cache.put(new PromptCache.Key(missing.get(i), textEncoderSet), row);
+                rows.put(missing.get(i), row);
+            }
+            if (missing.isEmpty()) LOG.infof("encoded %d prompts, %d LoRAs, from the cache", prompts.size(), loraSet.size());
+            else LOG.infof("encoded %d prompts (%d from the cache), %d LoRAs, in %.0f ms (a call of %d)", prompts.size(), prompts.size() - missing.size(),
+                    loraSet.size(), 1e3 * r.callSeconds(), r.batchSize());
+            Tensor embeddings = Tensors.concat(prompts.stream().map(rows::get).toList());
+            EncodeResponse.Builder response = EncodeResponse.newBuilder().setEmbeddings(WireTensors.toMessage(embeddings));
             for (String p : prompts) {
                 var t = encoder.model().tokenizer().tokenization(p);
                 response.addTokens(PromptTokens.newBuilder().setCount(t.length()).setTruncated(t.truncated()));

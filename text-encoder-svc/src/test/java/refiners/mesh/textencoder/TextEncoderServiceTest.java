@@ -1,6 +1,7 @@
 package refiners.mesh.textencoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +13,9 @@ import java.nio.file.Files;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import refiners.fluxion.DetInit;
@@ -37,6 +40,7 @@ class TextEncoderServiceTest extends ServiceTestBase {
     TextEncoderGrpc.TextEncoderBlockingStub textEncoder;
     /** CLIP calls so far. */
     static final String CALLS = "refiners_batch_size_count{stage=\"text-encoder\"}";
+    static final String HITS = "refiners_prompt_cache_total{result=\"hit\"}";
 
     @Override
     protected ServiceModel<?> model() {
@@ -46,6 +50,38 @@ class TextEncoderServiceTest extends ServiceTestBase {
     @BeforeEach
     void stub() {
         textEncoder = TextEncoderGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
+    }
+
+    /** 16 prompts never encoded before: a call that keeps the model busy (cached or repeated prompts would not). */
+    static List<String> busy() {
+        String nonce = UUID.randomUUID().toString();
+        return IntStream.range(0, 16).mapToObj(i -> "keeps the model busy " + i + " " + nonce).toList();
+    }
+
+    @Test
+    void aPromptEncodedBeforeComesFromTheCacheWithTheBitsOfACall() throws Exception {
+        String negative = "blurry, " + UUID.randomUUID(), first = "a red fox " + UUID.randomUUID(), second = "a castle at dusk " + UUID.randomUUID();
+        double calls = metric(CALLS), hits = metric(HITS);
+        textEncoder.encode(EncodeRequest.newBuilder().addPrompts(first).addPrompts(negative).build());
+        var response = textEncoder.encode(EncodeRequest.newBuilder().addPrompts(second).addPrompts(negative).addPrompts(second).build());
+        assertEquals(WireTensors.toMessage(model.get().encode(List.of(second, negative, second), List.of())), response.getEmbeddings(),
+                "the negative prompt from the cache, the other computed once");
+        assertEquals(1, metric(HITS) - hits);
+        assertEquals(2, metric(CALLS) - calls);
+        assertEquals(WireTensors.toMessage(model.get().encode(List.of(negative, first), List.of())),
+                textEncoder.encode(EncodeRequest.newBuilder().addPrompts(negative).addPrompts(first).build()).getEmbeddings());
+        assertEquals(2, metric(CALLS) - calls, "both prompts came from the cache: no CLIP call");
+
+        // a LoRA on the text encoder makes other embeddings of the same prompt: never the cached ones
+        Files.createDirectories(BrokenLoras.DIR);
+        String layer = "text_encoder.TransformerLayer_4.Residual_1.SelfAttention.Distribute.Linear_3";
+        SafeTensorsWriter.write(BrokenLoras.DIR.resolve("te-style.safetensors"), Map.of(
+                layer + ".down.weight", DetInit.tensor("down", new long[] {4, 768}, 9), layer + ".up.weight", DetInit.tensor("up", new long[] {768, 4}, 9)));
+        var withLora = textEncoder.encode(EncodeRequest.newBuilder().addPrompts(negative).addLoras(LoraWeight.newBuilder().setName("te-style").setScale(1)).build());
+        var lora = List.of(new refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight("te-style", 1));
+        assertEquals(WireTensors.toMessage(model.get().encode(List.of(negative), lora)), withLora.getEmbeddings());
+        assertNotEquals(WireTensors.toMessage(model.get().encode(List.of(negative), List.of())), withLora.getEmbeddings());
+        assertEquals(3, metric(CALLS) - calls);
     }
 
     @Test
@@ -63,7 +99,7 @@ class TextEncoderServiceTest extends ServiceTestBase {
     @Test
     void concurrentCallsShareACallAndEachGetsItsOwnEmbeddings() throws Exception {
         var async = TextEncoderGrpc.newFutureStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
-        var blocker = async.encode(EncodeRequest.newBuilder().addAllPrompts(Collections.nCopies(16, "keeps the model busy")).build());
+        var blocker = async.encode(EncodeRequest.newBuilder().addAllPrompts(busy()).build());
         List<List<String>> prompts = List.of(List.of("", "a red fox"), List.of("blurry", "a castle at dusk"), List.of("a lighthouse"));
         List<com.google.common.util.concurrent.ListenableFuture<refiners.proto.textencoder.v1.EncodeResponse>> calls = new java.util.ArrayList<>();
         for (List<String> p : prompts) calls.add(async.encode(EncodeRequest.newBuilder().addAllPrompts(p).build()));
@@ -86,15 +122,16 @@ class TextEncoderServiceTest extends ServiceTestBase {
         textEncoder.encode(EncodeRequest.newBuilder().addPrompts("loads the LoRA").addLoras(unetOnly).build());
 
         double callsBefore = metric(CALLS);
+        String fox = "a red fox " + UUID.randomUUID(), castle = "a castle at dusk " + UUID.randomUUID(); // never cached
         var async = TextEncoderGrpc.newFutureStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES);
-        var blocker = async.encode(EncodeRequest.newBuilder().addAllPrompts(Collections.nCopies(16, "keeps the model busy")).build());
+        var blocker = async.encode(EncodeRequest.newBuilder().addAllPrompts(busy()).build());
         while (work.running() == 0) Thread.sleep(1);
         Thread.sleep(50);
-        var plain = async.encode(EncodeRequest.newBuilder().addPrompts("a red fox").build());
-        var withLora = async.encode(EncodeRequest.newBuilder().addPrompts("a castle at dusk").addLoras(unetOnly).build());
+        var plain = async.encode(EncodeRequest.newBuilder().addPrompts(fox).build());
+        var withLora = async.encode(EncodeRequest.newBuilder().addPrompts(castle).addLoras(unetOnly).build());
         blocker.get(10, TimeUnit.MINUTES);
-        assertEquals(WireTensors.toMessage(model.get().encode(List.of("a red fox"), List.of())), plain.get(10, TimeUnit.MINUTES).getEmbeddings());
-        assertEquals(WireTensors.toMessage(model.get().encode(List.of("a castle at dusk"), List.of())), withLora.get(10, TimeUnit.MINUTES).getEmbeddings());
+        assertEquals(WireTensors.toMessage(model.get().encode(List.of(fox), List.of())), plain.get(10, TimeUnit.MINUTES).getEmbeddings());
+        assertEquals(WireTensors.toMessage(model.get().encode(List.of(castle), List.of())), withLora.get(10, TimeUnit.MINUTES).getEmbeddings());
         assertEquals(2, metric(CALLS) - callsBefore, "the busy call, then one call for both requests");
     }
 

@@ -1,0 +1,48 @@
+package refiners.mesh.textencoder;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import refiners.fluxion.Tensor;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
+
+/**
+ * The embeddings of recently encoded prompts, least recently used out first. Nearly every generation also encodes its
+ * negative prompt, and most share one ("" or a house style): served from here, CLIP runs once per generation instead of
+ * twice. A row is the same whichever call computed it (CLIP's rows are independent of their batch mates, tested), so a
+ * hit returns exactly the bits a call would; the key is the prompt with the LoRA set applied to the text encoder (a
+ * LoRA name means one file for the life of the process: LoraLibrary keeps what it loaded). Capacity 0 turns it off.
+ */
+final class PromptCache {
+    record Key(String prompt, List<LoraWeight> loras) {}
+
+    private final int capacity;
+    private final Map<Key, Tensor> rows;
+    private final Counter hits;
+    private final Counter misses;
+
+    PromptCache(int capacity, MeterRegistry registry) {
+        this.capacity = capacity;
+        this.rows = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Key, Tensor> eldest) {
+                return size() > PromptCache.this.capacity;
+            }
+        };
+        this.hits = Counter.builder("refiners.prompt.cache").tag("result", "hit").description("prompts served from the embedding cache").register(registry);
+        this.misses = Counter.builder("refiners.prompt.cache").tag("result", "miss").description("prompts sent to CLIP").register(registry);
+    }
+
+    /** The (1, 77, 768) embedding of a prompt, or null. */
+    synchronized Tensor get(Key key) {
+        Tensor row = capacity > 0 ? rows.get(key) : null;
+        (row == null ? misses : hits).increment();
+        return row;
+    }
+
+    synchronized void put(Key key, Tensor row) {
+        if (capacity > 0) rows.put(key, row);
+    }
+}
