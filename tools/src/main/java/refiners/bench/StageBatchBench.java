@@ -1,0 +1,88 @@
+package refiners.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.IntConsumer;
+import refiners.fluxion.runtime.Runner;
+import refiners.fluxion.runtime.RuntimeConfig;
+import refiners.foundationals.latent_diffusion.GaussianNoise;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+
+/**
+ * What batching gains in each model stage on this machine, wall clock: for each stage and batch size k, one call
+ * with k requests against k calls of one, taking turns (one then the other, {@code --runs} times; the first round is
+ * a warm-up), and the ratio of their medians. The UNet batches k generations' guided steps (2k samples), CLIP k
+ * prompts, the VAE k decodes. Full-size models, detinit weights.
+ *
+ * <p>Options: --latents 8 (latent side; images are 8x), --batches 4,8, --runs 6.
+ */
+public final class StageBatchBench {
+    private StageBatchBench() {}
+
+    public static final String USAGE = "bench-stage-batch [--latents 8] [--batches 4,8] [--runs 6]\n"
+            + "  Each model stage's batch gain, wall clock: one call of k requests vs k calls of one, taking turns.";
+
+    public static int run(String[] args) {
+        int latents = 8, runs = 6;
+        List<Integer> batches = List.of(4, 8);
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--latents" -> latents = Integer.parseInt(args[i + 1]);
+                case "--batches" -> batches = java.util.Arrays.stream(args[i + 1].split(",")).map(Integer::parseInt).toList();
+                case "--runs" -> runs = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
+            }
+        }
+        SD1Weights weights = SD1Weights.detinit();
+        Runner runner = new Runner(RuntimeConfig.fromEnvironment());
+        LocalUNet unet = new LocalUNet(SD1Models.unet(weights), LocalStages.DEFAULT_OPTIONS, null, runner);
+        LocalTextEncoder clip = new LocalTextEncoder(SD1Models.textEncoder(weights), LocalStages.DEFAULT_OPTIONS, null, runner);
+        LocalAutoencoder vae = new LocalAutoencoder(SD1Models.autoencoder(weights), LocalStages.DEFAULT_OPTIONS, runner);
+        int side = latents;
+        Map<String, IntConsumer> stages = new LinkedHashMap<>(); // a call with k requests
+        stages.put("UNet step (generations)", k -> {
+            List<LocalUNet.Step> steps = new ArrayList<>();
+            for (int g = 0; g < k; g++)
+                steps.add(new LocalUNet.Step(unet.open(GaussianNoise.sample(g, 1, 77, 768), GaussianNoise.sample(100 + g, 1, 77, 768), 7.5, List.of()),
+                        500, GaussianNoise.sample(200 + g, 1, 4, side, side)));
+            unet.guidedNoise(steps);
+        });
+        stages.put("CLIP (prompts)", k -> {
+            List<String> prompts = new ArrayList<>();
+            for (int i = 0; i < k; i++) prompts.add("a lighthouse on a cliff at sunset, variation " + i);
+            clip.encode(prompts, List.of());
+        });
+        stages.put("VAE decode (images)", k -> vae.decode(GaussianNoise.sample(k, k, 4, side, side)));
+        System.out.printf(Locale.ROOT, "%dx%d latents (%dx%d images), %d runs taking turns; ratio < 1: the batch is cheaper%n", side, side, 8 * side, 8 * side, runs);
+        for (var stage : stages.entrySet())
+            for (int k : batches) {
+                List<Double> batched = new ArrayList<>(), singles = new ArrayList<>();
+                for (int r = 0; r <= runs; r++) {
+                    double b = seconds(() -> stage.getValue().accept(k));
+                    double s = seconds(() -> {
+                        for (int i = 0; i < k; i++) stage.getValue().accept(1);
+                    });
+                    if (r == 0) continue; // sessions built, caches warm
+                    batched.add(b);
+                    singles.add(s);
+                }
+                double mb = PeerBench.median(batched.stream().mapToDouble(d -> d).toArray()), ms = PeerBench.median(singles.stream().mapToDouble(d -> d).toArray());
+                System.out.printf(Locale.ROOT, "%-24s k=%d: one call %.3f s, %d calls of one %.3f s -> ratio %.2f%n", stage.getKey(), k, mb, k, ms, mb / ms);
+            }
+        return 0;
+    }
+
+    private static double seconds(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}
