@@ -5,7 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
+import refiners.fluxion.Tensor;
 import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
@@ -47,34 +48,39 @@ public final class StageBatchBench {
         LocalTextEncoder clip = new LocalTextEncoder(SD1Models.textEncoder(weights), LocalStages.DEFAULT_OPTIONS, null, runner);
         LocalAutoencoder vae = new LocalAutoencoder(SD1Models.autoencoder(weights), LocalStages.DEFAULT_OPTIONS, runner);
         int side = latents;
-        Map<String, IntConsumer> stages = new LinkedHashMap<>(); // a call with k requests
+        // a call with k requests, its inputs made beforehand so that only the call is timed
+        Map<String, IntFunction<Runnable>> stages = new LinkedHashMap<>();
         stages.put("UNet step (generations)", k -> {
             List<LocalUNet.Step> steps = new ArrayList<>();
             for (int g = 0; g < k; g++)
                 steps.add(new LocalUNet.Step(unet.open(GaussianNoise.sample(g, 1, 77, 768), GaussianNoise.sample(100 + g, 1, 77, 768), 7.5, List.of()),
                         500, GaussianNoise.sample(200 + g, 1, 4, side, side)));
-            unet.guidedNoise(steps);
+            return () -> unet.guidedNoise(steps);
         });
         stages.put("CLIP (prompts)", k -> {
             List<String> prompts = new ArrayList<>();
             for (int i = 0; i < k; i++) prompts.add("a lighthouse on a cliff at sunset, variation " + i);
-            clip.encode(prompts, List.of());
+            return () -> clip.encode(prompts, List.of());
         });
-        stages.put("VAE decode (images)", k -> vae.decode(GaussianNoise.sample(k, k, 4, side, side)));
+        stages.put("VAE decode (images)", k -> {
+            Tensor latentsIn = GaussianNoise.sample(k, k, 4, side, side);
+            return () -> vae.decode(latentsIn);
+        });
         System.out.printf(Locale.ROOT, "%dx%d latents (%dx%d images), %d runs taking turns; ratio < 1: the batch is cheaper%n", side, side, 8 * side, 8 * side, runs);
         for (var stage : stages.entrySet())
             for (int k : batches) {
-                List<Double> batched = new ArrayList<>(), singles = new ArrayList<>();
-                for (int r = 0; r <= runs; r++) {
-                    double b = seconds(() -> stage.getValue().accept(k));
+                Runnable batch = stage.getValue().apply(k), one = stage.getValue().apply(1);
+                double[] batched = new double[runs], singles = new double[runs];
+                for (int r = -1; r < runs; r++) { // round -1: sessions built, caches warm
+                    double b = seconds(batch);
                     double s = seconds(() -> {
-                        for (int i = 0; i < k; i++) stage.getValue().accept(1);
+                        for (int i = 0; i < k; i++) one.run();
                     });
-                    if (r == 0) continue; // sessions built, caches warm
-                    batched.add(b);
-                    singles.add(s);
+                    if (r < 0) continue;
+                    batched[r] = b;
+                    singles[r] = s;
                 }
-                double mb = PeerBench.median(batched.stream().mapToDouble(d -> d).toArray()), ms = PeerBench.median(singles.stream().mapToDouble(d -> d).toArray());
+                double mb = PeerBench.median(batched), ms = PeerBench.median(singles);
                 System.out.printf(Locale.ROOT, "%-24s k=%d: one call %.3f s, %d calls of one %.3f s -> ratio %.2f%n", stage.getKey(), k, mb, k, ms, mb / ms);
             }
         return 0;

@@ -18,17 +18,15 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
 final class PromptCache {
     record Key(String prompt, List<LoraWeight> loras) {}
 
-    private final int capacity;
     private final Map<Key, Tensor> rows;
     private final Counter hits;
     private final Counter misses;
 
     PromptCache(int capacity, MeterRegistry registry) {
-        this.capacity = capacity;
         this.rows = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Key, Tensor> eldest) {
-                return size() > PromptCache.this.capacity;
+                return size() > capacity;
             }
         };
         this.hits = Counter.builder("refiners.prompt.cache").tag("result", "hit").description("prompts served from the embedding cache").register(registry);
@@ -37,12 +35,12 @@ final class PromptCache {
 
     /** The (1, 77, 768) embedding of a prompt, or null. */
     synchronized Tensor get(Key key) {
-        Tensor row = capacity > 0 ? rows.get(key) : null;
+        Tensor row = rows.get(key);
         (row == null ? misses : hits).increment();
         return row;
     }
 
     synchronized void put(Key key, Tensor row) {
-        if (capacity > 0) rows.put(key, row);
+        rows.put(key, row); // at capacity 0 it leaves again at once
     }
 }
