@@ -17,6 +17,7 @@ import refiners.launch.MeshProcesses;
 import refiners.launch.MeshService;
 import refiners.launch.Prometheus;
 import refiners.mesh.GenerateRequests;
+import refiners.pipeline.InProcessPipeline;
 import refiners.proto.orchestrator.v1.GenerateEvent;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 import refiners.proto.orchestrator.v1.OrchestratorGrpc;

@@ -14,7 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import refiners.cli.Args;
+import refiners.options.Args;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;

@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import refiners.options.Args;
 import refiners.proto.orchestrator.v1.GenerateEvent;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 import refiners.proto.orchestrator.v1.OrchestratorGrpc;

@@ -15,6 +15,7 @@ import refiners.foundationals.clip.CLIPTextEncoderL;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Autoencoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.options.Args;
 
 /** convert: an SD 1.x checkpoint (diffusers folder or CompVis single file) to refiners-format files, one per model. */
 final class ConvertCommand {

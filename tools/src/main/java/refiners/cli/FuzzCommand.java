@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import refiners.fuzz.WeightFilesFuzzer;
+import refiners.options.Args;
 
 /** fuzz: damaged weight files against the safetensors reader, the LoRA loader and the weights loaders. */
 final class FuzzCommand {

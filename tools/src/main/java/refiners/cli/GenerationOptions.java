@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.mesh.GenerateRequests;
+import refiners.options.Args;
 import refiners.proto.common.v1.LoraWeight;
 import refiners.proto.orchestrator.v1.ControlnetRequest;
 import refiners.proto.orchestrator.v1.GenerateRequest;

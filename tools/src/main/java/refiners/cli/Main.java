@@ -7,8 +7,6 @@ import refiners.bench.PeerBench;
 import refiners.bench.ThroughputBench;
 import refiners.bench.UNetBench;
 import refiners.bench.ZeroCopyBench;
-import refiners.launch.Demo;
-import refiners.launch.Serve;
 
 /** The refiners command: generate (in process), client (through the mesh), convert, train (LoRA), the local mesh, benchmarks. */
 public final class Main {
@@ -27,8 +25,8 @@ public final class Main {
                 case "convert" -> ConvertCommand.run(rest);
                 case "train" -> TrainCommand.run(rest);
                 case "fuzz" -> FuzzCommand.run(rest);
-                case "demo" -> Demo.run(rest);
-                case "serve" -> Serve.run(rest);
+                case "demo" -> DemoCommand.run(rest);
+                case "serve" -> ServeCommand.run(rest);
                 case "bench-mesh" -> MeshBench.run(rest);
                 case "bench-peer" -> PeerBench.run(rest);
                 case "soak" -> refiners.bench.Soak.run(rest);

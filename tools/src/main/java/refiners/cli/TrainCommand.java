@@ -6,6 +6,7 @@ import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.options.Args;
 import refiners.training.BaseModels;
 import refiners.training.LossLog;
 import refiners.training.LoraTrainer;

@@ -98,29 +98,28 @@ public final class MeshProcesses implements AutoCloseable {
     }
 
     /**
-     * With detinit weights, stand-ins for what a command line asks for and the user has not configured: detinit
-     * inpainting weights for a --mask (REFINERS_INPAINTING_WEIGHTS), and a ControlNet directory holding the detinit
-     * ControlNet under every --controlnet NAME (REFINERS_CONTROLNET_DIR; hard links to one cached file). Empty otherwise.
+     * With detinit weights, stand-ins for what a request asks for and the user has not configured: detinit
+     * inpainting weights for a mask (REFINERS_INPAINTING_WEIGHTS), and a ControlNet directory holding the detinit
+     * ControlNet under every name in {@code controlnets} (REFINERS_CONTROLNET_DIR; hard links to one cached file).
+     * Empty otherwise.
      */
-    public static Map<String, String> detinitStandIns(Path root, List<String> args, PrintStream out) throws IOException {
+    public static Map<String, String> detinitStandIns(Path root, boolean mask, List<String> controlnets, PrintStream out) throws IOException {
         Map<String, String> env = new HashMap<>();
         if (!weights().equals(SD1Weights.DETINIT)) return env;
-        boolean mask = args.stream().anyMatch(a -> a.equals("--mask") || a.startsWith("--mask="));
         if (mask && isUnset("REFINERS_INPAINTING_WEIGHTS")) {
             out.println("--mask: the inpainting UNet is a detinit stand-in too (REFINERS_INPAINTING_WEIGHTS=detinit)");
             env.put("REFINERS_INPAINTING_WEIGHTS", SD1Weights.DETINIT);
         }
-        List<String> names = refiners.cli.GenerationOptions.controlnetNames(args.toArray(String[]::new));
-        if (!names.isEmpty() && isUnset("REFINERS_CONTROLNET_DIR")) {
+        if (!controlnets.isEmpty() && isUnset("REFINERS_CONTROLNET_DIR")) {
             Path dir = Files.createDirectories(root.resolve("target/detinit-controlnets"));
             Path file = ControlnetLibrary.detinitFile();
-            for (String name : names) {
+            for (String name : controlnets) {
                 Path link = dir.resolve(name + WeightsDirectory.SUFFIX);
                 if (!link.normalize().getParent().equals(dir.normalize())) continue; // not a plain name: the request will say so
                 Files.deleteIfExists(link);
                 Files.createLink(link, file);
             }
-            out.println("--controlnet: detinit stand-in ControlNets " + names + " in " + dir + " (REFINERS_CONTROLNET_DIR)");
+            out.println("--controlnet: detinit stand-in ControlNets " + controlnets + " in " + dir + " (REFINERS_CONTROLNET_DIR)");
             env.put("REFINERS_CONTROLNET_DIR", dir.toString());
         }
         return env;

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import refiners.foundationals.latent_diffusion.InvalidRequestException;
+import refiners.options.Args;
 
 class ClientCommandTest {
     static Args args(String... a) {

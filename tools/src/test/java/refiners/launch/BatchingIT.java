@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import refiners.bench.InProcessPipeline;
+import refiners.pipeline.InProcessPipeline;
 import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.fluxion.utils.Images;

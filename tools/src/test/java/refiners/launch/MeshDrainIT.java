@@ -27,7 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import refiners.bench.InProcessPipeline;
+import refiners.pipeline.InProcessPipeline;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;

@@ -47,7 +47,7 @@ import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
-import refiners.bench.InProcessPipeline;
+import refiners.pipeline.InProcessPipeline;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.mesh.GenerateRequests;
 import refiners.proto.common.v1.LoraWeight;

@@ -1,16 +1,18 @@
-package refiners.launch;
+package refiners.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import refiners.launch.MeshProcesses;
+import refiners.launch.MeshService;
 
 /**
  * run-mesh.sh serve: the four services on this machine until Ctrl-C (which stops them cleanly), with their addresses
  * and ready-to-paste gRPC and REST calls.
  */
-public final class Serve {
-    private Serve() {}
+final class ServeCommand {
+    private ServeCommand() {}
 
-    public static int run(String[] args) throws Exception {
+    static int run(String[] args) throws Exception {
         Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
         MeshProcesses mesh = MeshProcesses.startLocally(root, MeshProcesses.defaultPorts(), System.out, java.util.Map.of());
         String orchestrator = mesh.address(MeshService.ORCHESTRATOR);

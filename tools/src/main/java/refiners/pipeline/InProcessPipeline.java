@@ -1,4 +1,4 @@
-package refiners.bench;
+package refiners.pipeline;
 
 import java.nio.file.Path;
 import java.util.Optional;

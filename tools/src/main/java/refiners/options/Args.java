@@ -1,4 +1,4 @@
-package refiners.cli;
+package refiners.options;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

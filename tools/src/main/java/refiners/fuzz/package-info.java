@@ -1,0 +1,2 @@
+/** Damaged weight files against the loaders, as the fuzz command runs them. Imports no other tools package. */
+package refiners.fuzz;
