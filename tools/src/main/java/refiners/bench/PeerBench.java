@@ -14,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import refiners.options.Args;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -29,6 +28,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Autoencoder
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.options.Args;
 
 /**
  * Side by side in one JVM, alternating call by call on the same inputs: the PyTorch export of refiners' SD1 UNet on
