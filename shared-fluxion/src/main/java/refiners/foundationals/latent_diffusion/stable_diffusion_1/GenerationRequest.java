@@ -43,18 +43,18 @@ public record GenerationRequest(
     public static final int MAX_SIZE = 2048;
     public static final List<String> SOLVERS = List.of("dpm", "ddim", "euler");
     public static final int MAX_CONTROLNETS = 4;
-    /** Condition image preprocessing: none, or Canny edges. */
-    public static final List<String> PREPROCESSORS = List.of("", "canny");
+    /** Condition image preprocessing: none (also written "", the default), or Canny edges. */
+    public static final List<String> PREPROCESSORS = List.of("none", "canny");
 
     public record LoraWeight(String name, double scale) {}
 
     /**
      * A ControlNet of the ControlNet directory, by name, with its condition image (H, W, 3) U8 RGB (or a photo, with
-     * preprocess "canny"), its scale and its scale_decay (the residual n gets scale * scale_decay^(12 - n)).
+     * preprocess "canny"; "none", null or blank: the image is the condition), its scale and its scale_decay (the residual n gets scale * scale_decay^(12 - n)).
      */
     public record ControlnetInput(String name, Tensor image, double scale, double scaleDecay, String preprocess) {
         public ControlnetInput {
-            preprocess = preprocess == null ? "" : preprocess.trim().toLowerCase(Locale.ROOT);
+            preprocess = preprocess == null || preprocess.isBlank() ? "none" : preprocess.trim().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -114,7 +114,7 @@ public record GenerationRequest(
             if (!Double.isFinite(c.scale()) || c.scale() < 0 || c.scale() > 10) throw new InvalidRequestException(field + ".scale", "must be in 0..10, got " + c.scale());
             if (!(c.scaleDecay() > 0 && c.scaleDecay() <= 1)) throw new InvalidRequestException(field + ".scale_decay", "must be in (0, 1], got " + c.scaleDecay());
             if (!PREPROCESSORS.contains(c.preprocess()))
-                throw new InvalidRequestException(field + ".preprocess", "unknown preprocessing '" + c.preprocess() + "' (known: none, canny)");
+                throw new InvalidRequestException(field + ".preprocess", "unknown preprocessing '" + c.preprocess() + "' (known: " + String.join(", ", PREPROCESSORS) + ")");
         }
         return this;
     }
