@@ -87,13 +87,7 @@ public record GenerationRequest(
         checkSize("height", height);
         if ((long) width * height > maxPixels)
             throw new InvalidRequestException("width", width + "x" + height + " exceeds the " + maxPixels + "-pixel budget of this deployment");
-        for (int i = 0; i < loras.size(); i++) {
-            LoraWeight l = loras.get(i);
-            if (l.name() == null || l.name().isBlank()) throw new InvalidRequestException("loras[" + i + "].name", "is empty");
-            if (!Double.isFinite(l.scale()) || Math.abs(l.scale()) > 10) throw new InvalidRequestException("loras[" + i + "].scale", "must be finite and within -10..10, got " + l.scale());
-            for (int j = 0; j < i; j++)
-                if (loras.get(j).name().equals(l.name())) throw new InvalidRequestException("loras[" + i + "].name", "'" + l.name() + "' is listed twice");
-        }
+        LoraSet.check(loras);
         if (!(strength > 0 && strength <= 1)) throw new InvalidRequestException("strength", "must be in (0, 1], got " + strength);
         if (initImage == null && strength != 1) throw new InvalidRequestException("strength", "needs an init_image");
         if (initImage != null) checkImage("init_image", initImage, 3);
