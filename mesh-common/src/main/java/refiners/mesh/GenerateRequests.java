@@ -10,6 +10,7 @@ import refiners.foundationals.latent_diffusion.InvalidRequestException;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.ControlnetInput;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraSet;
 import refiners.proto.orchestrator.v1.ControlnetRequest;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 
@@ -24,7 +25,7 @@ public final class GenerateRequests {
     private GenerateRequests() {}
 
     public static GenerationRequest toGenerationRequest(GenerateRequest r, long maxPixels) {
-        List<LoraWeight> loras = r.getLorasList().stream().map(l -> new LoraWeight(l.getName(), l.getScale())).toList();
+        List<LoraWeight> loras = loras(r.getLorasList());
         Tensor initImage = r.getInitImage().isEmpty() ? null : decode("init_image", r.getInitImage().toByteArray(), maxPixels, Images::decodeRgb);
         Tensor mask = r.getMask().isEmpty() ? null : decode("mask", r.getMask().toByteArray(), maxPixels, Images::decodeL);
         List<ControlnetInput> controlnets = new ArrayList<>();
@@ -49,6 +50,11 @@ public final class GenerateRequests {
                 r.hasStrength() ? r.getStrength() : 1.0,
                 mask,
                 controlnets).validate(maxPixels);
+    }
+
+    /** A wire LoRA set as the library's: a LoRA without a scale is applied as trained (LoraSet.DEFAULT_SCALE). */
+    public static List<LoraWeight> loras(List<refiners.proto.common.v1.LoraWeight> wire) {
+        return wire.stream().map(l -> new LoraWeight(l.getName(), l.hasScale() ? l.getScale() : LoraSet.DEFAULT_SCALE)).toList();
     }
 
     private static Tensor decode(String field, byte[] data, long maxPixels, BiFunction<byte[], Long, Tensor> decoder) {

@@ -3,9 +3,12 @@ package refiners.mesh;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import refiners.conversion.WeightsDirectory;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraSet;
 
 /** The LoRA library of the configured directory (REFINERS_LORA_DIR), shared by the text encoder and the UNet. */
 @ApplicationScoped
@@ -23,6 +26,16 @@ public class MeshLoras {
      */
     public void require(String name, String field) {
         WeightsDirectory.require(library.map(LoraLibrary::directory).orElse(null), name, field, "LoRA", "REFINERS_LORA_DIR");
+    }
+
+    /**
+     * A wire LoRA set checked by the rules of every request (LoraSet: INVALID_ARGUMENT), then each LoRA's file required
+     * (NOT_FOUND); an unset scale is 1.0.
+     */
+    public List<LoraWeight> require(List<refiners.proto.common.v1.LoraWeight> wire) {
+        List<LoraWeight> loras = LoraSet.check(GenerateRequests.loras(wire));
+        for (int i = 0; i < loras.size(); i++) require(loras.get(i).name(), "loras[" + i + "].name");
+        return loras;
     }
 
     /** Whether the LoRA is known (loaded) to have no text-encoder layers; never reads a file, so safe on the event loop. */

@@ -44,9 +44,14 @@ public final class BrokenLoras {
 
     /** The refusal of a broken LoRA requested as {@code field}. */
     public static void assertRefused(StatusRuntimeException e, String field, String name) {
+        assertRefused(e, field, "LoRA", name, DIR);
+    }
+
+    /** The refusal of a broken file of {@code dir} ({@code what}: "LoRA", "ControlNet") requested as {@code field}. */
+    public static void assertRefused(StatusRuntimeException e, String field, String what, String name, Path dir) {
         String d = e.getStatus().getDescription();
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), d);
-        assertTrue(d.startsWith(field + ": LoRA '" + name + "' cannot be used: "), d);
-        assertFalse(d.contains(DIR.toAbsolutePath().toString()) || d.contains("target/test-loras"), "a server path in: " + d);
+        assertTrue(d.startsWith(field + ": " + what + " '" + name + "' cannot be used: "), d);
+        assertFalse(d.contains(dir.toAbsolutePath().toString()) || d.contains(dir.toString()), "a server path in: " + d);
     }
 }

@@ -1,6 +1,7 @@
 package refiners.conversion;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,7 +75,16 @@ class ControlnetConversionTest {
         Tensor t = Tensor.zeros(DType.F32, 4);
         foreign.put("lora_unet_down.weight", new SafeTensorsWriter.Entry(DType.F32, t.shape(), () -> t));
         SafeTensorsWriter.writeLazily(dir.resolve("a-lora.safetensors"), foreign, Map.of());
-        ConversionException e = assertThrows(ConversionException.class, () -> library.load("a-lora", "controlnets[0].name"));
-        assertTrue(e.getMessage().contains("340 missing") && e.getMessage().contains("lora_unet_down.weight"), e.getMessage());
+        assertUnusable(library, "a-lora", "340 missing", "lora_unet_down.weight");
+        Files.write(dir.resolve("corrupt.safetensors"), new byte[] {42});
+        assertUnusable(library, "corrupt");
+    }
+
+    /** The field and the file's name, what is wrong with it, never its server path (that goes to the log). */
+    static void assertUnusable(ControlnetLibrary library, String name, String... why) {
+        var e = assertThrows(WeightsDirectory.UnusableFileException.class, () -> library.load(name, "controlnets[0].name"));
+        assertTrue(e.getMessage().startsWith("controlnets[0].name: ControlNet '" + name + "' cannot be used: "), e.getMessage());
+        assertFalse(e.getMessage().contains(dir.toString()), e.getMessage());
+        for (String w : why) assertTrue(e.getMessage().contains(w), e.getMessage());
     }
 }

@@ -50,7 +50,9 @@ public final class GenerationOptions {
         for (String l : a.all("lora")) {
             int eq = l.indexOf('=');
             try {
-                r.addLoras(LoraWeight.newBuilder().setName(eq < 0 ? l : l.substring(0, eq)).setScale(eq < 0 ? 1f : Float.parseFloat(l.substring(eq + 1))));
+                LoraWeight.Builder lora = LoraWeight.newBuilder().setName(eq < 0 ? l : l.substring(0, eq));
+                if (eq >= 0) lora.setScale(Float.parseFloat(l.substring(eq + 1))); // else unset: as trained
+                r.addLoras(lora);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--lora NAME=SCALE: the scale must be a number, got '" + l.substring(eq + 1) + "'");
             }

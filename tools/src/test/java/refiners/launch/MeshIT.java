@@ -248,7 +248,7 @@ class MeshIT {
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), field);
             assertTrue(e.getStatus().getDescription().startsWith(field + ": "), field + " -> " + e.getStatus().getDescription());
         }
-        // a LoRA name reaching outside the directory is refused by unet-svc, naming the field
+        // a LoRA name reaching outside the directory is refused, naming the field
         StatusRuntimeException traversal = assertThrows(StatusRuntimeException.class,
                 () -> generate(small("dpm").addLoras(LoraWeight.newBuilder().setName("../style").setScale(1)).build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, traversal.getStatus().getCode());

@@ -4,17 +4,13 @@ import io.grpc.Channel;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
+import refiners.mesh.DenoiseCall;
 import refiners.mesh.WireTensors;
 import refiners.proto.unet.v1.DenoiseRequest;
 import refiners.proto.unet.v1.DenoiseResponse;
@@ -29,7 +25,6 @@ import refiners.proto.unet.v1.UNetGrpc;
  */
 final class RemoteDenoiser implements SD1Stages.Denoiser {
     private static final Logger LOG = Logger.getLogger(RemoteDenoiser.class);
-    private static final Object END = new Object();
     /** Stream breaks one generation survives. */
     static final int MAX_RESUMES = 3;
 
@@ -39,37 +34,11 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
     private final GenerationMetrics metrics;
     private DenoiseStart start;
     private long[] latentShape;
-    private Stream stream;
+    private DenoiseCall stream;
     private int resumes;
     private double serviceSeconds;
     private double queueSeconds;
     private boolean ended;
-
-    /** One Denoise call: its request side and the answers queued straight from the transport thread. */
-    private static final class Stream implements ClientResponseObserver<DenoiseRequest, DenoiseResponse> {
-        final BlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-        ClientCallStreamObserver<DenoiseRequest> requests;
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<DenoiseRequest> requestStream) {
-            requests = requestStream;
-        }
-
-        @Override
-        public void onNext(DenoiseResponse r) {
-            responses.add(r);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            responses.add(t);
-        }
-
-        @Override
-        public void onCompleted() {
-            responses.add(END);
-        }
-    }
 
     RemoteDenoiser(Channel channel, Deadline deadline, Duration stepTimeout, GenerationMetrics metrics) {
         this.channel = channel;
@@ -86,12 +55,12 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
     }
 
     private void open(boolean waitForReady) {
-        Stream s = new Stream();
+        // answers are queued straight from the transport thread
         var stub = UNetGrpc.newStub(channel).withDeadline(deadline).withExecutor(Runnable::run);
-        (waitForReady ? stub.withWaitForReady() : stub).denoise(s);
+        DenoiseCall s = DenoiseCall.open(waitForReady ? stub.withWaitForReady() : stub);
         synchronized (this) {
             if (ended) {
-                s.requests.cancel("generation cancelled", null);
+                s.cancel("generation cancelled");
                 throw cancelled();
             }
             stream = s;
@@ -159,25 +128,25 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
 
     private synchronized void send(DenoiseRequest request) {
         if (ended) throw cancelled();
-        stream.requests.onNext(request);
+        stream.send(request);
     }
 
-    private DenoiseResponse next(Stream s) {
-        Object r;
+    private DenoiseResponse next(DenoiseCall s) {
+        DenoiseResponse r;
         try {
-            r = s.responses.poll(stepTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            r = s.next(stepTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             cancel();
             throw cancelled();
-        }
-        if (r == null) {
+        } catch (TimeoutException e) {
             cancel();
-            throw Stage.UNET.failure(new TimeoutException());
+            throw Stage.UNET.failure(e);
+        } catch (StatusRuntimeException e) {
+            throw Stage.UNET.failure(e);
         }
-        if (r instanceof Throwable t) throw Stage.UNET.failure(t);
-        if (r == END) throw Stage.UNET.failure(Status.UNAVAILABLE.withDescription("the stream ended early").asRuntimeException());
-        return (DenoiseResponse) r;
+        if (r == null) throw Stage.UNET.failure(Status.UNAVAILABLE.withDescription("the stream ended early").asRuntimeException());
+        return r;
     }
 
     private static StatusRuntimeException cancelled() {
@@ -202,17 +171,14 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
     synchronized void cancel() {
         if (ended) return;
         ended = true;
-        if (stream != null) {
-            stream.requests.cancel("generation cancelled", null);
-            stream.responses.add(Status.CANCELLED.withDescription("generation cancelled").asRuntimeException());
-        }
+        if (stream != null) stream.cancel("generation cancelled");
     }
 
     @Override
     public synchronized void close() {
         if (!ended) {
             ended = true;
-            if (stream != null) stream.requests.onCompleted();
+            if (stream != null) stream.halfClose();
         }
     }
 }

@@ -28,6 +28,14 @@ class GenerateRequestsTest {
     }
 
     @Test
+    void aLoraWithoutAScaleIsAppliedAsTrained() {
+        GenerationRequest r = GenerateRequests.toGenerationRequest(GenerateRequest.newBuilder()
+                .addLoras(refiners.proto.common.v1.LoraWeight.newBuilder().setName("style"))
+                .addLoras(refiners.proto.common.v1.LoraWeight.newBuilder().setName("off").setScale(0)).build(), Long.MAX_VALUE);
+        assertEquals(java.util.List.of(new GenerationRequest.LoraWeight("style", 1.0), new GenerationRequest.LoraWeight("off", 0.0)), r.loras());
+    }
+
+    @Test
     void anUnsetSeedIsRandomAndNonNegative() {
         long a = GenerateRequests.toGenerationRequest(GenerateRequest.getDefaultInstance(), Long.MAX_VALUE).seed();
         long b = GenerateRequests.toGenerationRequest(GenerateRequest.getDefaultInstance(), Long.MAX_VALUE).seed();
@@ -51,7 +59,7 @@ class GenerateRequestsTest {
         GenerateRequest r = body.toGenerateRequest();
         assertEquals(GenerateRequest.newBuilder().setPrompt("p").setNegativePrompt("n").setSteps(3).setGuidanceScale(7.5f).setSolver("euler")
                 .setWidth(64).setHeight(72).setSeed(9)
-                .addLoras(refiners.proto.common.v1.LoraWeight.newBuilder().setName("style").setScale(1f)).build(), r);
+                .addLoras(refiners.proto.common.v1.LoraWeight.newBuilder().setName("style")).build(), r);
         assertEquals(GenerateRequest.getDefaultInstance(), new ImageRequest(null, null, null, null, null, null, null, null, null, null, null, null, null).toGenerateRequest());
         ImageRequest images = new ImageRequest(null, null, null, null, null, null, null, null, null, new byte[] {1}, 0.6, new byte[] {2},
                 java.util.List.of(new ImageRequest.Controlnet("canny", new byte[] {3}, 0.8, null, "canny")));

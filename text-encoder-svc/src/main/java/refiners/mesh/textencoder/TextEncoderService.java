@@ -74,14 +74,7 @@ public class TextEncoderService implements TextEncoder {
         List<String> prompts = request.getPromptsList();
         if (prompts.isEmpty()) throw WireTensors.invalid("prompts", "is empty");
         if (prompts.size() > config.maxPrompts()) throw WireTensors.invalid("prompts", prompts.size() + " prompts exceed the limit of " + config.maxPrompts());
-        List<LoraWeight> loraSet = new ArrayList<>();
-        for (int i = 0; i < request.getLorasCount(); i++) {
-            var l = request.getLoras(i);
-            String field = "loras[" + i + "]";
-            loras.require(l.getName(), field + ".name");
-            if (!Float.isFinite(l.getScale())) throw WireTensors.invalid(field + ".scale", "must be finite, got " + l.getScale());
-            loraSet.add(new LoraWeight(l.getName(), l.getScale()));
-        }
+        List<LoraWeight> loraSet = loras.require(request.getLorasList());
         // a LoRA without text-encoder layers (UNet-only) changes nothing here: left out, such a request shares a CLIP
         // call with those without LoRAs, and gets the same embeddings as with it
         List<LoraWeight> textEncoderSet = loraSet.stream().filter(l -> !loras.knownWithoutTextEncoderLayers(l.name())).toList();

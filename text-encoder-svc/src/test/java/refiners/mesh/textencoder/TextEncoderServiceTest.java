@@ -82,6 +82,8 @@ class TextEncoderServiceTest extends ServiceTestBase {
         assertEquals(WireTensors.toMessage(model.get().encode(List.of(negative), lora)), withLora.getEmbeddings());
         assertNotEquals(WireTensors.toMessage(model.get().encode(List.of(negative), List.of())), withLora.getEmbeddings());
         assertEquals(3, metric(CALLS) - calls);
+        assertEquals(withLora.getEmbeddings(), textEncoder.encode(EncodeRequest.newBuilder().addPrompts(negative)
+                .addLoras(LoraWeight.newBuilder().setName("te-style")).build()).getEmbeddings(), "a LoRA without a scale is applied as trained");
     }
 
     @Test
@@ -143,6 +145,19 @@ class TextEncoderServiceTest extends ServiceTestBase {
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().startsWith("prompts: "), e.getStatus().getDescription());
         }
+    }
+
+    @Test
+    void loraSetsAreCheckedByTheOrchestratorsRulesBeforeAnyFileIsLookedFor() {
+        assertInvalid("loras[0].scale: must be finite and within -10..10, got 11.0", LoraWeight.newBuilder().setName("nope").setScale(11).build());
+        assertInvalid("loras[1].name: 'nope' is listed twice", LoraWeight.newBuilder().setName("nope").build(), LoraWeight.newBuilder().setName("nope").build());
+    }
+
+    void assertInvalid(String message, LoraWeight... loras) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> textEncoder.encode(EncodeRequest.newBuilder().addPrompts("x").addAllLoras(List.of(loras)).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+        assertEquals(message, e.getStatus().getDescription());
     }
 
     @Test

@@ -88,13 +88,7 @@ final class DenoiseSession {
                 "start.unconditional_embedding", DType.F32, 1, 77, 768);
         double guidance = start.getGuidanceScale();
         if (!Double.isFinite(guidance)) throw WireTensors.invalid("start.guidance_scale", "must be a finite number, got " + guidance);
-        List<LoraWeight> weights = new ArrayList<>();
-        for (int i = 0; i < start.getLorasCount(); i++) {
-            var l = start.getLoras(i);
-            loras.require(l.getName(), "loras[" + i + "].name");
-            if (!Float.isFinite(l.getScale())) throw WireTensors.invalid("loras[" + i + "].scale", "must be finite, got " + l.getScale());
-            weights.add(new LoraWeight(l.getName(), l.getScale()));
-        }
+        List<LoraWeight> weights = loras.require(start.getLorasList());
         Tensor mask = null, target = null;
         if (start.hasMaskLatents() || start.hasTargetLatents()) {
             if (!start.hasMaskLatents() || !start.hasTargetLatents())

@@ -7,14 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
 import refiners.mesh.BrokenLoras;
+import refiners.mesh.DenoiseCall;
 import refiners.mesh.ServiceModel;
 import refiners.mesh.ServiceTestBase;
 import refiners.mesh.WireTensors;
@@ -39,6 +43,8 @@ import refiners.proto.unet.v1.UNetGrpc;
 @QuarkusTest
 class UNetServiceTest extends ServiceTestBase {
     static final long[] LATENTS = {1, 4, 8, 8};
+    /** The ControlNet directory of the tests (%test.refiners.unet.controlnet-dir). */
+    static final Path CONTROLNETS = Path.of("target/test-controlnets");
 
     @Inject
     UNetModel model;
@@ -71,31 +77,12 @@ class UNetServiceTest extends ServiceTestBase {
 
     /** Sends the messages on one stream, half-closes, and returns every answer (or the failure). */
     static List<DenoiseResponse> exchange(io.grpc.Channel channel, List<DenoiseRequest> messages) throws Exception {
+        DenoiseCall call = DenoiseCall.open(UNetGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES));
+        messages.forEach(call::send);
+        call.halfClose();
         List<DenoiseResponse> answers = new ArrayList<>();
-        CompletableFuture<List<DenoiseResponse>> done = new CompletableFuture<>();
-        StreamObserver<DenoiseRequest> requests = UNetGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES).denoise(new StreamObserver<>() {
-            @Override
-            public void onNext(DenoiseResponse r) {
-                answers.add(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(answers);
-            }
-        });
-        messages.forEach(requests::onNext);
-        requests.onCompleted();
-        try {
-            return done.get(10, TimeUnit.MINUTES);
-        } catch (ExecutionException e) {
-            throw (Exception) e.getCause();
-        }
+        for (DenoiseResponse r; (r = call.next(Duration.ofMinutes(10))) != null; ) answers.add(r);
+        return answers;
     }
 
     @Test
@@ -165,6 +152,10 @@ class UNetServiceTest extends ServiceTestBase {
         assertStatus(Status.Code.INVALID_ARGUMENT, "start.guidance_scale", List.of(startWith(b -> b.setGuidanceScale(Float.NaN))));
         assertStatus(Status.Code.NOT_FOUND, "loras[0].name", List.of(startWith(b -> b.addLoras(LoraWeight.newBuilder().setName("nope").setScale(1)))));
         assertStatus(Status.Code.INVALID_ARGUMENT, "loras[0].name", List.of(startWith(b -> b.addLoras(LoraWeight.newBuilder().setName("../nope").setScale(1)))));
+        // the orchestrator's rules for a LoRA set, checked before any file is looked for
+        assertStatus(Status.Code.INVALID_ARGUMENT, "loras[0].scale", List.of(startWith(b -> b.addLoras(LoraWeight.newBuilder().setName("nope").setScale(11)))));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "loras[1].name",
+                List.of(startWith(b -> b.addLoras(LoraWeight.newBuilder().setName("nope")).addLoras(LoraWeight.newBuilder().setName("nope")))));
         DenoiseRequest wrongLatents = DenoiseRequest.newBuilder().setStep(DenoiseStep.newBuilder().setStepIndex(0).setTimestep(999)
                 .setLatents(WireTensors.toMessage(GaussianNoise.sample(1, 1, 4, 16, 16)))).build();
         assertStatus(Status.Code.INVALID_ARGUMENT, "step.latents", List.of(DenoiseRequest.newBuilder().setStart(start()).build(), wrongLatents));
@@ -196,6 +187,19 @@ class UNetServiceTest extends ServiceTestBase {
             BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> UNetGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(1, TimeUnit.MINUTES).loadLora(LoadLoraRequest.newBuilder().setName(name).build())), "name", name);
         }
+    }
+
+    @Test
+    void aControlnetFileThatCannotBeUsedIsFailedPreconditionNamedWithoutItsPath() throws Exception {
+        Files.createDirectories(CONTROLNETS);
+        Files.write(CONTROLNETS.resolve("corrupt.safetensors"), "not a safetensors file".getBytes(StandardCharsets.US_ASCII));
+        BrokenLoras.write();
+        Files.copy(BrokenLoras.DIR.resolve("sdxl.safetensors"), CONTROLNETS.resolve("a-lora.safetensors"), StandardCopyOption.REPLACE_EXISTING);
+        var condition = WireTensors.toMessage(GaussianNoise.sample(3, 1, 3, 64, 64));
+        for (String name : List.of("corrupt", "a-lora"))
+            BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> exchange(List.of(startWith(b -> b.addControlnets(
+                    DenoiseControlnet.newBuilder().setName(name).setCondition(condition).setScale(1).setScaleDecay(1)))))),
+                    "controlnets[0].name", "ControlNet", name, CONTROLNETS);
     }
 
     static DenoiseRequest startWith(UnaryOperator<DenoiseStart.Builder> change) {

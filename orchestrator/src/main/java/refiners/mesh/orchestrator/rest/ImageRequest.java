@@ -42,8 +42,11 @@ public record ImageRequest(
         if (height != null) b.setHeight(height);
         if (seed != null) b.setSeed(seed);
         if (loras != null)
-            for (Lora l : loras)
-                b.addLoras(LoraWeight.newBuilder().setName(l.name() == null ? "" : l.name()).setScale(l.scale() == null ? 1f : l.scale().floatValue()));
+            for (Lora l : loras) {
+                LoraWeight.Builder lora = LoraWeight.newBuilder().setName(l.name() == null ? "" : l.name());
+                if (l.scale() != null) lora.setScale(l.scale().floatValue());
+                b.addLoras(lora);
+            }
         if (initImage != null) b.setInitImage(ByteString.copyFrom(initImage));
         if (strength != null) b.setStrength(strength);
         if (mask != null) b.setMask(ByteString.copyFrom(mask));

@@ -129,8 +129,9 @@ public class Controlnet extends Passthrough {
         return c;
     }
 
+    /** As refiners: its Controlnet's __init__ takes name and scale; the scale decay is no parameter of it, so never shown. */
     @Override
     protected void describe(Attributes a) {
-        a.add("name", name).addIfNot("scale", scale, 1.0).addIfNot("scale_decay", scaleDecay, 1.0);
+        a.add("name", name).addIfNot("scale", scale, 1.0);
     }
 }

@@ -10,7 +10,8 @@ import refiners.fluxion.DetInit;
 /**
  * ControlNet files of one directory, by name (file name without .safetensors; the name rule is
  * {@link WeightsDirectory}'s), in refiners or diffusers format (see ControlnetConversion). A ControlNet is read on
- * first use and kept; its tensors stay mapped.
+ * first use and kept; its tensors stay mapped. A file that cannot be used is refused as a LoRA file is (WeightsDirectory
+ * .read: the request field and the file's name, the path only in the log).
  */
 public final class ControlnetLibrary implements LocalUNet.ControlnetSource {
     private final WeightsDirectory dir;
@@ -34,11 +35,11 @@ public final class ControlnetLibrary implements LocalUNet.ControlnetSource {
 
     @Override
     public Controlnet load(String name, String field) {
-        Path f = dir.file(name, field);
-        return loaded.computeIfAbsent(name, n -> {
+        dir.file(name, field); // a file removed since it was read is gone
+        return loaded.computeIfAbsent(name, n -> dir.read(name, field, f -> {
             Controlnet controlnet = new Controlnet(n);
             controlnet.loadStateDict(ControlnetConversion.stateDict(f, controlnet.stateDictShapes()));
             return controlnet;
-        });
+        }));
     }
 }

@@ -43,18 +43,18 @@ public record GenerationRequest(
     public static final int MAX_SIZE = 2048;
     public static final List<String> SOLVERS = List.of("dpm", "ddim", "euler");
     public static final int MAX_CONTROLNETS = 4;
-    /** Condition image preprocessing: none, or Canny edges. */
-    public static final List<String> PREPROCESSORS = List.of("", "canny");
+    /** Condition image preprocessing: none (also written "", the default), or Canny edges. */
+    public static final List<String> PREPROCESSORS = List.of("none", "canny");
 
     public record LoraWeight(String name, double scale) {}
 
     /**
      * A ControlNet of the ControlNet directory, by name, with its condition image (H, W, 3) U8 RGB (or a photo, with
-     * preprocess "canny"), its scale and its scale_decay (the residual n gets scale * scale_decay^(12 - n)).
+     * preprocess "canny"; "none", null or blank: the image is the condition), its scale and its scale_decay (the residual n gets scale * scale_decay^(12 - n)).
      */
     public record ControlnetInput(String name, Tensor image, double scale, double scaleDecay, String preprocess) {
         public ControlnetInput {
-            preprocess = preprocess == null ? "" : preprocess.trim().toLowerCase(Locale.ROOT);
+            preprocess = preprocess == null || preprocess.isBlank() ? "none" : preprocess.trim().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -87,13 +87,7 @@ public record GenerationRequest(
         checkSize("height", height);
         if ((long) width * height > maxPixels)
             throw new InvalidRequestException("width", width + "x" + height + " exceeds the " + maxPixels + "-pixel budget of this deployment");
-        for (int i = 0; i < loras.size(); i++) {
-            LoraWeight l = loras.get(i);
-            if (l.name() == null || l.name().isBlank()) throw new InvalidRequestException("loras[" + i + "].name", "is empty");
-            if (!Double.isFinite(l.scale()) || Math.abs(l.scale()) > 10) throw new InvalidRequestException("loras[" + i + "].scale", "must be finite and within -10..10, got " + l.scale());
-            for (int j = 0; j < i; j++)
-                if (loras.get(j).name().equals(l.name())) throw new InvalidRequestException("loras[" + i + "].name", "'" + l.name() + "' is listed twice");
-        }
+        LoraSet.check(loras);
         if (!(strength > 0 && strength <= 1)) throw new InvalidRequestException("strength", "must be in (0, 1], got " + strength);
         if (initImage == null && strength != 1) throw new InvalidRequestException("strength", "needs an init_image");
         if (initImage != null) checkImage("init_image", initImage, 3);
@@ -114,7 +108,7 @@ public record GenerationRequest(
             if (!Double.isFinite(c.scale()) || c.scale() < 0 || c.scale() > 10) throw new InvalidRequestException(field + ".scale", "must be in 0..10, got " + c.scale());
             if (!(c.scaleDecay() > 0 && c.scaleDecay() <= 1)) throw new InvalidRequestException(field + ".scale_decay", "must be in (0, 1], got " + c.scaleDecay());
             if (!PREPROCESSORS.contains(c.preprocess()))
-                throw new InvalidRequestException(field + ".preprocess", "unknown preprocessing '" + c.preprocess() + "' (known: none, canny)");
+                throw new InvalidRequestException(field + ".preprocess", "unknown preprocessing '" + c.preprocess() + "' (known: " + String.join(", ", PREPROCESSORS) + ")");
         }
         return this;
     }

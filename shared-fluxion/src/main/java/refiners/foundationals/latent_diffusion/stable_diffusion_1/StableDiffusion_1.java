@@ -52,7 +52,7 @@ public final class StableDiffusion_1 {
     /** A ControlNet's condition (1, 3, H, W) in [0, 1]: its image, preprocessed as asked. */
     public static Tensor controlnetCondition(GenerationRequest.ControlnetInput controlnet) {
         Tensor image = switch (controlnet.preprocess()) {
-            case "" -> controlnet.image();
+            case "none" -> controlnet.image();
             case "canny" -> CannyEdges.detect(controlnet.image());
             default -> throw new IllegalArgumentException("unknown preprocessing " + controlnet.preprocess());
         };

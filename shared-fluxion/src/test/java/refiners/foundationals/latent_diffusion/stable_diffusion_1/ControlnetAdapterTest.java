@@ -45,6 +45,19 @@ class ControlnetAdapterTest {
         assertEquals("TimestepEncoder", unet.childNames().get(0));
     }
 
+    /**
+     * refiners' Module.__str__ prints the public attributes of basic types that are __init__ parameters and differ from
+     * their defaults, as str(value): Controlnet.__init__(name, scale=1.0, device, dtype) shows name, and scale when it is
+     * not 1.0 (Python's float str: 0.25, 2.0); the scale decay is no Controlnet parameter, so it never shows.
+     */
+    @Test
+    void printsAsRefinersDoesWhateverTheScaleAndDecay() {
+        assertEquals("Controlnet(name=canny, scale=0.25)", new Controlnet("canny", 0.25, 0.5).toString());
+        assertEquals("Controlnet(name=canny, scale=2.0)", new Controlnet("canny", 2, 1).toString());
+        assertEquals("Controlnet(name=depth)", new Controlnet("depth", 1, 0.825).toString());
+        assertTrue(new Controlnet("cn", 0.8, 0.825).structure().startsWith("(PASS) Controlnet(name=cn, scale=0.8)\n"));
+    }
+
     @Test
     void scalesDecayTowardsTheShallowResiduals() {
         float[] f = Controlnet.scales(0.8, 0.5).toFloatArray();

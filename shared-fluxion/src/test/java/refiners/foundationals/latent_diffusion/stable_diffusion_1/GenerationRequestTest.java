@@ -49,4 +49,13 @@ class GenerationRequestTest {
         assertEquals("controlnets[0].preprocess", field(request(null, 1, null, List.of(new GenerationRequest.ControlnetInput("a", RGB, 1, 1, "depth")))));
         assertEquals("controlnets", field(request(null, 1, null, List.of(cn, cn, cn, cn, cn))));
     }
+
+    @Test
+    void noPreprocessingIsNamedNoneOrLeftEmpty() {
+        for (String none : List.of("", "none", " None "))
+            request(null, 1, null, List.of(new GenerationRequest.ControlnetInput("a", RGB, 1, 1, none))).validate(1 << 20);
+        var e = assertThrows(InvalidRequestException.class,
+                () -> request(null, 1, null, List.of(new GenerationRequest.ControlnetInput("a", RGB, 1, 1, "depth"))).validate(1 << 20));
+        assertEquals("controlnets[0].preprocess: unknown preprocessing 'depth' (known: none, canny)", e.getMessage());
+    }
 }
