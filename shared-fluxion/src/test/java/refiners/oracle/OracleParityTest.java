@@ -29,7 +29,6 @@ class OracleParityTest {
             "clip-image-h", "CLIPImageEncoderH: issue 21 (image prompts)",
             "ip-adapter", "SD1IPAdapter: issue 21 (image prompts)",
             "reference-only", "ReferenceOnlyControlAdapter: issue 21 (image prompts)",
-            "solvers-extra", "LCMSolver, DDPM and SolverParams options: issue 22 (fewer steps)",
             "sdxl-text-encoder", "DoubleTextEncoder: issue 25 (SDXL)",
             "sdxl-unet", "SDXLUNet: issue 25 (SDXL)"));
 
