@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.function.Executable;
 import refiners.fluxion.DType;
-import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
 import refiners.fluxion.compile.CompileOptions;
@@ -44,7 +43,7 @@ public class ClipImageHCase implements CaseRunner {
     public Map<String, Tensor> run(OracleCase oc, JsonNode sub) {
         JsonNode spec = sub.get("models").get(0);
         CLIPImageEncoderH encoder = build(spec);
-        encoder.loadStateDict(DetInit.stateDict(encoder.stateDictShapes(), spec.get("seed").asLong()));
+        encoder.loadStateDict(SD15PipelineCase.detinit(encoder, spec));
         for (JsonNode in : sub.get("inputs"))
             if (!in.get("name").asText().equals("x")) throw new IllegalArgumentException("clip-image-h: unknown input " + in.get("name"));
         Tensor x = oc.input(sub, "x");
