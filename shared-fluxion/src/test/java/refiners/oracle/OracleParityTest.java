@@ -26,7 +26,6 @@ import refiners.fluxion.Tensor;
 class OracleParityTest {
     /** Case families whose runner a later issue implements: reported as skipped, never as passed. */
     static final Map<String, String> PENDING = new TreeMap<>(Map.of(
-            "reference-only", "ReferenceOnlyControlAdapter: issue 21 (image prompts)",
             "sdxl-text-encoder", "DoubleTextEncoder: issue 25 (SDXL)",
             "sdxl-unet", "SDXLUNet: issue 25 (SDXL)"));
 
