@@ -73,6 +73,16 @@ public final class ModuleMap {
         return new ModuleMap(name + "+" + aliasTable, Collections.unmodifiableMap(m));
     }
 
+    /** The same map with these refiners keys' modules also taken as they are (keys a converter renamed itself). */
+    public ModuleMap withIdentity(String... refinersKeys) {
+        Map<String, Entry> m = new LinkedHashMap<>(modules);
+        for (String k : refinersKeys) {
+            String module = k.substring(0, k.lastIndexOf('.'));
+            m.put(module, new Entry(module, null));
+        }
+        return new ModuleMap(name, Collections.unmodifiableMap(m));
+    }
+
     public String name() {
         return name;
     }

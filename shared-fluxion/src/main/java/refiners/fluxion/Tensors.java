@@ -23,6 +23,18 @@ public final class Tensors {
         return concat(parts, 0);
     }
 
+    /** Same-shaped tensors along a new first dimension, as torch.stack. */
+    public static Tensor stack(List<Tensor> parts) {
+        List<Tensor> items = new java.util.ArrayList<>();
+        for (Tensor t : parts) {
+            long[] s = new long[t.rank() + 1];
+            s[0] = 1;
+            System.arraycopy(t.shape(), 0, s, 1, t.rank());
+            items.add(t.reshape(s));
+        }
+        return concat(items, 0);
+    }
+
     /** Concatenation along {@code dim} (same dtype, same sizes in every other dimension), as torch.cat. */
     public static Tensor concat(List<Tensor> parts, int dim) {
         Tensor first = parts.get(0);

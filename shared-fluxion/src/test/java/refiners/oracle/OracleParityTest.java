@@ -26,10 +26,6 @@ import refiners.fluxion.Tensor;
 class OracleParityTest {
     /** Case families whose runner a later issue implements: reported as skipped, never as passed. */
     static final Map<String, String> PENDING = new TreeMap<>(Map.of(
-            "clip-image-h", "CLIPImageEncoderH: issue 21 (image prompts)",
-            "ip-adapter", "SD1IPAdapter: issue 21 (image prompts)",
-            "reference-only", "ReferenceOnlyControlAdapter: issue 21 (image prompts)",
-            "solvers-extra", "LCMSolver, DDPM and SolverParams options: issue 22 (fewer steps)",
             "sdxl-text-encoder", "DoubleTextEncoder: issue 25 (SDXL)",
             "sdxl-unet", "SDXLUNet: issue 25 (SDXL)"));
 

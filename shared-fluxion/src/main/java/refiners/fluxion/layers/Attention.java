@@ -31,6 +31,13 @@ public class Attention extends Chain {
         this.isCausal = isCausal;
     }
 
+    public int numHeads() { return numHeads; }
+    public int keyEmbeddingDim() { return keyEmbeddingDim; }
+    public int valueEmbeddingDim() { return valueEmbeddingDim; }
+    public int innerDim() { return innerDim; }
+    public boolean useBias() { return useBias; }
+    public boolean isCausal() { return isCausal; }
+
     @Override
     protected void describe(Attributes a) {
         a.add("embedding_dim", embeddingDim).addIfNot("num_heads", numHeads, 1)

@@ -274,6 +274,13 @@ public class Chain extends Module implements Iterable<Module> {
         if (constants) changed();
     }
 
+    /** Forgets the contexts set on this chain (e.g. a copy nested in a model, which then reads its root's). */
+    public void clearContexts() {
+        if (contexts.isEmpty()) return;
+        contexts.clear();
+        changed();
+    }
+
     public Map<String, Object> context(String context) {
         Map<String, Object> c = contexts.get(context);
         return c == null ? null : Collections.unmodifiableMap(c);

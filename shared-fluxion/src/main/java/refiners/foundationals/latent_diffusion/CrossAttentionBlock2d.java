@@ -33,6 +33,10 @@ public class CrossAttentionBlock2d extends Residual {
     private final boolean useBias;
     private final boolean useLinearProjection;
 
+    public int contextEmbeddingDim() {
+        return contextEmbeddingDim;
+    }
+
     public CrossAttentionBlock2d(int channels, int contextEmbeddingDim, String contextKey, int numAttentionHeads,
                                  int numAttentionLayers, int numGroups, boolean useBias, boolean useLinearProjection) {
         super(inBlock(channels, numGroups, useLinearProjection),

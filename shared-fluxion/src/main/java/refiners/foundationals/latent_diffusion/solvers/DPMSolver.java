@@ -125,6 +125,12 @@ public final class DPMSolver extends Solver {
         return new Timesteps(t, DType.I32);
     }
 
+    /** With sde_variance > 0 every step, the last included, draws noise (as refiners). */
+    @Override
+    public boolean isStochastic(int step) {
+        return params.sdeVariance() > 0.0;
+    }
+
     /** Indexed by step: the schedule tensors are per inference step here. */
     @Override
     protected int scheduleIndex(int step) {
@@ -141,6 +147,7 @@ public final class DPMSolver extends Solver {
      * One step; {@code sdeNoise} (standard normal, scaled by sde_variance here, like refiners' randn * variance) is
      * required when sde_variance > 0 and ignored otherwise. Records this step's x0 estimate in the history.
      */
+    @Override
     public double[] step(double[] x, double[] predictedNoise, int step, double[] sdeNoise) {
         checkStep(step);
         ArrayMath.checkSameLength(x, predictedNoise, "DPMSolver step");
@@ -162,11 +169,6 @@ public final class DPMSolver extends Solver {
         if (previousEstimate == null || previousEstimate.length != x.length)
             throw new IllegalStateException("second-order step " + step + " needs the previous step's estimate (restore the state first)");
         return secondOrderUpdate(x, estimate, previousEstimate, step, noise);
-    }
-
-    public float[] step(float[] x, float[] predictedNoise, int step, float[] sdeNoise) {
-        double[] sde = sdeNoise == null ? null : ArrayMath.toDoubles(sdeNoise);
-        return ArrayMath.toFloats(step(ArrayMath.toDoubles(x), ArrayMath.toDoubles(predictedNoise), step, sde));
     }
 
     /** First-order (DPM-Solver++ 1, i.e. DDIM in lambda) update from the current x0 estimate. */

@@ -68,6 +68,23 @@ public abstract class Solver {
         return toFloats(step(toDoubles(x), toDoubles(predictedNoise), step));
     }
 
+    /**
+     * Whether {@code step} draws fresh noise (DPM-Solver++ SDE, LCM's re-noising): refiners calls torch.randn there;
+     * here the caller gives that noise to {@link #step(double[], double[], int, double[])}.
+     */
+    public boolean isStochastic(int step) {
+        return false;
+    }
+
+    /** One step, given the standard-normal {@code noise} a stochastic step draws (ignored by deterministic ones). */
+    public double[] step(double[] x, double[] predictedNoise, int step, double[] noise) {
+        return step(x, predictedNoise, step);
+    }
+
+    public final float[] step(float[] x, float[] predictedNoise, int step, float[] noise) {
+        return toFloats(step(toDoubles(x), toDoubles(predictedNoise), step, noise == null ? null : toDoubles(noise)));
+    }
+
     /** Timesteps by spacing, as refiners' {@code Solver.generate_timesteps} (highest first). */
     public static Timesteps generateTimesteps(TimestepSpacing spacing, int numInferenceSteps, int numTrainTimesteps, int offset) {
         int maxTimestep = numTrainTimesteps - 1 + offset;

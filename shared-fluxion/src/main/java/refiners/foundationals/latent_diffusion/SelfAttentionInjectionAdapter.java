@@ -1,0 +1,77 @@
+package refiners.foundationals.latent_diffusion;
+
+import java.util.List;
+import refiners.fluxion.adapters.Adapter;
+import refiners.fluxion.compile.Value;
+import refiners.fluxion.layers.Chain;
+import refiners.fluxion.layers.Concatenate;
+import refiners.fluxion.layers.Identity;
+import refiners.fluxion.layers.Lambda;
+import refiners.fluxion.layers.Parallel;
+import refiners.fluxion.layers.SelfAttention;
+import refiners.fluxion.layers.UseContext;
+
+/**
+ * Reference-only control's self-attention: keys and values come from [h; the guide's h] (the guide's LayerNorm output,
+ * context {@code context.norm}) along the tokens, queries from h alone, through a copy sharing the weights; then the
+ * unconditional half is mixed with the plain self-attention of h: y[0] = style_cfg y[0] + (1 - style_cfg) attn(h[:1]).
+ * The batch must be [unconditional, conditional].
+ */
+public class SelfAttentionInjectionAdapter extends Chain implements Adapter<SelfAttention> {
+    private final SelfAttention target;
+    /** Where the target sits before injection (the inner chain below takes the target's parent link). */
+    private final Chain home;
+    private final double styleCfg;
+
+    public SelfAttentionInjectionAdapter(SelfAttention target, String context, double styleCfg) {
+        this(target, target.parent(), context, styleCfg);
+    }
+
+    private SelfAttentionInjectionAdapter(SelfAttention target, Chain home, String context, double styleCfg) {
+        super(new Parallel(guided(target, context), new Chain(Lambda.of("<lambda>(x)", x -> x.slice(0, 0, 1, 1)), target)),
+                new Lambda("compute_averaged_unconditioned_x(x: torch.Tensor, unguided_unconditioned_x: torch.Tensor) -> torch.Tensor",
+                        (g, args) -> List.of(averageUnconditioned(args.get(0), args.get(1), styleCfg))));
+        if (home == null) throw new IllegalArgumentException("the SelfAttention must sit in a chain");
+        this.target = target;
+        this.home = home;
+        this.styleCfg = styleCfg;
+    }
+
+    /** The target's copy whose keys and values also see the guide's tokens. */
+    private static Chain guided(SelfAttention target, String context) {
+        Chain copy = target.structuralCopy();
+        if (!(copy.get(0) instanceof Parallel p)) throw new IllegalStateException("a SelfAttention starts with a Parallel, got " + copy.get(0));
+        copy.replace(p, new Parallel(new Identity(),
+                new Concatenate(1, new Identity(), new UseContext(context, "norm")),
+                new Concatenate(1, new Identity(), new UseContext(context, "norm"))));
+        return copy;
+    }
+
+    private static Value averageUnconditioned(Value guided, Value unguided, double styleCfg) {
+        long batch = guided.dim(0);
+        if (batch != 2) throw new IllegalArgumentException("reference-only control takes a batch of 2 ([unconditional, conditional]), got " + batch);
+        Value first = guided.slice(0, 0, 1, 1).mul(styleCfg).add(unguided.mul(1.0 - styleCfg));
+        return Value.concat(List.of(first, guided.slice(0, 1, 2, 1)), 0);
+    }
+
+    @Override
+    public SelfAttention target() {
+        return target;
+    }
+
+    public double styleCfg() {
+        return styleCfg;
+    }
+
+    @Override
+    public SelfAttentionInjectionAdapter inject(Chain parent) {
+        Chain where = parent != null ? parent : home;
+        where.replace(target, this);
+        return this;
+    }
+
+    @Override
+    public SelfAttentionInjectionAdapter inject() {
+        return inject(null);
+    }
+}
