@@ -1,7 +1,6 @@
 package refiners.conversion;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import refiners.fluxion.Tensor;
@@ -34,14 +33,8 @@ public final class IPAdapterConversion {
         ModuleMap map;
         if (tensors.containsKey(PUBLISHED_PLAIN)) map = ModuleMap.load("ipadapter_sd15.published");
         else if (tensors.containsKey(PUBLISHED_PLUS)) {
-            map = ModuleMap.load("ipadapter_plus_sd15.published");
-            Map<String, Tensor> renamed = new LinkedHashMap<>();
-            tensors.forEach((k, v) -> {
-                if (!k.equals(PUBLISHED_LATENTS)) renamed.put(k, v);
-                else renamed.put(LATENTS, v.rank() == 3 && v.dim(0) == 1 ? v.reshape(v.dim(1), v.dim(2)) : v);
-            });
-            tensors = renamed;
-            map = map.withIdentity(LATENTS);
+            map = ModuleMap.load("ipadapter_plus_sd15.published").withIdentity(LATENTS);
+            tensors = KeyConversion.renameParameter(tensors, PUBLISHED_LATENTS, LATENTS, expected.getOrDefault(LATENTS, new long[] {-1}));
         } else map = ModuleMap.identity("refiners IP-Adapter", expected.keySet());
         return KeyConversion.convert(source, tensors, map, expected, k -> false).tensors();
     }

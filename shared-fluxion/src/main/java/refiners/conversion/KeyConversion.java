@@ -21,6 +21,19 @@ public final class KeyConversion {
     private KeyConversion() {}
 
     /**
+     * The tensors with one bare external parameter (a key without a module, such as a class token) renamed to a
+     * refiners key and reshaped to {@code shape} (same element count); the rest as they are.
+     */
+    static Map<String, Tensor> renameParameter(Map<String, Tensor> tensors, String from, String to, long... shape) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> {
+            if (!k.equals(from)) out.put(k, v);
+            else out.put(to, v.numel() == Tensor.numel(shape) ? v.reshape(shape) : v); // a wrong size is reported by convert
+        });
+        return out;
+    }
+
+    /**
      * Converts {@code external} for a model whose keys and shapes are {@code expected}. Keys matching {@code droppable}
      * are ignored (buffers, EMA copies ...); anything else that does not map, any expected key without a tensor and any
      * shape mismatch are reported together in one ConversionException. Tensors are renamed or reshaped, never copied.
