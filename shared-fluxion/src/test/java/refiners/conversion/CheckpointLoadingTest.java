@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
+import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.foundationals.clip.CLIPTextEncoderL;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Autoencoder;
@@ -70,7 +71,7 @@ class CheckpointLoadingTest {
         Map<String, Map<String, Object>> ctx = Map.of("diffusion", Map.of("timestep", Tensor.ofInts(new long[] {1}, 400)),
                 "cross_attention_block", Map.of("clip_text_embedding", DetInit.tensor("input:e", new long[] {2, 77, 768}, 3, 0, 1)));
         var opts = refiners.fluxion.compile.CompileOptions.defaults();
-        assertArrayEquals(reference.unet().run(opts, List.of(x), ctx).output().toFloatArray(), loaded.unet().run(opts, List.of(x), ctx).output().toFloatArray());
+        assertArrayEquals(Runner.shared().run(reference.unet(), opts, List.of(x), ctx).output().toFloatArray(), Runner.shared().run(loaded.unet(), opts, List.of(x), ctx).output().toFloatArray());
     }
 
     @Test

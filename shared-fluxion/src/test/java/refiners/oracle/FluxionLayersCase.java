@@ -27,11 +27,12 @@ import refiners.fluxion.layers.Module;
 import refiners.fluxion.layers.Parallel;
 import refiners.fluxion.layers.ReLU;
 import refiners.fluxion.layers.Residual;
-import refiners.fluxion.layers.SelfAttention;
 import refiners.fluxion.layers.SelfAttention2d;
+import refiners.fluxion.layers.SelfAttention;
 import refiners.fluxion.layers.SiLU;
 import refiners.fluxion.layers.Sigmoid;
 import refiners.fluxion.layers.Sum;
+import refiners.fluxion.runtime.Runner;
 
 /** Case "fluxion-layers": single layers and compositions built from the manifest's class and constructor kwargs. */
 public class FluxionLayersCase implements CaseRunner {
@@ -130,7 +131,7 @@ public class FluxionLayersCase implements CaseRunner {
             if (contextOf.containsKey(name)) ((Chain) model).setContext(contextOf.get(name), Map.of(keyOf.get(name), t));
             else positional.add(t);
         }
-        List<Tensor> outs = model.forwardAll(positional.toArray(Tensor[]::new));
+        List<Tensor> outs = Runner.shared().forwardAll(model, positional.toArray(Tensor[]::new));
         JsonNode outputs = sub.get("outputs");
         if (outs.size() != outputs.size())
             throw new AssertionError(sub.get("name").asText() + ": model returned " + outs.size() + " outputs, manifest lists " + outputs.size());

@@ -24,6 +24,7 @@ import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.layers.Attention;
 import refiners.fluxion.layers.Chain;
 import refiners.fluxion.layers.Linear;
+import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.clip.CLIPTextEncoderL;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 
@@ -93,8 +94,8 @@ public class LoraCase implements CaseRunner {
     }
 
     private static Map<String, Tensor> runPlain(SD1UNet u, CLIPTextEncoderL c, Inputs in, JsonNode sub) {
-        return outputs(sub, u.run(CompileOptions.defaults(), List.of(in.x()), unetContext(in)).output(),
-                c.run(CompileOptions.defaults(), List.of(in.tokens())).output());
+        return outputs(sub, Runner.shared().run(u, CompileOptions.defaults(), List.of(in.x()), unetContext(in)).output(),
+                Runner.shared().run(c, CompileOptions.defaults(), List.of(in.tokens())).output());
     }
 
     private static Map<String, Tensor> runSlots(SD1UNet u, CLIPTextEncoderL c, Inputs in, JsonNode sub, List<LoraWeights> unetLoras, List<LoraWeights> textLoras) {
@@ -102,7 +103,7 @@ public class LoraCase implements CaseRunner {
         CompileOptions o = LoraSlots.options(CompileOptions.defaults());
         Map<String, Map<String, Object>> uctx = new LinkedHashMap<>(unetContext(in));
         uctx.putAll(us.feeds(unetLoras));
-        return outputs(sub, u.run(o, List.of(in.x()), uctx).output(), c.run(o, List.of(in.tokens()), ts.feeds(textLoras)).output());
+        return outputs(sub, Runner.shared().run(u, o, List.of(in.x()), uctx).output(), Runner.shared().run(c, o, List.of(in.tokens()), ts.feeds(textLoras)).output());
     }
 
     private static Map<String, Tensor> runFused(SD1UNet u, CLIPTextEncoderL c, Inputs in, JsonNode sub, List<LoraWeights> unetLoras, List<LoraWeights> textLoras) {

@@ -25,6 +25,7 @@ import refiners.fluxion.Tensors;
 import refiners.fluxion.adapters.LoraSlots;
 import refiners.fluxion.adapters.LoraWeights;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
 import refiners.foundationals.latent_diffusion.solvers.DDPM;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
@@ -227,7 +228,7 @@ class LoraTrainerTest {
             Map<String, Map<String, Object>> ctx = new LinkedHashMap<>(loraFeeds);
             ctx.put("diffusion", Map.of("timestep", timesteps.get(k)));
             ctx.put(CrossAttentionBlock.CONTEXT, Map.of("clip_text_embedding", embedding));
-            return unet.run(CompileOptions.defaults(), List.of(noisyPerTimestep.get(k)), ctx).output();
+            return Runner.shared().run(unet, CompileOptions.defaults(), List.of(noisyPerTimestep.get(k)), ctx).output();
         }
 
         double loss(SD1UNet unet, Map<String, Map<String, Object>> loraFeeds) {

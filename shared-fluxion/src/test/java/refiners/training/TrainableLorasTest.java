@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 
@@ -29,8 +30,8 @@ class TrainableLorasTest {
         assertTrue(unetLoras.parameters().get(0).value()[0] != 0, "down is random");
 
         Tensor ids = base.textEncoder().tokenizer().tokenize(List.of("a cat on a mat"));
-        Tensor baseEmbedding = base.textEncoder().run(CompileOptions.defaults(), List.of(ids)).output();
-        Tensor adaptedEmbedding = adapted.textEncoder().run(CompileOptions.defaults(), List.of(ids), teLoras.contexts()).output();
+        Tensor baseEmbedding = Runner.shared().run(base.textEncoder(), CompileOptions.defaults(), List.of(ids)).output();
+        Tensor adaptedEmbedding = Runner.shared().run(adapted.textEncoder(), CompileOptions.defaults(), List.of(ids), teLoras.contexts()).output();
         // Not bitwise: ONNX Runtime fuses the last residual Add and its bias into SkipLayerNormalization in the base graph
         // only (the slot's Add sits between them), which sums in another order: ~1 ulp.
         assertSame("text encoder", baseEmbedding, adaptedEmbedding, 1e-6);
@@ -39,9 +40,9 @@ class TrainableLorasTest {
         Map<String, Map<String, Object>> ctx = new LinkedHashMap<>();
         ctx.put("diffusion", Map.of("timestep", Tensor.ofLongs(new long[] {1}, 250)));
         ctx.put(CrossAttentionBlock.CONTEXT, Map.of("clip_text_embedding", baseEmbedding));
-        Tensor baseOut = base.unet().run(CompileOptions.defaults(), List.of(x), ctx).output();
+        Tensor baseOut = Runner.shared().run(base.unet(), CompileOptions.defaults(), List.of(x), ctx).output();
         ctx.putAll(unetLoras.contexts());
-        Tensor adaptedOut = adapted.unet().run(CompileOptions.defaults(), List.of(x), ctx).output();
+        Tensor adaptedOut = Runner.shared().run(adapted.unet(), CompileOptions.defaults(), List.of(x), ctx).output();
         assertSame("unet", baseOut, adaptedOut, 0);
     }
 

@@ -8,16 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import refiners.fluxion.Tensor;
-import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.compile.Graph;
 import refiners.fluxion.compile.Value;
-import refiners.fluxion.runtime.RunResult;
-import refiners.fluxion.runtime.Runner;
 
 /**
  * A Fluxion layer. Layers are declared: a constructor sets attributes, parameters and (for chains) children; what a
  * layer computes is its {@link #lower} method, which emits ONNX graph nodes at compile time. No arithmetic runs in
- * Java, and a layer holds no ONNX Runtime state: sessions live in a {@link Runner}, keyed by {@link #treeVersion}.
+ * Java, and a layer holds no ONNX Runtime state: sessions live in a runner (refiners.fluxion.runtime), keyed by {@link #treeVersion}.
  */
 public abstract class Module implements Cloneable {
     /** One counter for every edit of every layer: an edit always gets a stamp newer than any before it. */
@@ -147,32 +144,6 @@ public abstract class Module implements Cloneable {
         Module m = (Module) super.clone();
         m.parent = null;
         return m;
-    }
-
-    // ---------------------------------------------------------------- running (conveniences over Runner.shared())
-
-    /** Compiles (once per structure, dtype and input signature) and runs on the shared runner; the single output. */
-    public Tensor forward(Tensor... inputs) {
-        return run(CompileOptions.defaults(), List.of(inputs)).output();
-    }
-
-    /** Like {@link #forward} for layers that return a tuple. */
-    public List<Tensor> forwardAll(Tensor... inputs) {
-        return run(CompileOptions.defaults(), List.of(inputs)).outputs();
-    }
-
-    /** Runs with explicit options (dtype, shape policy, taps on inner layers); returns outputs and taps. */
-    public RunResult run(CompileOptions options, List<Tensor> inputs) {
-        return run(options, inputs, Map.of());
-    }
-
-    /**
-     * Runs on {@link Runner#shared()} with context tensors for this call only, on top of the model's own (set with
-     * setContext). Concurrent calls with different contexts are safe: nothing is written to the model. Code that
-     * configures its own runtime calls {@code runner.run(model, ...)} on its own {@link Runner} instead.
-     */
-    public RunResult run(CompileOptions options, List<Tensor> inputs, Map<String, Map<String, Object>> contexts) {
-        return Runner.shared().run(this, options, inputs, contexts);
     }
 
     // ---------------------------------------------------------------- printing

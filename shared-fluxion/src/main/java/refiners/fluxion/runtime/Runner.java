@@ -20,9 +20,10 @@ import refiners.fluxion.layers.Module;
  * policy-applied shapes and dtypes of the inputs and context tensors. Thread-safe: concurrent runs share sessions, and
  * a session evicted during a run is closed when the run ends.
  *
- * <p>{@code module.forward(x)} and {@code module.run(...)} use {@link #shared()}; services and tools that choose their
- * own configuration create a runner and call {@code runner.run(model, ...)}. {@link #forget} closes a model's sessions
- * at once; otherwise they go when evicted, when the model changes or is garbage collected, or at {@link #close}.
+ * <p>Code that has no runtime of its own to choose (tests, examples) runs on {@link #shared()}, e.g.
+ * {@code Runner.shared().forward(model, x)}; services and tools create a runner with their configuration.
+ * {@link #forget} closes a model's sessions at once; otherwise they go when evicted, when the model changes or is
+ * garbage collected, or at {@link #close}.
  */
 public final class Runner implements AutoCloseable {
     private final RuntimeConfig config;
@@ -34,16 +35,26 @@ public final class Runner implements AutoCloseable {
     }
 
     private static final class Shared {
-        static final Runner INSTANCE = new Runner(RuntimeConfig.fromEnvironment());
+        static final Runner INSTANCE = new Runner(RuntimeConfig.defaults());
     }
 
-    /** The process-wide runner behind Module.forward/run, configured from the environment on first use. */
+    /** The process-wide runner with {@link RuntimeConfig#defaults()}, for code that does not choose its runtime. */
     public static Runner shared() {
         return Shared.INSTANCE;
     }
 
     public RuntimeConfig config() {
         return config;
+    }
+
+    /** Compiles (once per structure, dtype and input signature) and runs {@code model}; its single output. */
+    public Tensor forward(Module model, Tensor... inputs) {
+        return run(model, CompileOptions.defaults(), List.of(inputs)).output();
+    }
+
+    /** Like {@link #forward} for models that return a tuple. */
+    public List<Tensor> forwardAll(Module model, Tensor... inputs) {
+        return run(model, CompileOptions.defaults(), List.of(inputs)).outputs();
     }
 
     public RunResult run(Module model, CompileOptions options, List<Tensor> inputs) {

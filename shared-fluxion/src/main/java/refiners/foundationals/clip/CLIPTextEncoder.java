@@ -10,6 +10,7 @@ import refiners.fluxion.layers.GeLUApproximation;
 import refiners.fluxion.layers.LayerNorm;
 import refiners.fluxion.layers.Module;
 import refiners.fluxion.layers.Sum;
+import refiners.fluxion.runtime.Runner;
 
 /**
  * CLIP's text transformer: tokenizer, token + position embeddings, causal transformer layers, final layer norm.
@@ -39,12 +40,12 @@ public class CLIPTextEncoder extends Chain {
         return (CLIPTokenizer) get(0);
     }
 
-    /** (N, 77, D) embeddings of the prompts, encoded in one batch. */
+    /** (N, 77, D) embeddings of the prompts, encoded in one batch on the shared runner. */
     public Tensor encode(List<String> prompts) {
         return encode(prompts, CompileOptions.defaults());
     }
 
     public Tensor encode(List<String> prompts, CompileOptions options) {
-        return run(options, List.of(tokenizer().tokenize(prompts))).output();
+        return Runner.shared().run(this, options, List.of(tokenizer().tokenize(prompts))).output();
     }
 }

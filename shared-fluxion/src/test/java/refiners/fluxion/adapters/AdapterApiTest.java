@@ -18,6 +18,7 @@ import refiners.fluxion.layers.Linear;
 import refiners.fluxion.layers.Multiply;
 import refiners.fluxion.layers.Residual;
 import refiners.fluxion.layers.SelfAttention;
+import refiners.fluxion.runtime.Runner;
 
 class AdapterApiTest {
     /** A custom adapter, as an example of the API: doubles its target's output. */
@@ -50,17 +51,17 @@ class AdapterApiTest {
         Chain m = model();
         String structure = m.structure();
         Map<String, long[]> keys = m.stateDictShapes();
-        float[] before = m.forward(x()).toFloatArray();
+        float[] before = Runner.shared().forward(m, x()).toFloatArray();
         Linear deep = m.layers(Linear.class, true).get(2); // the key projection inside the attention
         DoubleOutput a = new DoubleOutput(deep);
         a.inject();
         assertSame(a, m.findParent(deep));
         assertNotEquals(structure, m.structure());
-        assertNotEquals(before[0], m.forward(x()).toFloatArray()[0]);
+        assertNotEquals(before[0], Runner.shared().forward(m, x()).toFloatArray()[0]);
         a.eject();
         assertEquals(structure, m.structure());
         assertEquals(List.copyOf(keys.keySet()), List.copyOf(m.stateDictShapes().keySet()));
-        assertArrayEquals(before, m.forward(x()).toFloatArray()); // bit-exact
+        assertArrayEquals(before, Runner.shared().forward(m, x()).toFloatArray()); // bit-exact
         assertNull(a.parent());
     }
 
@@ -81,7 +82,7 @@ class AdapterApiTest {
     @Test
     void severalLorasSumWithTheirScalesAndCanBeRemoved() {
         Chain m = model();
-        float[] base = m.forward(x()).toFloatArray();
+        float[] base = Runner.shared().forward(m, x()).toFloatArray();
         Linear first = (Linear) m.get(0);
         LinearLora a = new LinearLora("a", 8, 8, 2, 1.0), b = new LinearLora("b", 8, 8, 3, 1.0);
         a.loadStateDict(DetInit.stateDict(a.stateDictShapes(), 21));
@@ -91,17 +92,17 @@ class AdapterApiTest {
         adapter.addLora(b);
         assertEquals(List.of("a", "b"), adapter.names());
         assertThrows(IllegalArgumentException.class, () -> adapter.addLora(new LinearLora("a", 8, 8, 2, 1.0)));
-        float[] both = m.forward(x()).toFloatArray();
+        float[] both = Runner.shared().forward(m, x()).toFloatArray();
         adapter.setScale("a", 0.0);
         adapter.setScale("b", 0.0);
-        assertArrayEquals(base, m.forward(x()).toFloatArray(), 1e-6f);
+        assertArrayEquals(base, Runner.shared().forward(m, x()).toFloatArray(), 1e-6f);
         adapter.setScale("a", 1.0);
         adapter.setScale("b", 1.0);
-        assertArrayEquals(both, m.forward(x()).toFloatArray());
+        assertArrayEquals(both, Runner.shared().forward(m, x()).toFloatArray());
         assertSame(b, adapter.removeLora("b"));
         assertNull(adapter.removeLora("b"));
         assertEquals(Map.of("a", 1.0), adapter.scales());
         adapter.eject();
-        assertArrayEquals(base, m.forward(x()).toFloatArray());
+        assertArrayEquals(base, Runner.shared().forward(m, x()).toFloatArray());
     }
 }

@@ -16,6 +16,7 @@ import refiners.fluxion.layers.Flatten;
 import refiners.fluxion.layers.Linear;
 import refiners.fluxion.layers.SiLU;
 import refiners.fluxion.layers.Transpose;
+import refiners.fluxion.runtime.Runner;
 
 /** The three ways to run LoRAs agree: adapters in the structure, fused weights, run-time slots. */
 class LoraModesTest {
@@ -62,33 +63,33 @@ class LoraModesTest {
                 a.addLora(l);
             }
         }
-        return m.forward(x()).toFloatArray();
+        return Runner.shared().forward(m, x()).toFloatArray();
     }
 
     @Test
     void fusedSlotsAndAdaptersAgree() {
         float[] adapters = withAdapters(set());
-        float[] fused = LoraFusion.fuse(model(), set()).forward(x()).toFloatArray();
+        float[] fused = Runner.shared().forward(LoraFusion.fuse(model(), set()), x()).toFloatArray();
         Chain m = model();
         LoraSlots slots = LoraSlots.install(m, l -> true);
         CompileOptions o = LoraSlots.options(CompileOptions.defaults());
-        float[] dynamic = m.run(o, List.of(x()), slots.feeds(set())).output().toFloatArray();
+        float[] dynamic = Runner.shared().run(m, o, List.of(x()), slots.feeds(set())).output().toFloatArray();
         assertArrayEquals(adapters, fused, 1e-5f);
         assertArrayEquals(adapters, dynamic, 1e-5f);
     }
 
     @Test
     void slotsSwitchSetsWithoutANewSessionAndEmptyIsTheBaseModel() {
-        float[] base = model().forward(x()).toFloatArray();
+        float[] base = Runner.shared().forward(model(), x()).toFloatArray();
         Chain m = model();
         LoraSlots slots = LoraSlots.install(m, l -> true);
         CompileOptions o = LoraSlots.options(CompileOptions.defaults());
-        assertArrayEquals(base, m.run(o, List.of(x()), slots.feeds(List.of())).output().toFloatArray());
-        float[] one = m.run(o, List.of(x()), slots.feeds(set().subList(0, 1))).output().toFloatArray();
-        float[] all = m.run(o, List.of(x()), slots.feeds(set())).output().toFloatArray();
+        assertArrayEquals(base, Runner.shared().run(m, o, List.of(x()), slots.feeds(List.of())).output().toFloatArray());
+        float[] one = Runner.shared().run(m, o, List.of(x()), slots.feeds(set().subList(0, 1))).output().toFloatArray();
+        float[] all = Runner.shared().run(m, o, List.of(x()), slots.feeds(set())).output().toFloatArray();
         assertArrayEquals(withAdapters(set().subList(0, 1)), one, 1e-5f);
         assertArrayEquals(withAdapters(set()), all, 1e-5f);
-        assertArrayEquals(base, m.run(o, List.of(x()), slots.feeds(List.of())).output().toFloatArray());
+        assertArrayEquals(base, Runner.shared().run(m, o, List.of(x()), slots.feeds(List.of())).output().toFloatArray());
         assertEquals(List.of("Conv2d_1", "Conv2d_2", "Linear"), List.copyOf(slots.keys()));
         assertThrows(IllegalArgumentException.class, () -> slots.feeds(List.of(lora("Nope", new long[] {1, 8}, new long[] {6, 1}, 5, 1))));
     }
@@ -96,8 +97,8 @@ class LoraModesTest {
     @Test
     void fusionLeavesTheOriginalUntouched() {
         Chain m = model();
-        float[] base = m.forward(x()).toFloatArray();
+        float[] base = Runner.shared().forward(m, x()).toFloatArray();
         LoraFusion.fuse(m, set());
-        assertArrayEquals(base, m.forward(x()).toFloatArray());
+        assertArrayEquals(base, Runner.shared().forward(m, x()).toFloatArray());
     }
 }

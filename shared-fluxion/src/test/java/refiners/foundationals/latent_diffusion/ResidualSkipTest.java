@@ -13,6 +13,7 @@ import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.layers.Chain;
 import refiners.fluxion.layers.Linear;
+import refiners.fluxion.runtime.Runner;
 
 /** Skip connections through the "unet" context: ResidualAccumulator stores x + residuals[n], ResidualConcatenator reads it back. */
 class ResidualSkipTest {
@@ -36,9 +37,9 @@ class ResidualSkipTest {
         TinyUNet m = new TinyUNet();
         m.loadStateDict(DetInit.stateDict(m.stateDictShapes(), 7));
         Tensor x = DetInit.tensor("input:x", new long[] {2, 3}, 1, 0, 1);
-        Tensor y = m.forward(x);
+        Tensor y = Runner.shared().forward(m, x);
         assertArrayEquals(new long[] {2, 6}, y.shape());
-        float[] lin = ((Linear) m.get("Linear")).forward(x).toFloatArray(), xs = x.toFloatArray(), ys = y.toFloatArray();
+        float[] lin = Runner.shared().forward(((Linear) m.get("Linear")), x).toFloatArray(), xs = x.toFloatArray(), ys = y.toFloatArray();
         for (int b = 0; b < 2; b++)
             for (int i = 0; i < 3; i++) {
                 assertEquals(lin[b * 3 + i], ys[b * 6 + i], 1e-6);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.layers.Lambda;
+import refiners.fluxion.runtime.Runner;
 
 class SinusoidalEmbeddingTest {
     @Test
@@ -24,7 +25,7 @@ class SinusoidalEmbeddingTest {
     void embeddingIsCosThenSinOfTimestepTimesFrequencies() {
         float[] f = SinusoidalEmbedding.frequencies(8);
         Lambda embed = Lambda.of("compute_sinusoidal_embedding(x)", x -> SinusoidalEmbedding.compute(x, 8));
-        float[] y = embed.forward(Tensor.ofInts(new long[] {2}, 0, 500)).toFloatArray();
+        float[] y = Runner.shared().forward(embed, Tensor.ofInts(new long[] {2}, 0, 500)).toFloatArray();
         assertEquals(16, y.length);
         for (int i = 0; i < 4; i++) {
             assertEquals(1f, y[i]);
