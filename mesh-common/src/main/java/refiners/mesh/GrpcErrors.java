@@ -12,8 +12,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException;
 import refiners.conversion.ConversionException;
 import refiners.conversion.WeightsDirectory;
+import refiners.fluxion.InvalidRequestException;
 import refiners.fluxion.safetensors.SafeTensorsException;
-import refiners.foundationals.latent_diffusion.InvalidRequestException;
 
 /**
  * How every service turns failures into gRPC statuses: a request error is INVALID_ARGUMENT naming the field, an

@@ -11,8 +11,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import refiners.fluxion.InvalidRequestException;
 import refiners.fluxion.safetensors.SafeTensorsException;
-import refiners.foundationals.latent_diffusion.InvalidRequestException;
 
 /**
  * A directory of weight files found by name, NAME.safetensors (LoRAs, ControlNets). The one name rule of the

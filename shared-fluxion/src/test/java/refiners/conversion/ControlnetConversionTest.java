@@ -69,7 +69,7 @@ class ControlnetConversionTest {
         ControlnetLibrary library = new ControlnetLibrary(dir);
         var missing = assertThrows(WeightsDirectory.NotFoundException.class, () -> library.load("nope", "controlnets[1].name"));
         assertTrue(missing.getMessage().startsWith("controlnets[1].name: "), missing.getMessage());
-        assertEquals("controlnets[0].name", assertThrows(refiners.foundationals.latent_diffusion.InvalidRequestException.class,
+        assertEquals("controlnets[0].name", assertThrows(refiners.fluxion.InvalidRequestException.class,
                 () -> library.load("../refiners-cn", "controlnets[0].name")).field());
         Map<String, SafeTensorsWriter.Entry> foreign = new LinkedHashMap<>();
         Tensor t = Tensor.zeros(DType.F32, 4);

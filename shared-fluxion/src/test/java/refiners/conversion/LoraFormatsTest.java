@@ -134,7 +134,7 @@ class LoraFormatsTest {
         Map<String, Tensor> sdxl = Map.of("lora_te2_text_model_encoder_layers_0_mlp_fc1.lora_down.weight", Tensor.zeros(refiners.fluxion.DType.F32, 4, 1280));
         e = assertThrows(ConversionException.class, () -> LoraFormats.parse("xl.safetensors", "xl", sdxl, unetKeys, teKeys, -1));
         assertTrue(e.getMessage().contains("another architecture"), e.getMessage());
-        assertThrows(refiners.foundationals.latent_diffusion.InvalidRequestException.class, () -> new LoraLibrary(dir).load("../etc/passwd"));
+        assertThrows(refiners.fluxion.InvalidRequestException.class, () -> new LoraLibrary(dir).load("../etc/passwd"));
         assertThrows(WeightsDirectory.NotFoundException.class, () -> new LoraLibrary(dir).load("missing"));
     }
 }

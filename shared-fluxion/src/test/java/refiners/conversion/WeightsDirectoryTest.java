@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import refiners.foundationals.latent_diffusion.InvalidRequestException;
+import refiners.fluxion.InvalidRequestException;
 
 class WeightsDirectoryTest {
     @TempDir

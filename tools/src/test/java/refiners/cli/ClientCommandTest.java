@@ -9,7 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import refiners.foundationals.latent_diffusion.InvalidRequestException;
+import refiners.fluxion.InvalidRequestException;
 import refiners.options.Args;
 
 class ClientCommandTest {

@@ -1,12 +1,12 @@
 package refiners.mesh.orchestrator;
 
 import io.grpc.Deadline;
+import io.grpc.Status;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.grpc.Status;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.mutiny.subscription.MultiEmitter;
@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
+import refiners.fluxion.InvalidRequestException;
 import refiners.fluxion.utils.Images;
-import refiners.foundationals.latent_diffusion.InvalidRequestException;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.StableDiffusion_1;

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
-import refiners.foundationals.latent_diffusion.InvalidRequestException;
-import refiners.mesh.GenerateRequests;
+import refiners.fluxion.InvalidRequestException;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
+import refiners.mesh.GenerateRequests;
 import refiners.mesh.orchestrator.rest.ImageRequest;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 

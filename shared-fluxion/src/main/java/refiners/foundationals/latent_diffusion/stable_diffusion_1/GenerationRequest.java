@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Locale;
 import refiners.conversion.WeightsDirectory;
 import refiners.fluxion.DType;
+import refiners.fluxion.InvalidRequestException;
 import refiners.fluxion.Tensor;
-import refiners.foundationals.latent_diffusion.InvalidRequestException;
 
 /**
  * A generation request, validated the same way in process and through the mesh: text to image, and with an init image

@@ -2,7 +2,7 @@ package refiners.foundationals.latent_diffusion.stable_diffusion_1;
 
 import java.util.List;
 import refiners.conversion.WeightsDirectory;
-import refiners.foundationals.latent_diffusion.InvalidRequestException;
+import refiners.fluxion.InvalidRequestException;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 
 /**

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import refiners.fluxion.DType;
+import refiners.fluxion.InvalidRequestException;
 import refiners.fluxion.Tensor;
-import refiners.foundationals.latent_diffusion.InvalidRequestException;
 
 class GenerationRequestTest {
     static final Tensor RGB = Tensor.zeros(DType.U8, 64, 96, 3), GRAY = Tensor.zeros(DType.U8, 64, 96);

@@ -1,4 +1,4 @@
-package refiners.foundationals.latent_diffusion;
+package refiners.fluxion;
 
 /** A request parameter out of range; {@link #field()} names it (services map this to INVALID_ARGUMENT). */
 public class InvalidRequestException extends IllegalArgumentException {
