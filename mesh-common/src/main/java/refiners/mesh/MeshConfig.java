@@ -2,40 +2,13 @@ package refiners.mesh;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import java.util.Locale;
-import java.util.Optional;
-import refiners.fluxion.DType;
-import refiners.fluxion.runtime.RuntimeConfig;
 
-/** The settings every service of the mesh reads (defaults and REFINERS_* variables: META-INF/microprofile-config.properties). */
+/**
+ * The settings every service of the mesh reads, the orchestrator included (defaults and REFINERS_* variables:
+ * META-INF/microprofile-config.properties); the model services also read {@link ModelConfig}.
+ */
 @ConfigMapping(prefix = "refiners")
 public interface MeshConfig {
-    /** A diffusers folder, a single-file SD 1.x checkpoint, a refiners folder, or "detinit"; unset: a model service refuses to start. */
-    Optional<String> weights();
-
-    /** cpu, cuda or cuda:N. */
-    @WithDefault("cpu")
-    String device();
-
-    /** float32 or float16. */
-    @WithDefault("float32")
-    String dtype();
-
-    /** ONNX Runtime intra-op threads (0: one per core). */
-    @WithDefault("0")
-    int threads();
-
-    /** Let ONNX Runtime prepack weights (copies them: more memory). */
-    @WithDefault("false")
-    boolean prepacking();
-
-    /** ONNX Runtime threads busy-wait between ops. */
-    @WithDefault("true")
-    boolean spinning();
-
-    /** Where LoRA files (NAME.safetensors) live; empty: no LoRAs. */
-    Optional<String> loraDir();
-
     /** Largest image (width x height in pixels) a request may carry. */
     @WithDefault("1048576")
     long maxPixels();
@@ -78,21 +51,4 @@ public interface MeshConfig {
      */
     @WithDefault("3000")
     int warmupSteps();
-
-    /** How this process creates ONNX Runtime sessions (the rest of RuntimeConfig: its REFINERS_* variables). */
-    default RuntimeConfig runtime() {
-        return RuntimeConfig.fromEnvironment().withDevice(device()).withThreads(threads()).withPrepacking(prepacking()).withSpinning(spinning());
-    }
-
-    /**
-     * float32, or float16: half the weight memory; float16 arithmetic on CUDA, while ONNX Runtime's CPU kernels
-     * compute in float32 from the float16 weights.
-     */
-    default DType computeDtype() {
-        return switch (dtype().toLowerCase(Locale.ROOT)) {
-            case "float32", "f32", "fp32" -> DType.F32;
-            case "float16", "f16", "fp16" -> DType.F16;
-            default -> throw new IllegalArgumentException("refiners.dtype (REFINERS_DTYPE) must be float32 or float16, not " + dtype());
-        };
-    }
 }

@@ -16,7 +16,7 @@ public class MeshLoras {
     private final Optional<LoraLibrary> library;
 
     @Inject
-    public MeshLoras(MeshConfig config) {
+    public MeshLoras(ModelConfig config) {
         library = config.loraDir().filter(d -> !d.isBlank()).map(d -> new LoraLibrary(Path.of(d)));
     }
 

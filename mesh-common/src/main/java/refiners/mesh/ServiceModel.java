@@ -27,7 +27,7 @@ public abstract class ServiceModel<T> {
     private static final Logger LOG = Logger.getLogger(ServiceModel.class.getName());
 
     @Inject
-    MeshConfig config;
+    ModelConfig config;
     @Inject
     MeterRegistry registry;
     @Inject
@@ -57,7 +57,7 @@ public abstract class ServiceModel<T> {
     protected void beforeReady() {}
 
     void start(@Observes StartupEvent event) {
-        SD1Weights weights = SD1Weights.parse(config.weights().orElse("")); // no setting: the service stops here, saying why
+        SD1Weights weights = weights(config.weights().orElse("")); // no setting: the service stops here, saying why
         Runner runner = new Runner(config.runtime());
         CompileOptions options = LocalStages.DEFAULT_OPTIONS.withDtype(config.computeDtype());
         Thread loader = new Thread(() -> {
@@ -66,7 +66,8 @@ public abstract class ServiceModel<T> {
                 source = weights.describe();
                 Gauge.builder("refiners.model.info", () -> 1).tag("service", service).tag("weights", source)
                         .description("the weights this service serves").register(registry);
-                LOG.info(what + ": weights " + source + ", " + config.computeDtype() + " on " + config.device());
+                LOG.info(what + ": weights " + source + ", " + config.computeDtype() + " on " + config.device()
+                        + (weights.isDetinit() ? " (REFINERS_WEIGHTS chooses real weights)" : ""));
                 model = load(weights, options, runner, loras.library().orElse(null));
                 beforeReady();
                 ready = true;
@@ -78,6 +79,11 @@ public abstract class ServiceModel<T> {
         }, service + "-weights");
         loader.setDaemon(true);
         loader.start();
+    }
+
+    private static SD1Weights weights(String setting) {
+        if (setting.isBlank()) throw new IllegalArgumentException("no model weights configured: set REFINERS_WEIGHTS (refiners.weights) to " + SD1Weights.CHOICES);
+        return SD1Weights.parse(setting);
     }
 
     public boolean ready() {

@@ -78,12 +78,13 @@ public final class WeightsDirectory {
 
     /**
      * The file of {@code name} in {@code dir}, a directory that may not be configured (null): then a well-formed name
-     * is a NotFoundException saying which {@code setting} configures one.
+     * is a NotFoundException saying which {@code setting} configures one (the caller's name for it; null: none named).
      */
     public static Path require(WeightsDirectory dir, String name, String field, String what, String setting) {
         if (dir != null) return dir.file(name, field);
         checkName(name, field, what);
-        throw new NotFoundException(field + ": unknown " + what + " '" + name + "': no " + what + " directory is configured (" + setting + ")");
+        throw new NotFoundException(field + ": unknown " + what + " '" + name + "': no " + what + " directory is configured"
+                + (setting == null ? "" : " (" + setting + ")"));
     }
 
     /**

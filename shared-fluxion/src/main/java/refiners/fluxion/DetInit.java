@@ -128,6 +128,12 @@ public final class DetInit {
         return true;
     }
 
+    /**
+     * The folder of the files the library writes once and maps (detinit weights, NCHWc-blocked convolution weights):
+     * the system property refiners.cache, else the environment variable REFINERS_CACHE, else ~/.cache/refiners-java.
+     * The one place where shared-fluxion reads its process's environment: every other setting is an argument
+     * (RuntimeConfig, SD1Weights, ...) given by the application, whose configuration names it.
+     */
     public static Path cacheDirectory() {
         String dir = System.getProperty("refiners.cache", System.getenv("REFINERS_CACHE"));
         return dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "refiners-java");

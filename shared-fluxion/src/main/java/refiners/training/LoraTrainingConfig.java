@@ -178,7 +178,7 @@ public record LoraTrainingConfig(
         return t.number();
     }
 
-    /** cpu or cuda (gpu_index picks the device, as refiners' config); absent: REFINERS_DEVICE's choice (null). */
+    /** cpu or cuda (gpu_index picks the device, as refiners' config); absent: the runner's device (null). */
     private static String device(ConfigSection s) {
         String d = s.string("device", null);
         if (d == null) return null;

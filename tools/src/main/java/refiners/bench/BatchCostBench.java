@@ -11,13 +11,13 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.Contexts;
 import refiners.fluxion.runtime.CompiledModel;
 import refiners.fluxion.runtime.Runner;
-import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.settings.RuntimeVariables;
 
 /**
  * What a UNet call costs per call and per sample, from ONNX Runtime's profile of the same session at two batch sizes:
@@ -62,7 +62,7 @@ public final class BatchCostBench {
                     "diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {batch}, new float[batch])));
             double wall = 0;
             Path profile;
-            try (Runner runner = new Runner(RuntimeConfig.fromEnvironment().withThreads(threads).withProfiling(dir.resolve("b" + batch).toString()));
+            try (Runner runner = new Runner(RuntimeVariables.fromEnvironment().withThreads(threads).withProfiling(dir.resolve("b" + batch).toString()));
                  CompiledModel model = runner.compile(unet, LocalStages.DEFAULT_OPTIONS, inputs, ctx)) {
                 Map<String, Tensor> feeds = Contexts.collect(unet, ctx).tensors();
                 for (int r = 0; r < runs; r++) {

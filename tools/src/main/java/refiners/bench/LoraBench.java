@@ -14,9 +14,9 @@ import refiners.fluxion.adapters.LoraSlots;
 import refiners.fluxion.adapters.LoraWeights;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.runtime.Runner;
-import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.clip.CLIPTextEncoderL;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.settings.RuntimeVariables;
 
 /**
  * LoRA costs on the full-size UNet (batch 2, 32x32 latents, CPU): base step, fused step, run-time slots with 0, 1
@@ -29,7 +29,7 @@ public final class LoraBench {
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        Runner runner = new Runner(RuntimeConfig.fromEnvironment().withThreads(threads));
+        Runner runner = new Runner(RuntimeVariables.fromEnvironment().withThreads(threads));
         SD1UNet base = new SD1UNet(4);
         base.loadStateDict(DetInit.cachedStateDict("SD1UNet", base.stateDictShapes(), 4));
         Tensor x = DetInit.tensor("input:unet.x", new long[] {2, 4, 32, 32}, 1004, 0, 1);

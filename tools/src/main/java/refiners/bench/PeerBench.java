@@ -29,6 +29,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.options.Args;
+import refiners.settings.RuntimeVariables;
 
 /**
  * Side by side in one JVM, alternating call by call on the same inputs: the PyTorch export of refiners' SD1 UNet on
@@ -81,7 +82,7 @@ public final class PeerBench {
         if (rounds < 1 || runs < 1 || latent < 8 || latent % 8 != 0) throw new IllegalArgumentException("--rounds and --runs must be >= 1, --latent a multiple of 8");
         String device = args.get("device", "cpu");
         Path profile = args.has("profile") ? Files.createDirectories(Path.of(args.get("profile", null))) : null;
-        RuntimeConfig base = RuntimeConfig.fromEnvironment().withThreads(threads).withDevice(device);
+        RuntimeConfig base = RuntimeVariables.fromEnvironment().withThreads(threads).withDevice(device);
         System.out.printf("refiners bench-peer: %d threads, device %s, %d rounds x %d calls per side, alternating call by call; JVM %s, %d cores%n",
                 threads, device, rounds, runs, System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
         for (String m : models) {

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.function.IntFunction;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.runtime.Runner;
-import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
@@ -16,6 +15,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncod
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.settings.RuntimeVariables;
 
 /**
  * What batching gains in each model stage on this machine, wall clock: for each stage and batch size k, one call
@@ -43,7 +43,7 @@ public final class StageBatchBench {
             }
         }
         SD1Weights weights = SD1Weights.detinit();
-        Runner runner = new Runner(RuntimeConfig.fromEnvironment());
+        Runner runner = new Runner(RuntimeVariables.fromEnvironment());
         LocalUNet unet = new LocalUNet(SD1Models.unet(weights), LocalStages.DEFAULT_OPTIONS, null, runner);
         LocalTextEncoder clip = new LocalTextEncoder(SD1Models.textEncoder(weights), LocalStages.DEFAULT_OPTIONS, null, runner);
         LocalAutoencoder vae = new LocalAutoencoder(SD1Models.autoencoder(weights), LocalStages.DEFAULT_OPTIONS, runner);

@@ -13,9 +13,9 @@ import refiners.fluxion.compile.Compiler;
 import refiners.fluxion.compile.Contexts;
 import refiners.fluxion.runtime.CompiledModel;
 import refiners.fluxion.runtime.Runner;
-import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.settings.RuntimeVariables;
 import refiners.training.LoraTrainingStep;
 import refiners.training.TrainableLoras;
 
@@ -64,7 +64,7 @@ public final class TrainBench {
     }
 
     private static void child(Shape s, int threads, int runs) {
-        Runner runner = new Runner(RuntimeConfig.fromEnvironment().withThreads(threads));
+        Runner runner = new Runner(RuntimeVariables.fromEnvironment().withThreads(threads));
         SD1UNet unet = new SD1UNet(4);
         Map<String, Tensor> weights = DetInit.cachedStateDict(unet.className(), unet.stateDictShapes(), 4);
         long weightBytes = weights.values().stream().mapToLong(Tensor::byteSize).sum();

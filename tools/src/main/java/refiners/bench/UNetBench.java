@@ -10,8 +10,8 @@ import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.compile.Compiler;
 import refiners.fluxion.runtime.CompiledModel;
 import refiners.fluxion.runtime.Runner;
-import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.settings.RuntimeVariables;
 
 /**
  * The full-size SD1 UNet (detinit weights, mapped from the cache) at batch 2 and 32x32 latents on CPU: session
@@ -62,7 +62,7 @@ public final class UNetBench {
     }
 
     private static void child(Variant v, int threads, int runs) {
-        Runner runner = new Runner(RuntimeConfig.fromEnvironment().withThreads(threads).withPrepacking(v.prepacking()).withWeightRewrites(v.weightRewrites()));
+        Runner runner = new Runner(RuntimeVariables.fromEnvironment().withThreads(threads).withPrepacking(v.prepacking()).withWeightRewrites(v.weightRewrites()));
         SD1UNet unet = new SD1UNet(4);
         Map<String, Tensor> weights = DetInit.cachedStateDict("sd1-unet", unet.stateDictShapes(), 4);
         long weightBytes = weights.values().stream().mapToLong(Tensor::byteSize).sum();

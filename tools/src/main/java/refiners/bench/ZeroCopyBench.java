@@ -13,9 +13,9 @@ import refiners.fluxion.layers.Conv2d;
 import refiners.fluxion.layers.Linear;
 import refiners.fluxion.layers.Module;
 import refiners.fluxion.runtime.Runner;
-import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.fluxion.safetensors.SafeTensors;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
+import refiners.settings.RuntimeVariables;
 
 /**
  * Resident memory of a session over a 1 GiB mapped weight file, with ONNX Runtime's prepacking off (our default: the
@@ -54,7 +54,7 @@ public final class ZeroCopyBench {
     }
 
     private static void child(Path file, boolean prepack) {
-        Runner runner = new Runner(RuntimeConfig.fromEnvironment().withPrepacking(prepack));
+        Runner runner = new Runner(RuntimeVariables.fromEnvironment().withPrepacking(prepack));
         long before = Rss.anonymous();
         String beforeS = Rss.summary();
         try (SafeTensors st = SafeTensors.open(file)) {

@@ -14,6 +14,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResu
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.options.Args;
 import refiners.pipeline.InProcessPipeline;
+import refiners.settings.RuntimeVariables;
 
 /** generate: an image in this process (the same loop and stages as the mesh). */
 final class GenerateCommand {
@@ -29,7 +30,7 @@ final class GenerateCommand {
     static int run(String[] argv) throws IOException {
         Args a = new Args(argv, List.of(), GenerationOptions.with("weights", "lora-dir", "inpainting-weights", "controlnet-dir", "threads"));
         GenerationRequest request = GenerationOptions.generation(a, Long.MAX_VALUE);
-        RuntimeConfig runtime = RuntimeConfig.fromEnvironment();
+        RuntimeConfig runtime = RuntimeVariables.fromEnvironment();
         if (a.has("threads")) runtime = runtime.withThreads(a.getInt("threads", 0));
         String weights = a.get("weights", System.getenv().getOrDefault("REFINERS_WEIGHTS", ""));
         SD1Weights sd = weights.isBlank() ? SD1Weights.detinit() : SD1Weights.parse(weights);

@@ -7,6 +7,7 @@ import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.options.Args;
+import refiners.settings.RuntimeVariables;
 import refiners.training.BaseModels;
 import refiners.training.LossLog;
 import refiners.training.LoraTrainer;
@@ -28,7 +29,7 @@ final class TrainCommand {
         if (file == null) throw new IllegalArgumentException("--config is required\n" + USAGE);
         LoraTrainingConfig config = LoraTrainingConfig.load(Path.of(file));
         if (a.get("resume", null) != null) config = withResume(config, Path.of(a.get("resume", null)));
-        RuntimeConfig rt = RuntimeConfig.fromEnvironment();
+        RuntimeConfig rt = RuntimeVariables.fromEnvironment();
         if (config.training().device() != null) rt = rt.withDevice(config.training().device());
         if (a.has("threads")) rt = rt.withThreads(a.getInt("threads", 0));
 

@@ -1,8 +1,8 @@
 package refiners.fluxion.runtime;
 
 /**
- * How a {@link Runner} creates ONNX Runtime sessions. Nothing reads it implicitly: a runner is built with one
- * ({@link #fromEnvironment()} for the shared runner, an explicit one in services and tools).
+ * How a {@link Runner} creates ONNX Runtime sessions. A plain value: the library reads no setting of its own; a runner is
+ * built with one ({@link #defaults()} for the shared runner; services and tools build theirs from their configuration).
  *
  * <p>Prepacking is off by default: with it, ONNX Runtime repacks every constant weight into its own buffers, which
  * doubles resident memory; without it the mapped weights are used in place (zero copy). Likewise weight rewrites
@@ -28,40 +28,6 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
     /** cpu, ONNX Runtime's thread count, no prepacking, 4 cached sessions, no weight rewrites, spinning, no dump. */
     public static RuntimeConfig defaults() {
         return new RuntimeConfig("cpu", 0, 0, false, 4, false, true, null, null, true);
-    }
-
-    /**
-     * The defaults overridden by system properties or environment variables: refiners.device / REFINERS_DEVICE
-     * (cpu|cuda[:N]), refiners.threads / REFINERS_THREADS, refiners.prepacking / REFINERS_PREPACKING,
-     * refiners.sessionCache / REFINERS_SESSION_CACHE, refiners.weightRewrites / REFINERS_WEIGHT_REWRITES,
-     * refiners.spinning / REFINERS_SPINNING, refiners.dumpOptimized / REFINERS_DUMP_OPTIMIZED, refiners.nchwc /
-     * REFINERS_NCHWC.
-     */
-    public static RuntimeConfig fromEnvironment() {
-        RuntimeConfig d = defaults();
-        return d.withDevice(setting("refiners.device", "REFINERS_DEVICE", "cpu"))
-                .withThreads(intSetting("refiners.threads", "REFINERS_THREADS", d.intraOpThreads()))
-                .withPrepacking(Boolean.parseBoolean(setting("refiners.prepacking", "REFINERS_PREPACKING", "false")))
-                .withSessionCacheSize(intSetting("refiners.sessionCache", "REFINERS_SESSION_CACHE", d.sessionCacheSize()))
-                .withWeightRewrites(Boolean.parseBoolean(setting("refiners.weightRewrites", "REFINERS_WEIGHT_REWRITES", "false")))
-                .withSpinning(Boolean.parseBoolean(setting("refiners.spinning", "REFINERS_SPINNING", "true")))
-                .withDumpOptimized(setting("refiners.dumpOptimized", "REFINERS_DUMP_OPTIMIZED", ""))
-                .withNchwcConvolutions(Boolean.parseBoolean(setting("refiners.nchwc", "REFINERS_NCHWC", "true")));
-    }
-
-    private static String setting(String property, String env, String def) {
-        String v = System.getProperty(property);
-        if (v == null) v = System.getenv(env);
-        return v == null || v.isBlank() ? def : v.trim();
-    }
-
-    private static int intSetting(String property, String env, int def) {
-        String v = setting(property, env, Integer.toString(def));
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(property + " / " + env + " must be an integer, not " + v);
-        }
     }
 
     /** "cpu", "cuda" or "cuda:N". */

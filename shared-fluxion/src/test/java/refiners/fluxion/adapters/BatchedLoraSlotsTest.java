@@ -25,7 +25,7 @@ import refiners.foundationals.latent_diffusion.GaussianNoise;
  * the base layer at any batch size.
  */
 class BatchedLoraSlotsTest {
-    static final Runner RUNNER = new Runner(RuntimeConfig.fromEnvironment());
+    static final Runner RUNNER = new Runner(RuntimeConfig.defaults());
     static final CompileOptions OPTIONS = BatchedLoraSlots.options(CompileOptions.defaults().withShapePolicy(ShapePolicy.DYNAMIC_BATCH_AND_SPATIAL));
 
     record Case(Chain model, BatchedLoraSlots slots, Tensor base, long[] sampleShape) {}

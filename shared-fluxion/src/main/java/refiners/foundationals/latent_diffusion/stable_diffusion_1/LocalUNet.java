@@ -82,7 +82,7 @@ public final class LocalUNet {
             int i = 0;
             while (!conditions.get(i).name().equals(name)) i++;
             String field = "controlnets[" + i + "].name";
-            if (controlnets == null) WeightsDirectory.require(null, name, field, "ControlNet", "REFINERS_CONTROLNET_DIR");
+            if (controlnets == null) WeightsDirectory.require(null, name, field, "ControlNet", null);
             return controlnets.load(name, field);
         }
     }

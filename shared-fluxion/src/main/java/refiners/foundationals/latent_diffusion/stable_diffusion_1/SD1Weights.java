@@ -26,9 +26,9 @@ public record SD1Weights(Path location) {
     /** The setting that selects detinit weights. */
     public static final String DETINIT = "detinit";
 
-    public static final String HOW_TO = "set REFINERS_WEIGHTS (refiners.weights) to a diffusers folder, a single-file SD 1.x "
-            + ".safetensors checkpoint or a folder written by the convert command, or to '" + DETINIT + "' for full-size "
-            + "deterministic stand-in weights (images are noise)";
+    /** What a weights setting may name, for the messages of whoever reads the setting. */
+    public static final String CHOICES = "a diffusers folder, a single-file SD 1.x .safetensors checkpoint or a folder written by the "
+            + "convert command, or '" + DETINIT + "' for full-size deterministic stand-in weights (images are noise)";
 
     public static SD1Weights detinit() {
         return new SD1Weights(null);
@@ -36,7 +36,7 @@ public record SD1Weights(Path location) {
 
     /** From a setting: a path, or "detinit"; an empty setting is an error saying how to choose. */
     public static SD1Weights parse(String setting) {
-        if (setting == null || setting.isBlank()) throw new IllegalArgumentException("no model weights configured: " + HOW_TO);
+        if (setting == null || setting.isBlank()) throw new IllegalArgumentException("no model weights given: " + CHOICES);
         return setting.trim().equals(DETINIT) ? detinit() : new SD1Weights(Path.of(setting.trim()));
     }
 
@@ -53,7 +53,7 @@ public record SD1Weights(Path location) {
     public Map<String, Tensor> stateDict(SD1Component part, String modelName, Map<String, long[]> expected) {
         if (isDetinit()) {
             if (WARNED.add(part)) LOG.warning("NO MODEL WEIGHTS: the " + part.label + " uses full-size detinit v1 weights (deterministic noise, not a trained "
-                    + "model); images will look like noise. To serve a real model, " + HOW_TO.substring(0, HOW_TO.indexOf(", or to")) + ".");
+                    + "model); images will look like noise. To serve a real model, give its weights: " + CHOICES.substring(0, CHOICES.indexOf(", or '")) + ".");
             return DetInit.cachedStateDict(modelName, expected, part.detinitSeed);
         }
         return switch (Checkpoints.detect(location)) {

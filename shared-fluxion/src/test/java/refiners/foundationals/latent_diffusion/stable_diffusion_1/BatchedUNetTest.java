@@ -86,7 +86,7 @@ class BatchedUNetTest {
                 return List.of();
             }
         };
-        Runner runner = new Runner(RuntimeConfig.fromEnvironment());
+        Runner runner = new Runner(RuntimeConfig.defaults());
         unet = new LocalUNet(model, SD1Models.inpaintingUnet(SD1Weights.detinit()), new ControlnetLibrary(dir), LocalStages.DEFAULT_OPTIONS, source, runner);
     }
 

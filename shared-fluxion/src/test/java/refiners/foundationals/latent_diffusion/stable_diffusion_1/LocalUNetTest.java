@@ -35,7 +35,7 @@ class LocalUNetTest {
         Path file = ControlnetLibrary.detinitFile();
         Files.createLink(dir.resolve("edges.safetensors"), file);
         Files.createLink(dir.resolve("depth.safetensors"), file);
-        runner = new Runner(RuntimeConfig.fromEnvironment());
+        runner = new Runner(RuntimeConfig.defaults());
         unet = new LocalUNet(SD1Models.unet(SD1Weights.detinit()), null, new ControlnetLibrary(dir), LocalStages.DEFAULT_OPTIONS, null, runner);
     }
 
