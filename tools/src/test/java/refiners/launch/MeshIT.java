@@ -88,6 +88,7 @@ class MeshIT {
 
     @BeforeAll
     void startMesh() throws Exception {
+        SharedMesh.close(); // a mesh of its own (see SharedMesh for why)
         Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
         Path work = root.resolve("tools/target/mesh-it");
         loraDir = Files.createDirectories(work.resolve("loras"));

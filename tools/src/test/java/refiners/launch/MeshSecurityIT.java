@@ -55,6 +55,7 @@ class MeshSecurityIT {
 
     @BeforeAll
     void start() throws Exception {
+        SharedMesh.close(); // a mesh of its own (see SharedMesh for why)
         Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
         Path work = root.resolve("tools/target/mesh-security-it");
         certs = TestCertificates.create(work.resolve("tls"));
