@@ -41,9 +41,10 @@ import refiners.proto.orchestrator.v1.Result;
 
 /**
  * Continuous batching end to end, on the shared mesh (SharedMesh): the four services as processes, with two unet-svc
- * replicas that the orchestrator fills one after the other (refiners_fill), so concurrent generations share UNet calls. Each generation's pixels
- * are those it gets alone in this JVM, whatever its batch mates (other prompts, LoRAs, steps, solvers), whether a
- * batch mate is cancelled or runs out of time, and when the replica computing the batch goes away mid-generation.
+ * replicas that the orchestrator fills one after the other (refiners_fill), so concurrent generations share UNet
+ * calls. Each generation's pixels are those it gets alone in this JVM, whatever its batch mates (other prompts, LoRAs,
+ * steps, solvers), whether a batch mate is cancelled or runs out of time, and when the replica computing the batch
+ * goes away mid-generation.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
