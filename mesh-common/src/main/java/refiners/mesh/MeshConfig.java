@@ -45,10 +45,4 @@ public interface MeshConfig {
     @WithDefault("false")
     boolean deterministic();
 
-    /**
-     * Steps unet-svc and the orchestrator run through their own request paths before they report ready (a fresh JVM's
-     * path is slow until the JIT has seen a few thousand steps; UNetWarmUp, DenoiseWarmUp); 0: none.
-     */
-    @WithDefault("3000")
-    int warmupSteps();
 }

@@ -53,9 +53,6 @@ public abstract class ServiceModel<T> {
      */
     protected abstract T load(SD1Weights weights, CompileOptions options, Runner runner, LoraLibrary loras);
 
-    /** Runs once the model is loaded (and served), before the service reports ready: nothing by default. */
-    protected void beforeReady() {}
-
     void start(@Observes StartupEvent event) {
         SD1Weights weights = weights(config.weights().orElse("")); // no setting: the service stops here, saying why
         Runner runner = new Runner(config.runtime());
@@ -69,7 +66,6 @@ public abstract class ServiceModel<T> {
                 LOG.info(what + ": weights " + source + ", " + config.computeDtype() + " on " + config.device()
                         + (weights.isDetinit() ? " (REFINERS_WEIGHTS chooses real weights)" : ""));
                 model = load(weights, options, runner, loras.library().orElse(null));
-                beforeReady();
                 ready = true;
                 LOG.info(String.format("%s ready in %.1f s", what, (System.nanoTime() - t0) / 1e9));
             } catch (Throwable t) {

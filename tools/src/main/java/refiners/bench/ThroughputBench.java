@@ -44,25 +44,23 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
  * "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic switch does). With {@code --unet-replicas 2}
  * the orchestrator balances over two unet-svc processes, once per balancing policy given. With {@code --unet dry}
  * unet-svc answers steps without running the UNet (REFINERS_UNET_DRY_RUN): the transport of a step with ONNX Runtime
- * idle, as on a machine whose UNet runs on a GPU; {@code --unet real,dry} measures both, taking turns. {@code --warmup 0,3000}
- * compares the services' own warm-up before readiness (REFINERS_WARMUP_STEPS: unet-svc and the orchestrator) with none, on fresh meshes.
+ * idle, as on a machine whose UNet runs on a GPU; {@code --unet real,dry} measures both, taking turns.
  *
  * <p>Options: --sizes 64,256 --concurrency 1,2,4,8 --steps 3 --generations 16 --modes on,off --solver dpm
- * --unet-replicas 1 --balancing refiners_fill --unet real --warmup-steps 0 --warmup default (comma-separated lists).
+ * --unet-replicas 1 --balancing refiners_fill --unet real --warmup-steps 0 (comma-separated lists).
  */
 public final class ThroughputBench {
     private ThroughputBench() {}
 
     public static final String USAGE = "bench-throughput [--sizes 64,256] [--concurrency 1,2,4,8] [--steps 3] [--generations 16] [--modes on,off]\n"
             + "                 [--unet-replicas 1] [--balancing refiners_fill[,refiners_spread]] [--solver dpm] [--unet real[,dry]]\n"
-            + "                 [--warmup-steps 0] [--warmup default[,0,...]]\n"
+            + "                 [--warmup-steps 0]\n"
             + "  N concurrent generations through the mesh (half with a LoRA), batching on and off: generations/min, p50/p95 latency,\n"
             + "  mean UNet batch, queue wait and transport per step (mean, median). --unet dry: steps answer without running the UNet (transport with\n"
-            + "  ORT idle). --warmup-steps: steps each mesh runs first (at the first size), to measure warm services.\n"
-            + "  --warmup: the services' own warm-up steps before they are ready (REFINERS_WARMUP_STEPS), one configuration per value.";
+            + "  ORT idle). --warmup-steps: steps each mesh runs first (at the first size), to measure warm services.";
 
     record Options(List<Integer> sizes, List<Integer> concurrency, int steps, int generations, List<String> modes, String solver, int unetReplicas,
-                   List<String> balancing, List<String> unets, int warmupSteps, List<String> warmups) {}
+                   List<String> balancing, List<String> unets, int warmupSteps) {}
 
     /** One (size, N) measurement of one configuration. */
     record Row(String config, int size, int n, int generations, double perMinute, double p50, double p95, double meanBatch, double queueMs,
@@ -85,20 +83,17 @@ public final class ThroughputBench {
             List<String> balancings = o.unetReplicas() > 1 ? o.balancing() : List.of(o.balancing().get(0));
             for (String mode : o.modes())
                 for (String balancing : balancings)
-                    for (String unet : o.unets())
-                        for (String warmup : o.warmups()) {
-                            String config = mode + (o.unetReplicas() > 1 ? " " + balancing : "") + (unet.equals("dry") ? " dry" : "")
-                                    + (o.warmups().size() > 1 ? " warm-up " + warmup : "");
-                            MeshProcesses mesh = new MeshProcesses(root, work.resolve("logs-" + config.replace(' ', '-')), MeshProcesses.freePorts());
-                            meshes.put(config, mesh);
-                            mesh.env("REFINERS_LORA_DIR", loras.toString()).env("REFINERS_MAX_BATCH", mode.equals("on") ? "8" : "1")
-                                    .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", balancing).env("REFINERS_UNET_DRY_RUN", Boolean.toString(unet.equals("dry")));
-                            if (o.unetReplicas() > 1) mesh.replicas(MeshService.UNET, o.unetReplicas());
-                            if (!warmup.equals("default")) mesh.env("REFINERS_WARMUP_STEPS", warmup);
-                            long t0 = System.nanoTime();
-                            mesh.start(Duration.ofMinutes(15));
-                            System.out.printf(Locale.ROOT, "[%s] mesh ready in %.1f s%n", config, (System.nanoTime() - t0) / 1e9);
-                        }
+                    for (String unet : o.unets()) {
+                        String config = mode + (o.unetReplicas() > 1 ? " " + balancing : "") + (unet.equals("dry") ? " dry" : "");
+                        MeshProcesses mesh = new MeshProcesses(root, work.resolve("logs-" + config.replace(' ', '-')), MeshProcesses.freePorts());
+                        meshes.put(config, mesh);
+                        mesh.env("REFINERS_LORA_DIR", loras.toString()).env("REFINERS_MAX_BATCH", mode.equals("on") ? "8" : "1")
+                                .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", balancing).env("REFINERS_UNET_DRY_RUN", Boolean.toString(unet.equals("dry")));
+                        if (o.unetReplicas() > 1) mesh.replicas(MeshService.UNET, o.unetReplicas());
+                        long t0 = System.nanoTime();
+                        mesh.start(Duration.ofMinutes(15));
+                        System.out.printf(Locale.ROOT, "[%s] mesh ready in %.1f s%n", config, (System.nanoTime() - t0) / 1e9);
+                    }
             print(measure(meshes, o), o);
         } finally {
             for (MeshProcesses mesh : meshes.values()) mesh.close();
@@ -109,7 +104,6 @@ public final class ThroughputBench {
     static Options parse(String[] args) {
         Map<String, String> v = new LinkedHashMap<>(Map.of("--sizes", "64,256", "--concurrency", "1,2,4,8", "--steps", "3", "--generations", "16",
                 "--modes", "on,off", "--solver", "dpm", "--unet-replicas", "1", "--balancing", "refiners_fill", "--unet", "real", "--warmup-steps", "0"));
-        v.put("--warmup", "default");
         for (int i = 0; i < args.length; i += 2) {
             if (!v.containsKey(args[i]) || i + 1 >= args.length) throw new IllegalArgumentException("unknown option or missing value: " + args[i] + "\n" + USAGE);
             v.put(args[i], args[i + 1]);
@@ -120,7 +114,7 @@ public final class ThroughputBench {
         for (String u : unets) if (!u.equals("real") && !u.equals("dry")) throw new IllegalArgumentException("--unet: real and/or dry, not " + u);
         return new Options(ints(v.get("--sizes")), ints(v.get("--concurrency")), Integer.parseInt(v.get("--steps")), Integer.parseInt(v.get("--generations")),
                 modes, v.get("--solver"), Integer.parseInt(v.get("--unet-replicas")), List.of(v.get("--balancing").split(",")), unets,
-                Integer.parseInt(v.get("--warmup-steps")), List.of(v.get("--warmup").split(",")));
+                Integer.parseInt(v.get("--warmup-steps")));
     }
 
     private static List<Integer> ints(String list) {

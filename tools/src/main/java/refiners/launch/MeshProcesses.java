@@ -289,10 +289,8 @@ public final class MeshProcesses implements AutoCloseable {
         HttpClient http = (tls == null ? client : client.sslContext(tls)).build();
         HttpRequest ready = HttpRequest.newBuilder(URI.create(url + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
         while (true) {
-            if (!p.isAlive()) {
-                String message = what + " exited with code " + p.exitValue() + "; log " + log + ":\n" + tail(log);
-                throw message.contains("seems to be in use") ? new PortTaken(message) : new IllegalStateException(message);
-            }
+            if (!p.isAlive()) exited(what, p, log);
+            allAlive(); // not only the one awaited: a process that could not bind its port fails the start at once
             try {
                 if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
             } catch (IOException e) {
@@ -301,6 +299,17 @@ public final class MeshProcesses implements AutoCloseable {
             if (System.nanoTime() > untilNanos) throw new IllegalStateException(what + " not ready in time; log " + log + ":\n" + tail(log));
             Thread.sleep(250);
         }
+    }
+
+    /** Throws if a process of this mesh has exited (the first found). */
+    private void allAlive() {
+        for (var e : processes.entrySet()) if (!e.getValue().isAlive()) exited(e.getKey().module, e.getValue(), log(e.getKey()));
+        for (var e : replicaProcesses.entrySet()) if (!e.getValue().isAlive()) exited(e.getKey(), e.getValue(), logDir.resolve(e.getKey() + ".log"));
+    }
+
+    private static void exited(String what, Process p, Path log) {
+        String message = what + " exited with code " + p.exitValue() + "; log " + log + ":\n" + tail(log);
+        throw message.contains("seems to be in use") ? new PortTaken(message) : new IllegalStateException(message);
     }
 
     /** The process id of a running service. */

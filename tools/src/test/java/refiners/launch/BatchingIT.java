@@ -11,9 +11,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -32,7 +29,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import refiners.pipeline.InProcessPipeline;
 import refiners.fluxion.runtime.Runner;
-import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
@@ -44,13 +40,15 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
 import refiners.proto.orchestrator.v1.Result;
 
 /**
- * Continuous batching end to end: the four services as processes, with two unet-svc replicas that the orchestrator
- * fills one after the other (refiners_fill), so concurrent generations share UNet calls. Each generation's pixels
- * are those it gets alone in this JVM, whatever its batch mates (other prompts, LoRAs, steps, solvers), whether a
- * batch mate is cancelled or runs out of time, and when the replica computing the batch goes away mid-generation.
+ * Continuous batching end to end, on the shared mesh (SharedMesh): the four services as processes, with two unet-svc
+ * replicas that the orchestrator fills one after the other (refiners_fill), so concurrent generations share UNet
+ * calls. Each generation's pixels are those it gets alone in this JVM, whatever its batch mates (other prompts, LoRAs,
+ * steps, solvers), whether a batch mate is cancelled or runs out of time, and when the replica computing the batch
+ * goes away mid-generation.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(SharedMesh.ORDER)
 class BatchingIT {
     MeshProcesses mesh;
     ManagedChannel channel;
@@ -60,22 +58,9 @@ class BatchingIT {
 
     @BeforeAll
     void startMesh() throws Exception {
-        Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
-        Path work = root.resolve("tools/target/batching-it");
-        Path loraDir = Files.createDirectories(work.resolve("loras"));
-        SafeTensorsWriter.write(loraDir.resolve("style.safetensors"), MeshIT.styleLora());
-        inProcess = new InProcessPipeline(SD1Weights.detinit(), Optional.of(loraDir.toString()), Optional.empty(), Optional.empty(), Runner.shared());
-        mesh = new MeshProcesses(root, work.resolve("logs"), MeshProcesses.freePorts())
-                .env("REFINERS_WEIGHTS", SD1Weights.DETINIT)
-                .env("REFINERS_LORA_DIR", loraDir.toString())
-                .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", "refiners_fill")
-                .replicas(MeshService.UNET, 2);
-        try {
-            mesh.start(Duration.ofMinutes(10));
-        } catch (Exception e) {
-            mesh.close();
-            throw e;
-        }
+        SharedMesh shared = SharedMesh.get();
+        mesh = shared.mesh;
+        inProcess = new InProcessPipeline(SD1Weights.detinit(), Optional.of(shared.loraDir.toString()), Optional.empty(), Optional.empty(), Runner.shared());
         channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext().maxInboundMessageSize(64 << 20).build();
     }
 
@@ -83,7 +68,6 @@ class BatchingIT {
     void stopMesh() {
         callers.shutdownNow();
         if (channel != null) channel.shutdownNow();
-        if (mesh != null) mesh.close();
     }
 
     static GenerateRequest.Builder request(int i, int steps, String solver) {

@@ -56,6 +56,7 @@ class MeshDrainIT {
 
     @BeforeAll
     void start() throws Exception {
+        SharedMesh.close(); // a mesh of its own (see SharedMesh for why)
         Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
         Path work = Files.createDirectories(root.resolve("tools/target/mesh-drain-it"));
         inProcess = new InProcessPipeline(SD1Weights.detinit(), Optional.empty());

@@ -48,8 +48,6 @@ final class DenoiseSession {
 
     private long[] latentShape;
     private String generationId = "";
-    /** The service's own warm-up (UNetWarmUp): no generation is opened, steps answer zeros, nothing is logged or traced. */
-    private boolean warmUp;
     private volatile LocalUNet.Generation generation;
     private volatile boolean closed;
 
@@ -115,11 +113,10 @@ final class DenoiseSession {
         SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(cond, uncond, guidance, weights, shape, mask, target, conditions);
         latentShape = shape;
         generationId = start.getGenerationId();
-        warmUp = UNetWarmUp.GENERATION_ID.equals(generationId);
-        if (!warmUp) GenerationIds.within(generationId, () -> LOG.infof("denoise stream: latents %s, guidance %.2f, %d LoRAs, on %s", Arrays.toString(shape), guidance, weights.size(), REPLICA));
+        GenerationIds.within(generationId, () -> LOG.infof("denoise stream: latents %s, guidance %.2f, %d LoRAs, on %s", Arrays.toString(shape), guidance, weights.size(), REPLICA));
         return GenerationIds.within(generationId, () -> work.run(() -> {
             if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
-            generation = warmUp ? null : unet.open(conditioning);
+            generation = unet.open(conditioning);
             return DenoiseResponse.newBuilder().setReady(DenoiseReady.newBuilder().setReplica(REPLICA)).build();
         }));
     }
@@ -131,7 +128,7 @@ final class DenoiseSession {
         if (!Double.isFinite(timestep) || timestep < 0) throw WireTensors.invalid("step.timestep", "must be a finite non-negative number, got " + timestep);
         if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
         // one span per step, child of the stream's (the generation's trace): its wait for a batch and its call
-        Span span = warmUp ? Span.getInvalid() : tracer.spanBuilder("unet step").setParent(Context.current()).setAttribute("refiners.step", step.getStepIndex())
+        Span span = tracer.spanBuilder("unet step").setParent(Context.current()).setAttribute("refiners.step", step.getStepIndex())
                 .setAttribute("refiners.timestep", timestep).startSpan();
         return steps.submit(this, new LocalUNet.Step(generation, timestep, latents)).map(r -> {
             span.setAttribute("refiners.batch_size", r.batchSize());

@@ -30,8 +30,6 @@ public class UNetModel extends ServiceModel<LocalUNet> {
     UNetControlnets controlnets;
     @Inject
     UNetConfig config;
-    @Inject
-    UNetWarmUp requestPath;
 
     public UNetModel() {
         super("UNet");
@@ -51,11 +49,6 @@ public class UNetModel extends ServiceModel<LocalUNet> {
             warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents, Tensor.zeros(DType.F32, 1, 1, 8, 8),
                     Tensor.zeros(DType.F32, latents), List.of()));
         return unet;
-    }
-
-    @Override
-    protected void beforeReady() {
-        requestPath.run();
     }
 
     private static void warmUp(LocalUNet unet, SD1Stages.Conditioning conditioning) {

@@ -1,7 +1,6 @@
 package refiners.mesh.unet;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -21,10 +20,7 @@ import refiners.mesh.ModelWork;
 @ApplicationScoped
 public class UNetSteps {
     private static final Logger LOG = Logger.getLogger(UNetSteps.class);
-    private static final Object WARM_UP = "warm-up";
     private final Batcher<LocalUNet.Step, Tensor> batcher;
-    /** The warm-up's dry steps (UNetWarmUp): the same code, outside the metrics and never batched with real steps. */
-    private final Batcher<LocalUNet.Step, Tensor> warmUps;
 
     @Inject
     public UNetSteps(UNetModel model, ModelWork work, MeshConfig config, UNetConfig unetConfig, MeterRegistry registry, UNetMetrics metrics) {
@@ -33,24 +29,19 @@ public class UNetSteps {
         batcher = new Batcher<>("unet", work, settings, registry, unetConfig.dryRun() ? UNetSteps::zeros : steps -> model.get().guidedNoise(steps));
         metrics.maxBatch(settings.maxBatch());
         batcher.onCall(metrics::called);
-        warmUps = new Batcher<>("unet-warm-up", work, settings, new SimpleMeterRegistry(), UNetSteps::zeros);
     }
 
     private static List<Tensor> zeros(List<LocalUNet.Step> steps) {
         return steps.stream().map(s -> Tensor.zeros(DType.F32, s.latents().shape())).toList();
     }
 
-    /**
-     * The guided noise of one step, computed with whatever compatible steps are waiting; {@code stream} may come back.
-     * A step without a generation is the warm-up's: zeros.
-     */
+    /** The guided noise of one step, computed with whatever compatible steps are waiting; {@code stream} may come back. */
     Uni<Batcher.Batched<Tensor>> submit(Object stream, LocalUNet.Step step) {
-        return step.generation() == null ? warmUps.submit(WARM_UP, stream, step) : batcher.submit(step.generation().batchKey(), stream, step);
+        return batcher.submit(step.generation().batchKey(), stream, step);
     }
 
     /** The stream ended: no call waits for its next step. */
     void leave(Object stream) {
         batcher.leave(stream);
-        warmUps.leave(stream);
     }
 }
