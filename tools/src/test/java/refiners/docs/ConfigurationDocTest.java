@@ -1,7 +1,6 @@
 package refiners.docs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -47,14 +46,33 @@ class ConfigurationDocTest {
     }
 
     @Test
-    void theScanFindsTheSettingsOfEverySource() {
-        // guards the scan itself: a setting of each kind of source must be found, else the test above proves nothing
+    void eachKindOfSourceIsReadForWhatItSets() {
+        assertEquals(new Settings(Set.of("REFINERS_A"), Set.of("refiners.q")),
+                settingsOf("m/src/main/java/A.java", """
+                        // REFINERS_IN_A_COMMENT
+                        enum Format { REFINERS_FOLDER }
+                        @ConfigProperty(name = "refiners.q") String q;
+                        String a = System.getenv("REFINERS_A");
+                        """));
+        assertEquals(new Settings(Set.of("REFINERS_A", "REFINERS_B"), Set.of("refiners.a", "refiners.b")),
+                settingsOf("m/src/main/resources/application.properties", """
+                        # REFINERS_IN_A_COMMENT
+                        refiners.a=${REFINERS_A:1}
+                        %tls.refiners.b=required
+                        quarkus.x=${REFINERS_B}
+                        """));
+        assertEquals(new Settings(Set.of("REFINERS_A", "REFINERS_B"), Set.of()), settingsOf("run.sh", "# without REFINERS_A\n[ -n \"$REFINERS_B\" ]\n"));
+        assertEquals(new Settings(Set.of("REFINERS_A"), Set.of()), settingsOf("k8s/x.yaml", "data:\n  REFINERS_A: x  # see REFINERS_B\n"));
+    }
+
+    @Test
+    void theScanReachesEveryModule() {
+        // a setting of each module's sources and of the manifests: else the table check would prove little
         Settings read = readByCode();
-        for (String v : List.of("REFINERS_WEIGHTS", "REFINERS_CACHE", "REFINERS_API_KEYS_FILE", "REFINERS_PROMPT_CACHE", "REFINERS_CONTROLNET_DIR"))
+        for (String v : List.of("REFINERS_WEIGHTS", "REFINERS_CACHE", "REFINERS_API_KEYS_FILE", "REFINERS_PROMPT_CACHE", "REFINERS_INPAINTING_WEIGHTS", "REFINERS_HOST"))
             assertTrue(read.variables.contains(v), v + " not found in the sources");
-        for (String p : List.of("refiners.weights", "refiners.tls.client-certificates", "refiners.orchestrator.api-keys-open-paths", "refiners.text-encoder.prompt-cache"))
+        for (String p : List.of("refiners.weights", "refiners.tls.client-certificates", "refiners.orchestrator.api-keys-open-paths", "refiners.text-encoder.prompt-cache", "refiners.unet.controlnet-dir"))
             assertTrue(read.properties.contains(p), p + " not found in the sources");
-        assertFalse(read.variables.contains("REFINERS_FOLDER"), "an enum constant is not a setting");
     }
 
     @Test
@@ -86,32 +104,46 @@ class ConfigurationDocTest {
         if (!properties.isEmpty()) problems.add("properties " + what + ": " + String.join(", ", properties));
     }
 
-    private record Settings(Set<String> variables, Set<String> properties) {
+    record Settings(Set<String> variables, Set<String> properties) {
         Settings() {
             this(new TreeSet<>(), new TreeSet<>());
+        }
+
+        void add(Settings other) {
+            variables.addAll(other.variables);
+            properties.addAll(other.properties);
         }
     }
 
     private static Settings readByCode() {
         Settings s = new Settings();
         for (Path f : files(ROOT)) {
-            String name = f.getFileName().toString();
             String path = ROOT.relativize(f).toString().replace('\\', '/');
-            if (path.contains("/src/main/java/") && name.endsWith(".java")) {
-                String text = read(f);
-                Matcher literal = STRING_LITERAL.matcher(text);
-                while (literal.find()) all(VARIABLE, literal.group(), s.variables);
-                groups(CONFIG_PROPERTY, text, s.properties);
-                s.properties.addAll(mappingProperties(text));
-            } else if (path.contains("/src/main/resources/") && name.endsWith(".properties")) {
-                String text = read(f);
-                groups(PROPERTIES_VARIABLE, text, s.variables);
-                groups(PROPERTIES_KEY, text, s.properties);
-            } else if (!path.contains("/") && name.endsWith(".sh")) {
-                all(VARIABLE, read(f), s.variables);
-            } else if (path.startsWith("k8s/") && (name.endsWith(".yaml") || name.endsWith(".yml"))) {
-                all(VARIABLE, read(f).replaceAll("(?m)#.*$", ""), s.variables);
-            }
+            if (scanned(path)) s.add(settingsOf(path, read(f)));
+        }
+        return s;
+    }
+
+    private static boolean scanned(String path) {
+        return path.contains("/src/main/java/") && path.endsWith(".java") || path.contains("/src/main/resources/") && path.endsWith(".properties")
+                || !path.contains("/") && path.endsWith(".sh") || path.startsWith("k8s/") && path.matches(".*\\.ya?ml");
+    }
+
+    /** The settings one file reads: Java string literals and config annotations, properties' ${...} and keys, scripts, manifests outside comments. */
+    static Settings settingsOf(String path, String text) {
+        Settings s = new Settings();
+        if (path.endsWith(".java")) {
+            Matcher literal = STRING_LITERAL.matcher(text);
+            while (literal.find()) all(VARIABLE, literal.group(), s.variables);
+            groups(CONFIG_PROPERTY, text, s.properties);
+            s.properties.addAll(mappingProperties(text));
+        } else if (path.endsWith(".properties")) {
+            groups(PROPERTIES_VARIABLE, text, s.variables);
+            groups(PROPERTIES_KEY, text, s.properties);
+        } else if (path.endsWith(".sh")) {
+            all(VARIABLE, text, s.variables);
+        } else {
+            all(VARIABLE, text.replaceAll("(?m)#.*$", ""), s.variables);
         }
         return s;
     }
