@@ -10,19 +10,19 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The finetune-lora TOML config: the README's example parses, and bad input is an error naming the key. */
+/** The finetune-lora TOML config: the example of docs/training.md parses, and bad input is an error naming the key. */
 class LoraTrainingConfigTest {
     private static LoraTrainingConfig parse(String toml) throws Exception {
         return LoraTrainingConfig.parse(new TomlMapper().readTree(toml), Path.of("/base"));
     }
 
     @Test
-    void readmeExampleParses() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"));
-        int section = readme.indexOf("## Training a LoRA");
-        assertTrue(section >= 0, "README has a 'Training a LoRA' section");
-        int start = readme.indexOf("```toml", section) + "```toml".length(), end = readme.indexOf("```", start);
-        LoraTrainingConfig c = parse(readme.substring(start, end));
+    void documentedExampleParses() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "training.md"));
+        int section = doc.indexOf("## The config");
+        assertTrue(section >= 0, "docs/training.md has a 'The config' section");
+        int start = doc.indexOf("```toml", section) + "```toml".length(), end = doc.indexOf("```", start);
+        LoraTrainingConfig c = parse(doc.substring(start, end));
         assertEquals(16, c.lora().rank());
         assertEquals(List.of("CrossAttentionBlock2d"), c.lora().unetTargets());
         assertEquals("AdamW", c.optimizer().optimizer());

@@ -22,8 +22,8 @@ import refiners.settings.RuntimeVariables;
 /**
  * What a UNet call costs per call and per sample, from ONNX Runtime's profile of the same session at two batch sizes:
  * kernel time by operator type, the kernels launched per call, and the multiply-adds of the convolutions and products
- * (from the profiled shapes). t(B) = per-call + B x per-sample is fitted to the two batches; the README's GPU estimate
- * starts from these figures.
+ * (from the profiled shapes). t(B) = per-call + B x per-sample is fitted to the two batches; an estimate for another
+ * device (docs/benchmarks.md) starts from these figures.
  *
  * <p>Options: --latents 8 (latent side), --batches 2,16, --threads 0 (ONNX Runtime's default), --runs 2 (the last is kept).
  */

@@ -261,7 +261,7 @@ class K8sManifestsTest {
 
     @Test
     void certificatesAndApiKeysComeFromMountedSecretsAndProbesUseTls() throws IOException {
-        String readme = Files.readString(root.resolve("README.md"));
+        String operations = Files.readString(root.resolve("docs/operations.md"));
         for (String name : SERVICES) {
             Deployment d = one(Deployment.class, name);
             Container c = container(d);
@@ -271,7 +271,7 @@ class K8sManifestsTest {
             for (var e : secretOf.entrySet()) {
                 assertTrue(read.contains(e.getKey()), name + " reads " + e.getKey());
                 assertEquals(e.getValue(), secretBehind(d, c, env(c, e.getKey())), name + ": " + e.getKey() + " from the Secret " + e.getValue());
-                assertTrue(readme.contains(e.getValue().replace(name, "$s")) || readme.contains(e.getValue()), "README: how to create " + e.getValue());
+                assertTrue(operations.contains(e.getValue().replace(name, "$s")) || operations.contains(e.getValue()), "docs/operations.md: how to create " + e.getValue());
             }
             for (Probe p : new Probe[] {c.getReadinessProbe(), c.getLivenessProbe(), c.getStartupProbe()})
                 if (p != null) assertEquals("HTTPS", p.getHttpGet().getScheme(), name + ": probes over TLS");
@@ -279,7 +279,7 @@ class K8sManifestsTest {
         Container orchestrator = container(one(Deployment.class, "orchestrator"));
         String[] keysFile = envReference(properties("orchestrator"), "refiners.orchestrator.api-keys-file");
         assertEquals("refiners-api-keys", secretBehind(one(Deployment.class, "orchestrator"), orchestrator, env(orchestrator, keysFile[0])));
-        assertTrue(readme.contains("kubectl create secret generic refiners-api-keys"), "README: how to create the API keys Secret");
+        assertTrue(operations.contains("kubectl create secret generic refiners-api-keys"), "docs/operations.md: how to create the API keys Secret");
         // a terminating model pod has the shutdown delay and the 25 s for running model calls
         long delay = java.time.Duration.parse("PT" + one(ConfigMap.class, "refiners-models").getData().get("REFINERS_SHUTDOWN_DELAY").toUpperCase()).toSeconds();
         for (String name : MODEL_SERVICES)

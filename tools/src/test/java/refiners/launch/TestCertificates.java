@@ -18,7 +18,7 @@ import javax.net.ssl.TrustManagerFactory;
  * A test CA and certificates made at test time with the JDK's keytool (nothing committed): {@code ca.crt}, the
  * mesh's certificate {@code mesh.crt} / {@code mesh.key} signed by it (for localhost, 127.0.0.1 and 127.0.0.2, server
  * and client use), and {@code stranger.crt} / {@code stranger.key} signed by another CA. Keys are written as PKCS#8
- * PEM, what Quarkus' TLS registry and grpc-java read. The README shows the same with openssl.
+ * PEM, what Quarkus' TLS registry and grpc-java read. docs/operations.md shows the same with openssl.
  */
 record TestCertificates(Path ca, Path cert, Path key, Path strangerCert, Path strangerKey) {
     static final String PASSWORD = "test-only";
