@@ -3,7 +3,7 @@ package refiners.mesh.textencoder;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** What only the text encoder service configures (the rest: refiners.mesh.MeshConfig). */
+/** What only the text encoder service configures (the rest: refiners.mesh.MeshConfig and ModelConfig). */
 @ConfigMapping(prefix = "refiners.text-encoder")
 public interface TextEncoderConfig {
     /** Most prompts one Encode call may carry. */

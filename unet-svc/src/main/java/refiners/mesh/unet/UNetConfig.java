@@ -4,7 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.util.Optional;
 
-/** What only the UNet service configures (the rest: refiners.mesh.MeshConfig). */
+/** What only the UNet service configures (the rest: refiners.mesh.MeshConfig and ModelConfig). */
 @ConfigMapping(prefix = "refiners.unet")
 public interface UNetConfig {
     /**
