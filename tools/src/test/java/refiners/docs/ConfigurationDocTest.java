@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * variable named in main sources (Java string literals, `${...}` in properties, root scripts, k8s manifests) and every
  * `refiners.*` MicroProfile property (@ConfigMapping interfaces, @ConfigProperty, properties keys).
  */
-class ConfigurationDocTest {
+public class ConfigurationDocTest {
     private static final Pattern VARIABLE = Pattern.compile("REFINERS_[A-Z0-9_]*[A-Z0-9]");
     /** A property named in the table: a whole code span, so that `quarkus...."refiners.mesh.ModelWork/run"...` is not one. */
     private static final Pattern TABLE_PROPERTY = Pattern.compile("`(refiners\\.[a-z0-9.-]*[a-z0-9])`");
@@ -149,7 +149,7 @@ class ConfigurationDocTest {
     }
 
     /** The properties of a @ConfigMapping interface: its abstract methods in kebab case, nested groups under their method's name. */
-    static Set<String> mappingProperties(String javaSource) {
+    public static Set<String> mappingProperties(String javaSource) {
         String code = javaSource.replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("(?m)//.*$", "");
         Matcher mapping = CONFIG_MAPPING.matcher(code);
         if (!mapping.find()) return Set.of();

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
+import refiners.docs.ConfigurationDocTest;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -86,6 +87,30 @@ class K8sManifestsTest {
         Matcher m = ENV_REFERENCE.matcher(v);
         assertTrue(m.matches(), key + " = " + v + " is not ${VAR:default}");
         return new String[] {m.group(1), m.group(2)};
+    }
+
+    /**
+     * The variables a module reads: those its properties reference, and for a model stage (a ServiceModel) the model
+     * settings of ModelConfig, which MicroProfile maps from REFINERS_X without a line in the properties.
+     */
+    static Set<String> envVariablesRead(String module) throws IOException {
+        Set<String> vars = envVariablesReferenced(properties(module));
+        boolean stage;
+        try (java.util.stream.Stream<Path> files = Files.walk(root.resolve(module).resolve("src/main/java"))) {
+            stage = files.filter(f -> f.toString().endsWith(".java")).anyMatch(f -> read(f).contains("extends ServiceModel"));
+        }
+        if (stage)
+            for (String property : ConfigurationDocTest.mappingProperties(read(root.resolve("mesh-common/src/main/java/refiners/mesh/ModelConfig.java"))))
+                vars.add(property.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_'));
+        return vars;
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.readString(f);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static Set<String> envVariablesReferenced(Properties p) {
@@ -171,14 +196,14 @@ class K8sManifestsTest {
             Container c = container(one(Deployment.class, name));
             assertEquals(new Quantity("1"), c.getResources().getLimits().get("nvidia.com/gpu"), name);
             assertTrue(c.getEnvFrom().stream().anyMatch(e -> e.getConfigMapRef() != null && e.getConfigMapRef().getName().equals("refiners-models")), name);
-            Set<String> read = envVariablesReferenced(properties(name));
+            Set<String> read = envVariablesRead(name);
             for (String key : List.of("REFINERS_WEIGHTS", "REFINERS_DEVICE", "REFINERS_DTYPE"))
                 assertTrue(read.contains(key) && models.getData().containsKey(key), name + " reads " + key + " from the ConfigMap");
             var claim = c.getVolumeMounts().stream().map(m -> m.getName()).toList();
             assertTrue(claim.contains("models"), name);
             assertTrue(models.getData().get("REFINERS_WEIGHTS").startsWith(c.getVolumeMounts().get(0).getMountPath()), name + ": weights on the mounted volume");
         }
-        assertTrue(envVariablesReferenced(properties("unet-svc")).contains("REFINERS_LORA_DIR"));
+        assertTrue(envVariablesRead("unet-svc").contains("REFINERS_LORA_DIR"));
         assertNotNull(one(PersistentVolumeClaim.class, "refiners-models"));
         assertEquals(null, container(one(Deployment.class, "orchestrator")).getResources().getLimits().get("nvidia.com/gpu"));
     }
@@ -188,7 +213,7 @@ class K8sManifestsTest {
         ConfigMap models = one(ConfigMap.class, "refiners-models");
         Set<String> readFromConfigMap = new HashSet<>();
         for (String name : SERVICES) {
-            Set<String> read = envVariablesReferenced(properties(name));
+            Set<String> read = envVariablesRead(name);
             Container c = container(one(Deployment.class, name));
             for (EnvVar e : c.getEnv()) {
                 if (e.getName().equals("QUARKUS_PROFILE")) { // Quarkus' own: the profile must exist in the settings
@@ -266,7 +291,7 @@ class K8sManifestsTest {
             Deployment d = one(Deployment.class, name);
             Container c = container(d);
             assertEquals("tls", env(c, "QUARKUS_PROFILE"), name + ": TLS on");
-            Set<String> read = envVariablesReferenced(properties(name));
+            Set<String> read = envVariablesRead(name);
             Map<String, String> secretOf = Map.of("REFINERS_TLS_CERT", name + "-tls", "REFINERS_TLS_KEY", name + "-tls", "REFINERS_TLS_CA", "refiners-mesh-ca");
             for (var e : secretOf.entrySet()) {
                 assertTrue(read.contains(e.getKey()), name + " reads " + e.getKey());
