@@ -27,9 +27,9 @@ import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
  * (unconditional, conditional) with its own timestep, embeddings, LoRA set (see {@link refiners.fluxion.adapters.BatchedLoraSlots}),
  * inpainting conditions and ControlNet conditions and scales. Generations share a call when their {@link Generation#batchKey}
  * is equal: same UNet (standard or inpainting) with the same ControlNet set, same latent size, same LoRA weights on
- * convolutions that cannot take them per sample. A generation with guidance off is one sample (the conditional), run
- * alone (see BatchKey). A generation's result does not depend on its company (ONNX Runtime's
- * CPU kernels compute each sample alike at any batch size; tested bit for bit).
+ * convolutions that cannot take them per sample. A generation's result does not depend on its company (ONNX Runtime's
+ * CPU kernels compute each sample alike at any batch size from 2; tested bit for bit). A generation with guidance off
+ * is one sample (the conditional) and runs alone, a batch of 1 (see BatchKey).
  *
  * <p>A set of ControlNets changes the UNet's structure: each set gets its own copy of the UNet (layers and weights
  * shared) with the ControlNets injected, kept for the next requests with that set, so its compiled session is reused;
@@ -194,7 +194,7 @@ public final class LocalUNet {
     public record Step(Generation generation, double timestep, Tensor latents) {}
 
     /**
-     * The guided noise of several generations' steps in one UNet call (2 samples per guided generation, 1 per other), in their order. All
+     * The guided noise of several generations' steps in one UNet call (2 samples per generation, 1 with guidance off), in their order. All
      * must have the same {@link Generation#batchKey}; each result is the one the step gets alone, bit for bit.
      */
     public List<Tensor> guidedNoise(List<Step> steps) {
