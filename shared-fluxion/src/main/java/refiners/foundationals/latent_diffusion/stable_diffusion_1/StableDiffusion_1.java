@@ -110,7 +110,8 @@ public final class StableDiffusion_1 {
         float[] x = solver.scaleModelInput(init.toFloatArray(), -1);
         double unetSeconds = 0, solverSeconds = 0;
         int[] steps = solver.inferenceSteps();
-        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(text.conditional(), text.unconditional(), request.guidanceScale(), request.loras(), shape, inpainting == null ? null : inpainting.maskLatents(),
+        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(text.conditional(), text.unconditional(), request.guidanceScale(),
+                request.loras(), shape, inpainting == null ? null : inpainting.maskLatents(),
                 inpainting == null ? null : inpainting.targetImageLatents(), controlnets);
         try (SD1Stages.Denoiser unet = stages.openDenoiser(conditioning)) {
             for (int i = 0; i < steps.length; i++) {
