@@ -11,6 +11,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.ControlnetInput;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraSet;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SolverOptions;
 import refiners.proto.orchestrator.v1.ControlnetRequest;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 
@@ -49,7 +50,19 @@ public final class GenerateRequests {
                 initImage,
                 r.hasStrength() ? r.getStrength() : 1.0,
                 mask,
-                controlnets).validate(maxPixels);
+                controlnets,
+                solverOptions(r)).validate(maxPixels);
+    }
+
+    /** The solver options set on the request (unset ones stay null: the solver's defaults). */
+    public static SolverOptions solverOptions(GenerateRequest r) {
+        return new SolverOptions(
+                r.hasTimestepsSpacing() ? r.getTimestepsSpacing() : null,
+                r.hasTimestepsOffset() ? r.getTimestepsOffset() : null,
+                r.hasNoiseSchedule() ? r.getNoiseSchedule() : null,
+                r.hasSigmaSchedule() ? r.getSigmaSchedule() : null,
+                r.hasSdeVariance() ? r.getSdeVariance() : null,
+                r.hasLastStepFirstOrder() ? r.getLastStepFirstOrder() : null);
     }
 
     /** A wire LoRA set as the library's: a LoRA without a scale is applied as trained (LoraSet.DEFAULT_SCALE). */

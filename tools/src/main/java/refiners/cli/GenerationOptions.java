@@ -21,15 +21,20 @@ import refiners.proto.orchestrator.v1.GenerateRequest;
  */
 public final class GenerationOptions {
     static final List<String> NAMES = List.of("prompt", "negative-prompt", "steps", "guidance", "solver", "width", "height", "seed", "lora",
-            "init-image", "strength", "mask", "controlnet", "out");
+            "init-image", "strength", "mask", "controlnet", "out", "timesteps-spacing", "timesteps-offset", "noise-schedule", "sigma-schedule",
+            "sde-variance", "last-step-first-order");
     static final String USAGE = """
-            --prompt TEXT [--negative-prompt TEXT] [--steps 30] [--guidance 7.5] [--solver dpm|ddim|euler]
+            --prompt TEXT [--negative-prompt TEXT] [--steps 30] [--guidance 7.5] [--solver dpm|ddim|euler|lcm]
                      [--width 512] [--height 512] [--seed S] [--lora NAME[=SCALE]]... [--out image.png]
                      [--init-image IMAGE [--strength 1.0]] [--mask MASK] [--controlnet NAME=IMAGE[:SCALE[:DECAY]][:canny]]...
               --init-image: image to image (its size is the image size); --strength in (0, 1]: how much is repainted.
               --mask: with --init-image, inpainting: white is repainted (needs an inpainting UNet).
               --controlnet: a ControlNet of the ControlNet directory with its condition image, scale (1.0) and
-                scale decay (1.0); ":canny" turns a photo into its Canny edges first, e.g. canny=photo.jpg:0.8:canny.""";
+                scale decay (1.0); ":canny" turns a photo into its Canny edges first, e.g. canny=photo.jpg:0.8:canny.
+              --guidance 1 or less: no unconditional branch (one UNet sample per step); lcm: 2 to 8 steps, guidance <= 3.
+              Solver options (unset: the solver's default): [--timesteps-spacing linspace|linspace_rounded|leading|trailing]
+                [--timesteps-offset N] [--noise-schedule uniform|quadratic|karras]; dpm only: [--sigma-schedule
+                uniform|quadratic|karras] [--sde-variance 0|1] [--last-step-first-order true|false].""";
 
     private GenerationOptions() {}
 
@@ -61,7 +66,18 @@ public final class GenerationOptions {
         if (a.has("strength")) r.setStrength(a.getDouble("strength", 1));
         if (a.has("mask")) r.setMask(read("mask", a.get("mask", "")));
         for (String c : a.all("controlnet")) r.addControlnets(controlnet(c));
+        if (a.has("timesteps-spacing")) r.setTimestepsSpacing(a.get("timesteps-spacing", ""));
+        if (a.has("timesteps-offset")) r.setTimestepsOffset(a.getInt("timesteps-offset", 0));
+        if (a.has("noise-schedule")) r.setNoiseSchedule(a.get("noise-schedule", ""));
+        if (a.has("sigma-schedule")) r.setSigmaSchedule(a.get("sigma-schedule", ""));
+        if (a.has("sde-variance")) r.setSdeVariance(a.getDouble("sde-variance", 0));
+        if (a.has("last-step-first-order")) r.setLastStepFirstOrder(bool("last-step-first-order", a.get("last-step-first-order", "")));
         return r.build();
+    }
+
+    private static boolean bool(String option, String value) {
+        if (!value.equals("true") && !value.equals("false")) throw new IllegalArgumentException("--" + option + " must be true or false, got '" + value + "'");
+        return Boolean.parseBoolean(value);
     }
 
     /** NAME=IMAGE[:SCALE[:DECAY]][:canny] (numbers and "canny" are read from the right, so the path may hold ':'). */

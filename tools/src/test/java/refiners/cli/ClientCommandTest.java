@@ -34,6 +34,18 @@ class ClientCommandTest {
     }
 
     @Test
+    void solverOptionsAreTheWireFields() {
+        var r = GenerationOptions.request(args("--solver", "dpm", "--timesteps-spacing", "trailing", "--timesteps-offset", "0", "--noise-schedule", "uniform",
+                "--sigma-schedule", "karras", "--sde-variance", "1", "--last-step-first-order", "true"));
+        assertEquals(refiners.proto.orchestrator.v1.GenerateRequest.newBuilder().setSolver("dpm").setTimestepsSpacing("trailing").setTimestepsOffset(0)
+                .setNoiseSchedule("uniform").setSigmaSchedule("karras").setSdeVariance(1).setLastStepFirstOrder(true).build(), r);
+        assertTrue(!GenerationOptions.request(args("--solver", "lcm")).hasSdeVariance());
+        assertThrows(IllegalArgumentException.class, () -> GenerationOptions.request(args("--last-step-first-order", "yes")));
+        assertEquals("sigma_schedule", assertThrows(InvalidRequestException.class,
+                () -> GenerationOptions.generation(args("--solver", "lcm", "--guidance", "1", "--sigma-schedule", "karras"), Long.MAX_VALUE)).field());
+    }
+
+    @Test
     void bothGenerateCommandsShareTheOptionsAndTheMeshDefaults() {
         var g = GenerationOptions.generation(new Args(new String[] {"--prompt", "a fox", "--seed", "3"}, List.of(),
                 GenerationOptions.with("weights", "lora-dir", "threads")), Long.MAX_VALUE);

@@ -215,6 +215,28 @@ class MeshIT {
     }
 
     @Test
+    @Order(1)
+    void fewStepAndStochasticSolversAreBitIdenticalToInProcess() {
+        // LCM, guidance off: 4 steps of one UNet sample each, re-noised from the seed's per-step noise
+        GenerateRequest lcm = small("lcm").setSteps(4).setGuidanceScale(1).build();
+        String unet = mesh.httpUrl(MeshService.UNET);
+        double samples = Metrics.value(Metrics.scrape(unet), "refiners_unet_samples_total");
+        int[] meshed = pixels(result(generate(lcm)).getPng().toByteArray());
+        assertEquals(4, Metrics.value(Metrics.scrape(unet), "refiners_unet_samples_total") - samples, "one UNet sample per guidance-off step");
+        int[] local = inProcessPixels(lcm);
+        assertArrayEquals(local, meshed, "lcm: mesh and in-process pixels differ");
+        assertArrayEquals(local, inProcessPixels(lcm), "lcm: the same seed gives the same pixels");
+        assertFalse(java.util.Arrays.equals(local, inProcessPixels(lcm.toBuilder().setSeed(1235).build())), "lcm: another seed, other pixels");
+        // DPM-Solver++ SDE with Karras sigmas, guided: fresh noise every step
+        GenerateRequest sde = small("dpm").setSdeVariance(1).setSigmaSchedule("karras").setLastStepFirstOrder(true).build();
+        assertArrayEquals(inProcessPixels(sde), pixels(result(generate(sde)).getPng().toByteArray()), "dpm sde: mesh and in-process pixels differ");
+    }
+
+    private static Result result(List<GenerateEvent> events) {
+        return events.get(events.size() - 1).getResult();
+    }
+
+    @Test
     @Order(2)
     void restGenerationReturnsThePngOfTheSameGeneration() {
         Response response = given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json")

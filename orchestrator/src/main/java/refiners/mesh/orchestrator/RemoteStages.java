@@ -64,9 +64,9 @@ public final class RemoteStages implements SD1Stages {
     public Denoiser openDenoiser(Conditioning c) {
         DenoiseStart.Builder start = DenoiseStart.newBuilder()
                 .setConditionalEmbedding(WireTensors.toMessage(c.conditional()))
-                .setUnconditionalEmbedding(WireTensors.toMessage(c.unconditional()))
                 .setGuidanceScale((float) c.guidanceScale())
                 .setGenerationId(generationId);
+        if (c.guided()) start.setUnconditionalEmbedding(WireTensors.toMessage(c.unconditional()));
         for (long d : c.latentShape()) start.addLatentShape(d);
         for (LoraWeight l : c.loras()) start.addLoras(wire(l));
         if (c.inpainting()) start.setMaskLatents(WireTensors.toMessage(c.maskLatents())).setTargetLatents(WireTensors.toMessage(c.targetLatents()));

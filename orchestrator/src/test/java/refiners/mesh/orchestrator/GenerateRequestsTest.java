@@ -10,6 +10,13 @@ import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
 import refiners.fluxion.InvalidRequestException;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
+import refiners.foundationals.latent_diffusion.solvers.DPMSolver;
+import refiners.foundationals.latent_diffusion.solvers.LCMSolver;
+import refiners.foundationals.latent_diffusion.solvers.NoiseSchedule;
+import refiners.foundationals.latent_diffusion.solvers.Solver;
+import refiners.foundationals.latent_diffusion.solvers.TimestepSpacing;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SolverOptions;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.StableDiffusion_1;
 import refiners.mesh.GenerateRequests;
 import refiners.mesh.orchestrator.rest.ImageRequest;
 import refiners.proto.orchestrator.v1.GenerateRequest;
@@ -50,6 +57,58 @@ class GenerateRequestsTest {
         assertEquals("steps", e.field());
         assertEquals("width", assertThrows(InvalidRequestException.class,
                 () -> GenerateRequests.toGenerationRequest(GenerateRequest.newBuilder().setWidth(1024).setHeight(1024).build(), 512 * 512)).field());
+    }
+
+    static String refusedField(GenerateRequest.Builder r) {
+        return assertThrows(InvalidRequestException.class, () -> GenerateRequests.toGenerationRequest(r.build(), Long.MAX_VALUE)).field();
+    }
+
+    @Test
+    void everySolverIsServedByNameWithItsOptions() {
+        for (String solver : GenerationRequest.SOLVERS)
+            assertEquals(solver, GenerateRequests.toGenerationRequest(GenerateRequest.newBuilder().setSolver(solver).setSteps(4).setGuidanceScale(1).build(), Long.MAX_VALUE).solver());
+        GenerationRequest r = GenerateRequests.toGenerationRequest(GenerateRequest.newBuilder().setSolver("dpm").setTimestepsSpacing("Trailing")
+                .setTimestepsOffset(0).setNoiseSchedule("karras").setSigmaSchedule("karras").setSdeVariance(1).setLastStepFirstOrder(true).build(), Long.MAX_VALUE);
+        assertEquals(new SolverOptions("trailing", 0, "karras", "karras", 1.0, true), r.solverOptions());
+        assertEquals(SolverOptions.DEFAULT, GenerateRequests.toGenerationRequest(GenerateRequest.getDefaultInstance(), Long.MAX_VALUE).solverOptions());
+        // the options reach the solver the loop runs
+        Solver solver = StableDiffusion_1.solver(r.solver(), r.solverOptions(), r.steps(), 0);
+        assertEquals(TimestepSpacing.TRAILING, solver.params().timestepsSpacing());
+        assertEquals(NoiseSchedule.KARRAS, solver.params().sigmaSchedule());
+        assertTrue(solver.isStochastic(0) && ((DPMSolver) solver).lastStepFirstOrder());
+        assertTrue(StableDiffusion_1.solver("lcm", SolverOptions.DEFAULT, 4, 0) instanceof LCMSolver);
+    }
+
+    @Test
+    void badSolversAndSolverOptionsAreRefusedNamingTheField() {
+        assertTrue(assertThrows(InvalidRequestException.class, () -> GenerateRequests.toGenerationRequest(GenerateRequest.newBuilder().setSolver("ddpm").build(),
+                Long.MAX_VALUE)).getMessage().contains("training"));
+        assertEquals("solver", refusedField(GenerateRequest.newBuilder().setSolver("heun")));
+        assertEquals("timesteps_spacing", refusedField(GenerateRequest.newBuilder().setTimestepsSpacing("sideways")));
+        assertEquals("timesteps_spacing", refusedField(GenerateRequest.newBuilder().setTimestepsSpacing("custom")));
+        assertEquals("timesteps_offset", refusedField(GenerateRequest.newBuilder().setSolver("ddim").setTimestepsOffset(-1)));
+        assertEquals("timesteps_offset", refusedField(GenerateRequest.newBuilder().setSolver("ddim").setTimestepsSpacing("trailing").setTimestepsOffset(1)));
+        assertEquals("timesteps_offset", refusedField(GenerateRequest.newBuilder().setSolver("lcm").setGuidanceScale(1).setTimestepsOffset(0)));
+        assertEquals("noise_schedule", refusedField(GenerateRequest.newBuilder().setNoiseSchedule("cosine")));
+        assertEquals("noise_schedule", refusedField(GenerateRequest.newBuilder().setSolver("euler").setNoiseSchedule("karras")));
+        assertEquals("sigma_schedule", refusedField(GenerateRequest.newBuilder().setSolver("ddim").setSigmaSchedule("karras")));
+        assertEquals("sigma_schedule", refusedField(GenerateRequest.newBuilder().setSigmaSchedule("cosine")));
+        assertEquals("sde_variance", refusedField(GenerateRequest.newBuilder().setSdeVariance(-1)));
+        assertEquals("sde_variance", refusedField(GenerateRequest.newBuilder().setSdeVariance(0.5)));
+        assertEquals("sde_variance", refusedField(GenerateRequest.newBuilder().setSolver("euler").setSdeVariance(1)));
+        assertEquals("last_step_first_order", refusedField(GenerateRequest.newBuilder().setSolver("lcm").setGuidanceScale(1).setLastStepFirstOrder(true)));
+        // LCM is distilled for guidance 1 to 2: above 3 refused, up to 3 served
+        assertEquals("guidance_scale", refusedField(GenerateRequest.newBuilder().setSolver("lcm").setSteps(4).setGuidanceScale(3.5f)));
+        assertEquals(3, GenerateRequests.toGenerationRequest(GenerateRequest.newBuilder().setSolver("lcm").setSteps(4).setGuidanceScale(3).build(), Long.MAX_VALUE).guidanceScale());
+        assertEquals("steps", refusedField(GenerateRequest.newBuilder().setSolver("lcm").setSteps(51).setGuidanceScale(1)));
+    }
+
+    @Test
+    void restSolverOptionsAreTheWireFields() {
+        ImageRequest body = new ImageRequest(null, null, null, null, "dpm", null, null, null, null, null, null, null, null,
+                "leading", 2, "uniform", "karras", 1.0, false);
+        assertEquals(GenerateRequest.newBuilder().setSolver("dpm").setTimestepsSpacing("leading").setTimestepsOffset(2).setNoiseSchedule("uniform")
+                .setSigmaSchedule("karras").setSdeVariance(1).setLastStepFirstOrder(false).build(), body.toGenerateRequest());
     }
 
     @Test

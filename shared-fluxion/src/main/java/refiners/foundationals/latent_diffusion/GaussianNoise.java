@@ -9,9 +9,15 @@ import refiners.fluxion.Tensor;
  * pair (a, b) gives u1 = ((a >>> 11) + 1) * 2^-53 in (0, 1] and u2 = (b >>> 11) * 2^-53 in [0, 1); Box-Muller turns
  * them into z0 = r cos(2 pi u2), z1 = r sin(2 pi u2) with r = sqrt(-2 ln u1), computed in double and rounded to
  * float32; values fill the tensor in row-major order (z0 then z1).
+ *
+ * <p>The noise a stochastic solver step draws ({@link #forStep}) is the same generator seeded with
+ * mix(seed ^ mix(STEP_SALT + step)), mix being SplitMix64's finalizer: a stream of its own per (seed, step), apart from
+ * the initial noise's, computed by whoever runs the solver.
  */
 public final class GaussianNoise {
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    /** Sets the step streams apart from the seeds themselves (any constant, fixed: it is part of the definition). */
+    private static final long STEP_SALT = 0x5EED5EED00000000L;
 
     private GaussianNoise() {}
 
@@ -31,6 +37,11 @@ public final class GaussianNoise {
             if (i + 1 < n) out[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
         }
         return Tensor.ofFloats(shape, out);
+    }
+
+    /** The standard-normal noise of solver step {@code step} of the generation seeded {@code seed}. */
+    public static Tensor forStep(long seed, int step, long... shape) {
+        return sample(mix(seed ^ mix(STEP_SALT + step)), shape);
     }
 
     private static long mix(long z) {

@@ -14,6 +14,7 @@ import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshLoras;
@@ -82,10 +83,12 @@ final class DenoiseSession {
             throw WireTensors.invalid("start.latent_shape", Arrays.toString(shape) + " exceeds the " + maxPixels + "-pixel budget");
         Tensor cond = WireTensors.expect(WireTensors.fromMessage(start.getConditionalEmbedding(), "start.conditional_embedding"),
                 "start.conditional_embedding", DType.F32, 1, 77, 768);
-        Tensor uncond = WireTensors.expect(WireTensors.fromMessage(start.getUnconditionalEmbedding(), "start.unconditional_embedding"),
-                "start.unconditional_embedding", DType.F32, 1, 77, 768);
         double guidance = start.getGuidanceScale();
         if (!Double.isFinite(guidance)) throw WireTensors.invalid("start.guidance_scale", "must be a finite number, got " + guidance);
+        // guidance off: one sample per step, the negative prompt (sent or not) plays no part
+        Tensor uncond = guidance <= GenerationRequest.GUIDANCE_OFF ? null
+                : WireTensors.expect(WireTensors.fromMessage(start.getUnconditionalEmbedding(), "start.unconditional_embedding"),
+                        "start.unconditional_embedding", DType.F32, 1, 77, 768);
         List<LoraWeight> weights = loras.require(start.getLorasList());
         Tensor mask = null, target = null;
         if (start.hasMaskLatents() || start.hasTargetLatents()) {

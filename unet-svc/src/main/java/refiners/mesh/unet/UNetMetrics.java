@@ -14,7 +14,8 @@ import refiners.mesh.StageTimers;
 
 /**
  * The UNet's figures on /q/metrics: refiners_unet_batch_fill (the HorizontalPodAutoscaler's metric),
- * refiners_unet_steps_total and refiners_unet_samples_total (a step is one generation's pair of samples),
+ * refiners_unet_steps_total and refiners_unet_samples_total (a step is one generation's pair of samples, or its one
+ * sample with guidance off),
  * refiners_unet_steps_per_second and refiners_unet_samples_per_second (over the last {@value #WINDOW_SECONDS} s), the
  * open streams, and the UNet call time refiners_stage_seconds{stage="unet"}; the batcher adds refiners_batch_size and
  * refiners_batch_queue_seconds{stage="unet"}.
@@ -35,16 +36,17 @@ public class UNetMetrics {
     private final Counter samples;
     private final Timer callSeconds;
     private final ArrayDeque<long[]> window = new ArrayDeque<>(); // {end nanos, steps, demand}
+    private final ArrayDeque<long[]> sampleWindow = new ArrayDeque<>(); // {end nanos, samples}
     private volatile int maxBatch = 1;
 
     @Inject
     public UNetMetrics(MeterRegistry registry) {
         Gauge.builder("refiners.unet.inflight.streams", inflightStreams, AtomicInteger::get).description("open Denoise streams").register(registry);
-        steps = Counter.builder("refiners.unet.steps").description("denoising steps computed (a generation's pair of samples each)").register(registry);
+        steps = Counter.builder("refiners.unet.steps").description("denoising steps computed (a generation's pair of samples each, one sample with guidance off)").register(registry);
         samples = Counter.builder("refiners.unet.samples").description("UNet samples computed").register(registry);
         callSeconds = StageTimers.register(registry, "unet");
-        Gauge.builder("refiners.unet.steps.per.second", this, m -> m.perSecond(1)).description("steps per second over the last " + WINDOW_SECONDS + " s").register(registry);
-        Gauge.builder("refiners.unet.samples.per.second", this, m -> m.perSecond(2)).description("samples per second over the last " + WINDOW_SECONDS + " s").register(registry);
+        Gauge.builder("refiners.unet.steps.per.second", this, m -> m.perSecond(m.window)).description("steps per second over the last " + WINDOW_SECONDS + " s").register(registry);
+        Gauge.builder("refiners.unet.samples.per.second", this, m -> m.perSecond(m.sampleWindow)).description("samples per second over the last " + WINDOW_SECONDS + " s").register(registry);
         Gauge.builder(BATCH_FILL, this, UNetMetrics::fill).description("steps running or waiting per call over the largest batch, over the last " + WINDOW_SECONDS + " s").register(registry);
     }
 
@@ -67,16 +69,21 @@ public class UNetMetrics {
     /** After each UNet call. */
     public synchronized void called(Batcher.CallStats call) {
         steps.increment(call.size());
-        samples.increment(2.0 * call.size());
         callSeconds.record(call.computeNanos(), TimeUnit.NANOSECONDS);
         window.add(new long[] {System.nanoTime(), call.size(), call.size() + call.waiting()});
     }
 
-    private synchronized double perSecond(int samplesPerStep) {
+    /** The samples of a UNet call (2 per guided step, 1 per step with guidance off). */
+    public synchronized void computed(int callSamples) {
+        samples.increment(callSamples);
+        sampleWindow.add(new long[] {System.nanoTime(), callSamples});
+    }
+
+    private synchronized double perSecond(ArrayDeque<long[]> counts) {
         expire();
         long n = 0;
-        for (long[] c : window) n += c[1];
-        return n * samplesPerStep / (double) WINDOW_SECONDS;
+        for (long[] c : counts) n += c[1];
+        return n / (double) WINDOW_SECONDS;
     }
 
     private synchronized double fill() {
@@ -90,5 +97,6 @@ public class UNetMetrics {
     private void expire() {
         long oldest = System.nanoTime() - TimeUnit.SECONDS.toNanos(WINDOW_SECONDS);
         while (!window.isEmpty() && window.peek()[0] < oldest) window.poll();
+        while (!sampleWindow.isEmpty() && sampleWindow.peek()[0] < oldest) sampleWindow.poll();
     }
 }

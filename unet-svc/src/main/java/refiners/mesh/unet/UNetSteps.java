@@ -26,7 +26,11 @@ public class UNetSteps {
     public UNetSteps(UNetModel model, ModelWork work, MeshConfig config, UNetConfig unetConfig, MeterRegistry registry, UNetMetrics metrics) {
         Batcher.Settings settings = Batcher.Settings.of(config);
         if (unetConfig.dryRun()) LOG.warn("REFINERS_UNET_DRY_RUN: steps answer zero noise without running the UNet (a transport diagnostic: images are not generated)");
-        batcher = new Batcher<>("unet", work, settings, registry, unetConfig.dryRun() ? UNetSteps::zeros : steps -> model.get().guidedNoise(steps));
+        batcher = new Batcher<>("unet", work, settings, registry, steps -> {
+            List<Tensor> noise = unetConfig.dryRun() ? zeros(steps) : model.get().guidedNoise(steps);
+            metrics.computed(steps.stream().mapToInt(s -> s.generation().samples()).sum());
+            return noise;
+        });
         metrics.maxBatch(settings.maxBatch());
         batcher.onCall(metrics::called);
     }

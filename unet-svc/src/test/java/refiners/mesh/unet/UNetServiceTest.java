@@ -99,6 +99,30 @@ class UNetServiceTest extends ServiceTestBase {
     }
 
     @Test
+    void guidanceOffIsOneSamplePerStepAndTheConditionalPrediction() throws Exception {
+        double samples = samples();
+        // guidance 1, no unconditional embedding sent (the orchestrator sends none)
+        List<DenoiseResponse> answers = exchange(List.of(startWith(b -> b.clearUnconditionalEmbedding().setGuidanceScale(1f)),
+                step(0, 999, 10), step(1, 899, 11)));
+        assertEquals(2, samples() - samples, "UNet samples for two guidance-off steps");
+        try (var local = model.get().open(embedding(1), null, 1.0, List.of())) {
+            assertBitEqual(local.guidedNoise(0, 999, GaussianNoise.sample(10, LATENTS)), answers.get(1));
+            assertBitEqual(local.guidedNoise(1, 899, GaussianNoise.sample(11, LATENTS)), answers.get(2));
+        }
+        // the conditional prediction: guided with the prompt as its own negative, uncond + g (cond - uncond) = cond
+        try (var guided = model.get().open(embedding(1), embedding(1), 7.5, List.of())) {
+            float[] expected = guided.guidedNoise(0, 999, GaussianNoise.sample(10, LATENTS)).toFloatArray();
+            float[] got = WireTensors.fromMessage(answers.get(1).getResult().getNoise(), "noise").toFloatArray();
+            for (int i = 0; i < got.length; i++) assertEquals(expected[i], got[i], 1e-3 * (1 + Math.abs(expected[i])), "value " + i);
+        }
+    }
+
+    /** refiners_unet_samples_total, 0 before the first step (the metrics are registered with the batcher). */
+    double samples() throws Exception {
+        return metrics().contains("refiners_unet_samples_total") ? metric("refiners_unet_samples_total") : 0;
+    }
+
+    @Test
     void concurrentStreamsShareUNetCallsAndEachGetsItsOwnNoise() throws Exception {
         // three generations (their own embeddings, guidance and timesteps) at once
         List<CompletableFuture<List<DenoiseResponse>>> streams = new ArrayList<>();

@@ -24,7 +24,20 @@ public record ImageRequest(
         @JsonProperty("init_image") byte[] initImage,
         Double strength,
         byte[] mask,
-        List<Controlnet> controlnets) {
+        List<Controlnet> controlnets,
+        @JsonProperty("timesteps_spacing") String timestepsSpacing,
+        @JsonProperty("timesteps_offset") Integer timestepsOffset,
+        @JsonProperty("noise_schedule") String noiseSchedule,
+        @JsonProperty("sigma_schedule") String sigmaSchedule,
+        @JsonProperty("sde_variance") Double sdeVariance,
+        @JsonProperty("last_step_first_order") Boolean lastStepFirstOrder) {
+
+    /** Without solver options (the solvers' defaults). */
+    public ImageRequest(String prompt, String negativePrompt, Integer steps, Double guidanceScale, String solver, Integer width, Integer height,
+                        Long seed, List<Lora> loras, byte[] initImage, Double strength, byte[] mask, List<Controlnet> controlnets) {
+        this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets,
+                null, null, null, null, null, null);
+    }
 
     public record Lora(String name, Double scale) {}
 
@@ -59,6 +72,12 @@ public record ImageRequest(
                 if (c.scaleDecay() != null) cn.setScaleDecay(c.scaleDecay());
                 b.addControlnets(cn);
             }
+        if (timestepsSpacing != null) b.setTimestepsSpacing(timestepsSpacing);
+        if (timestepsOffset != null) b.setTimestepsOffset(timestepsOffset);
+        if (noiseSchedule != null) b.setNoiseSchedule(noiseSchedule);
+        if (sigmaSchedule != null) b.setSigmaSchedule(sigmaSchedule);
+        if (sdeVariance != null) b.setSdeVariance(sdeVariance);
+        if (lastStepFirstOrder != null) b.setLastStepFirstOrder(lastStepFirstOrder);
         return b.build();
     }
 }

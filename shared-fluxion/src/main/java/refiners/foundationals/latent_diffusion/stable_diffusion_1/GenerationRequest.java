@@ -6,6 +6,9 @@ import refiners.conversion.WeightsDirectory;
 import refiners.fluxion.DType;
 import refiners.fluxion.InvalidRequestException;
 import refiners.fluxion.Tensor;
+import refiners.foundationals.latent_diffusion.solvers.LCMSolver;
+import refiners.foundationals.latent_diffusion.solvers.SolverParams;
+import refiners.foundationals.latent_diffusion.solvers.Timesteps;
 
 /**
  * A generation request, validated the same way in process and through the mesh: text to image, and with an init image
@@ -18,6 +21,7 @@ import refiners.fluxion.Tensor;
  *                 noised to the first timestep without one
  * @param mask with an init image, the region to repaint (white), (H, W) U8 gray levels thresholded at 128: inpainting
  * @param controlnets ControlNets by name with their condition images
+ * @param solverOptions the solver's options (null: its defaults)
  */
 public record GenerationRequest(
         String prompt,
@@ -32,7 +36,8 @@ public record GenerationRequest(
         Tensor initImage,
         double strength,
         Tensor mask,
-        List<ControlnetInput> controlnets) {
+        List<ControlnetInput> controlnets,
+        SolverOptions solverOptions) {
 
     public static final int DEFAULT_STEPS = 30;
     public static final double DEFAULT_GUIDANCE = 7.5;
@@ -41,8 +46,13 @@ public record GenerationRequest(
     public static final int MAX_STEPS = 150;
     public static final int MIN_SIZE = 64;
     public static final int MAX_SIZE = 2048;
-    public static final List<String> SOLVERS = List.of("dpm", "ddim", "euler");
+    public static final List<String> SOLVERS = List.of("dpm", "ddim", "euler", "lcm");
+    /** LCM is distilled for guidance about 1 to 2; above this it burns the image, so it is refused. */
+    public static final double MAX_LCM_GUIDANCE = 3;
+    /** Guidance at or below this runs no unconditional branch: the conditional prediction is the noise. */
+    public static final double GUIDANCE_OFF = 1;
     public static final int MAX_CONTROLNETS = 4;
+    private static final int TRAIN_TIMESTEPS = SolverParams.DEFAULTS.numTrainTimesteps();
     /** Condition image preprocessing: none (also written "", the default), or Canny edges. */
     public static final List<String> PREPROCESSORS = List.of("none", "canny");
 
@@ -64,6 +74,13 @@ public record GenerationRequest(
         solver = solver == null || solver.isBlank() ? DEFAULT_SOLVER : solver.trim().toLowerCase(Locale.ROOT);
         loras = loras == null ? List.of() : List.copyOf(loras);
         controlnets = controlnets == null ? List.of() : List.copyOf(controlnets);
+        solverOptions = solverOptions == null ? SolverOptions.DEFAULT : solverOptions;
+    }
+
+    /** With the solver's default options. */
+    public GenerationRequest(String prompt, String negativePrompt, int steps, double guidanceScale, String solver, int width, int height,
+                             long seed, List<LoraWeight> loras, Tensor initImage, double strength, Tensor mask, List<ControlnetInput> controlnets) {
+        this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets, SolverOptions.DEFAULT);
     }
 
     /** Text to image. */
@@ -82,7 +99,7 @@ public record GenerationRequest(
         if (steps < 1 || steps > MAX_STEPS) throw new InvalidRequestException("steps", "must be in 1.." + MAX_STEPS + ", got " + steps);
         if (!Double.isFinite(guidanceScale)) throw new InvalidRequestException("guidance_scale", "must be a finite number, got " + guidanceScale);
         if (guidanceScale < 0 || guidanceScale > 50) throw new InvalidRequestException("guidance_scale", "must be in 0..50, got " + guidanceScale);
-        if (!SOLVERS.contains(solver)) throw new InvalidRequestException("solver", "unknown solver '" + solver + "' (known: " + String.join(", ", SOLVERS) + ")");
+        checkSolver();
         checkSize("width", width);
         checkSize("height", height);
         if ((long) width * height > maxPixels)
@@ -111,6 +128,25 @@ public record GenerationRequest(
                 throw new InvalidRequestException(field + ".preprocess", "unknown preprocessing '" + c.preprocess() + "' (known: " + String.join(", ", PREPROCESSORS) + ")");
         }
         return this;
+    }
+
+    private void checkSolver() {
+        if (solver.equals("ddpm")) throw new InvalidRequestException("solver", "ddpm is a training solver, it cannot generate (known: " + String.join(", ", SOLVERS) + ")");
+        if (!SOLVERS.contains(solver)) throw new InvalidRequestException("solver", "unknown solver '" + solver + "' (known: " + String.join(", ", SOLVERS) + ")");
+        solverOptions.check(solver);
+        if (solver.equals("lcm") && guidanceScale > MAX_LCM_GUIDANCE)
+            throw new InvalidRequestException("guidance_scale", "lcm takes guidance up to " + MAX_LCM_GUIDANCE + " (1 to 2 recommended), got " + guidanceScale);
+        if (solver.equals("lcm") && steps > LCMSolver.DEFAULT_NUM_ORIG_STEPS)
+            throw new InvalidRequestException("steps", "lcm takes at most " + LCMSolver.DEFAULT_NUM_ORIG_STEPS + " steps, got " + steps);
+        Timesteps timesteps = StableDiffusion_1.solver(solver, solverOptions, steps, 0).timesteps();
+        for (int i = 0; i < timesteps.size(); i++)
+            if (timesteps.get(i) > TRAIN_TIMESTEPS - 1)
+                throw new InvalidRequestException("timesteps_offset", "puts timestep " + timesteps.get(i) + " past the last trained one (" + (TRAIN_TIMESTEPS - 1) + ")");
+    }
+
+    /** Whether the UNet runs an unconditional branch (classifier-free guidance): only with guidance above 1. */
+    public boolean guided() {
+        return guidanceScale > GUIDANCE_OFF;
     }
 
     private static void checkSize(String field, int v) {

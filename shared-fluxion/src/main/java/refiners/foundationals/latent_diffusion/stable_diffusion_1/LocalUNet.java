@@ -2,6 +2,7 @@ package refiners.foundationals.latent_diffusion.stable_diffusion_1;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -27,7 +28,8 @@ import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
  * inpainting conditions and ControlNet conditions and scales. Generations share a call when their {@link Generation#batchKey}
  * is equal: same UNet (standard or inpainting) with the same ControlNet set, same latent size, same LoRA weights on
  * convolutions that cannot take them per sample. A generation's result does not depend on its company (ONNX Runtime's
- * CPU kernels compute each sample alike at any batch size; tested bit for bit).
+ * CPU kernels compute each sample alike at any batch size from 2; tested bit for bit). A generation with guidance off
+ * is one sample (the conditional) and runs alone, a batch of 1 (see BatchKey).
  *
  * <p>A set of ControlNets changes the UNet's structure: each set gets its own copy of the UNet (layers and weights
  * shared) with the ControlNets injected, kept for the next requests with that set, so its compiled session is reused;
@@ -130,15 +132,19 @@ public final class LocalUNet {
         return new Generation(variant, variant.with(c.controlnets()), c);
     }
 
-    /** What generations that share a UNet call have in common. */
-    private record BatchKey(Variant variant, SD1UNet model, List<Long> latentShape, List<LoraWeights> convolutionLoras) {}
+    /**
+     * What generations that share a UNet call have in common. A guidance-off generation (one sample) has a key of its
+     * own ({@code alone}): ONNX Runtime's batch-1 kernels round differently from its larger batches (which agree with
+     * each other), so its steps always run as a batch of 1, the same alone as among others.
+     */
+    private record BatchKey(Variant variant, SD1UNet model, List<Long> latentShape, List<LoraWeights> convolutionLoras, Object alone) {}
 
     /** One generation's UNet: its conditions, prepared once; its steps run alone or in a batch (see {@link LocalUNet}). */
     public final class Generation implements SD1Stages.Denoiser {
         private final Variant variant;
         private final SD1UNet model;
         private final SD1Stages.Conditioning conditioning;
-        /** (2, 77, 768): unconditional then conditional, refiners' order. */
+        /** (2, 77, 768): unconditional then conditional, refiners' order; (1, 77, 768) without guidance. */
         private final Tensor embedding;
         /** Per ControlNet name, its feeds for this generation's pair of samples, built once. */
         private final Map<String, ControlnetPair> controlnetPairs = new HashMap<>();
@@ -148,15 +154,21 @@ public final class LocalUNet {
             this.variant = variant;
             this.model = model;
             this.conditioning = c;
-            this.embedding = Tensors.concat(List.of(c.unconditional(), c.conditional()));
+            this.embedding = c.guided() ? Tensors.concat(List.of(c.unconditional(), c.conditional())) : c.conditional();
             for (SD1Stages.ControlnetCondition cn : c.controlnets()) {
                 Tensor factors = Controlnet.scales(cn.scale(), cn.scaleDecay());
                 factors = factors.reshape(1, factors.numel());
-                controlnetPairs.put(cn.name(), new ControlnetPair(Tensors.concat(List.of(cn.condition(), cn.condition())), Tensors.concat(List.of(factors, factors))));
+                controlnetPairs.put(cn.name(), new ControlnetPair(Tensors.concat(Collections.nCopies(c.samples(), cn.condition())),
+                        Tensors.concat(Collections.nCopies(c.samples(), factors))));
             }
             BatchedLoraSlots.Prepared loras = variant.loras.prepare(c.loras());
             List<Long> shape = c.latentShape() == null ? null : Arrays.stream(c.latentShape()).boxed().toList();
-            this.key = new BatchKey(variant, model, shape, loras == null ? List.of() : loras.sharedWeights());
+            this.key = new BatchKey(variant, model, shape, loras == null ? List.of() : loras.sharedWeights(), c.guided() ? null : new Object());
+        }
+
+        /** UNet samples per step: 2 with guidance, 1 without. */
+        public int samples() {
+            return conditioning.samples();
         }
 
         /** Equal for generations whose steps may share a UNet call. */
@@ -175,14 +187,14 @@ public final class LocalUNet {
         }
     }
 
-    /** A ControlNet's condition (2, 3, 8h, 8w) and residual scales (2, 13) for a generation's two samples. */
+    /** A ControlNet's condition (S, 3, 8h, 8w) and residual scales (S, 13) for a generation's S samples. */
     private record ControlnetPair(Tensor condition, Tensor scales) {}
 
     /** One generation's step: its model input (1, 4, h, w) at {@code timestep}. */
     public record Step(Generation generation, double timestep, Tensor latents) {}
 
     /**
-     * The guided noise of several generations' steps in one UNet call (batch 2 per generation), in their order. All
+     * The guided noise of several generations' steps in one UNet call (2 samples per generation, 1 with guidance off), in their order. All
      * must have the same {@link Generation#batchKey}; each result is the one the step gets alone, bit for bit.
      */
     public List<Tensor> guidedNoise(List<Step> steps) {
@@ -197,29 +209,38 @@ public final class LocalUNet {
                         + (opened == null ? "" : ", opened for " + Arrays.toString(opened)));
         }
         int n = steps.size();
-        List<Tensor> inputs = new ArrayList<>(2 * n), embeddings = new ArrayList<>(n);
-        float[] timesteps = new float[2 * n];
+        int samples = 0;
+        for (Step s : steps) samples += s.generation().samples();
+        List<Tensor> inputs = new ArrayList<>(samples), embeddings = new ArrayList<>(n);
+        float[] timesteps = new float[samples];
         List<List<GenerationRequest.LoraWeight>> distinct = new ArrayList<>();
         for (Step s : steps) if (!distinct.contains(s.generation().conditioning.loras())) distinct.add(s.generation().conditioning.loras());
         distinct.sort(Comparator.comparing(Object::toString)); // a composition's feeds are cached whatever the order of its steps
-        long[] setIndex = new long[2 * n];
-        for (int i = 0; i < n; i++) {
+        long[] setIndex = new long[samples];
+        int[] offsets = new int[n];
+        for (int i = 0, offset = 0; i < n; offset += steps.get(i).generation().samples(), i++) {
             Step s = steps.get(i);
             SD1Stages.Conditioning c = s.generation().conditioning;
             Tensor input = c.inpainting() ? StableDiffusion_1_Inpainting.concat(s.latents(), c.maskLatents(), c.targetLatents()) : s.latents();
-            inputs.add(input);
-            inputs.add(input);
+            offsets[i] = offset;
+            for (int k = offset; k < offset + c.samples(); k++) {
+                inputs.add(input);
+                timesteps[k] = (float) s.timestep();
+                setIndex[k] = distinct.indexOf(c.loras());
+            }
             embeddings.add(s.generation().embedding);
-            timesteps[2 * i] = timesteps[2 * i + 1] = (float) s.timestep();
-            setIndex[2 * i] = setIndex[2 * i + 1] = distinct.indexOf(c.loras());
         }
         Map<String, Map<String, Object>> ctx = new HashMap<>(first.variant.loras.feeds(distinct, setIndex));
         ctx.put(CrossAttentionBlock.CONTEXT, Map.of("clip_text_embedding", Tensors.concat(embeddings)));
-        ctx.put("diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {2L * n}, timesteps)));
+        ctx.put("diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {samples}, timesteps)));
         if (!first.conditioning.controlnets().isEmpty()) ctx.put(Controlnet.CONTEXT, controlnetFeeds(steps));
         Tensor prediction = runner.run(first.model, first.variant.options, List.of(Tensors.concat(inputs)), ctx).output();
         List<Tensor> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) out.add(ClassifierFreeGuidance.combine(Tensors.narrow(prediction, 2L * i, 2), steps.get(i).generation().conditioning.guidanceScale()));
+        for (int i = 0; i < n; i++) {
+            SD1Stages.Conditioning c = steps.get(i).generation().conditioning;
+            out.add(c.guided() ? ClassifierFreeGuidance.combine(Tensors.narrow(prediction, offsets[i], 2), c.guidanceScale())
+                    : Tensors.narrow(prediction, offsets[i], 1));
+        }
         return out;
     }
 

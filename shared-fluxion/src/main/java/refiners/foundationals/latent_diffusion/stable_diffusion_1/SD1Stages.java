@@ -25,7 +25,7 @@ public interface SD1Stages {
      * stream, and again to resume on another replica).
      *
      * @param conditional the prompt's embedding (1, 77, 768)
-     * @param unconditional the negative prompt's (1, 77, 768)
+     * @param unconditional the negative prompt's (1, 77, 768); with guidance off (scale <= 1) unused, may be null
      * @param latentShape (1, 4, h, w)
      * @param maskLatents inpainting: the mask at latent size (1, 1, h, w), or null (then targetLatents is null too)
      * @param targetLatents inpainting: the latents of the masked image (1, 4, h, w)
@@ -36,6 +36,17 @@ public interface SD1Stages {
             loras = List.copyOf(loras);
             controlnets = List.copyOf(controlnets);
             if ((maskLatents == null) != (targetLatents == null)) throw new IllegalArgumentException("inpainting needs both the mask and the target latents");
+            if (guidanceScale > GenerationRequest.GUIDANCE_OFF && unconditional == null) throw new IllegalArgumentException("guidance needs the unconditional embedding");
+        }
+
+        /** Whether the UNet runs the unconditional branch too (classifier-free guidance); else one sample, the conditional. */
+        public boolean guided() {
+            return guidanceScale > GenerationRequest.GUIDANCE_OFF;
+        }
+
+        /** UNet samples per step: 2 with guidance (unconditional, conditional), else 1. */
+        public int samples() {
+            return guided() ? 2 : 1;
         }
 
         /** Text to image: no inpainting, no ControlNet. */
@@ -53,7 +64,7 @@ public interface SD1Stages {
 
     /** One generation's UNet. */
     interface Denoiser extends AutoCloseable {
-        /** uncond + guidance * (cond - uncond) for the model input of step {@code stepIndex} at {@code timestep}. */
+        /** uncond + guidance * (cond - uncond) (without guidance: cond) for the model input of step {@code stepIndex} at {@code timestep}. */
         Tensor guidedNoise(int stepIndex, double timestep, Tensor latents);
 
         @Override

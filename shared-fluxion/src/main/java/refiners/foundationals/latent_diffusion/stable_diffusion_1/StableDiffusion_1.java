@@ -10,6 +10,8 @@ import refiners.foundationals.latent_diffusion.preprocessors.CannyEdges;
 import refiners.foundationals.latent_diffusion.solvers.DDIM;
 import refiners.foundationals.latent_diffusion.solvers.DPMSolver;
 import refiners.foundationals.latent_diffusion.solvers.Euler;
+import refiners.foundationals.latent_diffusion.solvers.LCMSolver;
+import refiners.foundationals.latent_diffusion.solvers.SolverParams;
 import refiners.foundationals.latent_diffusion.solvers.Solver;
 
 /**
@@ -24,10 +26,17 @@ public final class StableDiffusion_1 {
 
     /** The solver a request names, running steps firstStep .. steps - 1 (refiners' set_inference_steps(steps, first_step)). */
     public static Solver solver(String name, int steps, int firstStep) {
+        return solver(name, SolverOptions.DEFAULT, steps, firstStep);
+    }
+
+    /** The solver a request names with its options (checked by GenerationRequest.validate). */
+    public static Solver solver(String name, SolverOptions options, int steps, int firstStep) {
+        SolverParams params = options.params();
         return switch (name) {
-            case "dpm" -> new DPMSolver(steps, firstStep, null, false);
-            case "ddim" -> new DDIM(steps, firstStep, null);
-            case "euler" -> new Euler(steps, firstStep, null);
+            case "dpm" -> new DPMSolver(steps, firstStep, params, options.lastStepFirstOrderOrDefault());
+            case "ddim" -> new DDIM(steps, firstStep, params);
+            case "euler" -> new Euler(steps, firstStep, params);
+            case "lcm" -> new LCMSolver(steps, firstStep, params, LCMSolver.DEFAULT_NUM_ORIG_STEPS);
             default -> throw new IllegalArgumentException("unknown solver " + name);
         };
     }
@@ -36,6 +45,16 @@ public final class StableDiffusion_1 {
     public static Tensor clipTextEmbedding(SD1Stages stages, String prompt, String negativePrompt, List<GenerationRequest.LoraWeight> loras) {
         return stages.encodeText(List.of(negativePrompt, prompt), loras);
     }
+
+    /** The UNet's text conditions: with guidance (negative prompt's, prompt's) encoded in one batch; without, the prompt's alone. */
+    private static TextConditions textConditions(SD1Stages stages, GenerationRequest request) {
+        if (!request.guided()) return new TextConditions(stages.encodeText(List.of(request.prompt()), request.loras()), null);
+        Tensor embedding = clipTextEmbedding(stages, request.prompt(), request.negativePrompt(), request.loras());
+        return new TextConditions(Tensors.narrow(embedding, 1, 1), Tensors.narrow(embedding, 0, 1));
+    }
+
+    /** The prompt's embedding (1, 77, 768), the negative prompt's or null without guidance. */
+    private record TextConditions(Tensor conditional, Tensor unconditional) {}
 
     /** refiners' lda.image_to_latents: an (H, W, 3) U8 image encoded as 2 * pixel / 255 - 1. */
     public static Tensor imageToLatents(SD1Stages stages, Tensor image) {
@@ -65,16 +84,17 @@ public final class StableDiffusion_1 {
 
     /** With explicit initial noise (1, 4, h, w) instead of the seed's. */
     public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener, Tensor noise) {
-        return generate(request, stages, listener, noise, solver(request.solver(), request.steps(), request.firstStep()));
+        return generate(request, stages, listener, noise, solver(request.solver(), request.solverOptions(), request.steps(), request.firstStep()));
     }
 
     /**
      * With explicit noise and a configured solver: request.solver(), steps and strength are then ignored, the loop runs
-     * the solver's inference steps (from its first step).
+     * the solver's inference steps (from its first step). A stochastic step's noise is {@link GaussianNoise#forStep}
+     * of the request's seed, so the steps run the same wherever they run.
      */
     public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener, Tensor noise, Solver solver) {
         long start = System.nanoTime();
-        Tensor embedding = clipTextEmbedding(stages, request.prompt(), request.negativePrompt(), request.loras());
+        TextConditions text = textConditions(stages, request);
         double textSeconds = seconds(start);
         long[] shape = noise.shape();
         long e0 = System.nanoTime();
@@ -90,8 +110,8 @@ public final class StableDiffusion_1 {
         float[] x = solver.scaleModelInput(init.toFloatArray(), -1);
         double unetSeconds = 0, solverSeconds = 0;
         int[] steps = solver.inferenceSteps();
-        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(Tensors.narrow(embedding, 1, 1), Tensors.narrow(embedding, 0, 1),
-                request.guidanceScale(), request.loras(), shape, inpainting == null ? null : inpainting.maskLatents(),
+        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(text.conditional(), text.unconditional(), request.guidanceScale(),
+                request.loras(), shape, inpainting == null ? null : inpainting.maskLatents(),
                 inpainting == null ? null : inpainting.targetImageLatents(), controlnets);
         try (SD1Stages.Denoiser unet = stages.openDenoiser(conditioning)) {
             for (int i = 0; i < steps.length; i++) {
@@ -101,7 +121,8 @@ public final class StableDiffusion_1 {
                 long t1 = System.nanoTime();
                 Tensor noisePrediction = unet.guidedNoise(step, solver.timestep(step), Tensor.ofFloats(shape, modelInput));
                 long t2 = System.nanoTime();
-                x = solver.step(x, noisePrediction.toFloatArray(), step);
+                float[] stepNoise = solver.isStochastic(step) ? GaussianNoise.forStep(request.seed(), step, shape).toFloatArray() : null;
+                x = solver.step(x, noisePrediction.toFloatArray(), step, stepNoise);
                 long t3 = System.nanoTime();
                 unetSeconds += (t2 - t1) / 1e9;
                 solverSeconds += ((t1 - t0) + (t3 - t2)) / 1e9;

@@ -1,5 +1,6 @@
 package refiners.foundationals.latent_diffusion.stable_diffusion_1;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -121,6 +122,20 @@ class BatchedUNetTest {
                 step(text(3, 5.0, List.of(new LoraWeight("attention", 0.8f))), 12, 500),
                 step(text(5, 7.5, List.of(new LoraWeight("attention", 1f), new LoraWeight("wide", 0.5f))), 13, 250.5),
                 step(text(7, 9.0, List.of(new LoraWeight("thin", 1f))), 14, 10)));
+    }
+
+    @Test
+    void aGuidanceOffGenerationIsOneSampleAndRunsAlone() {
+        // ONNX Runtime's batch-1 kernels round differently from its larger batches (which agree with each other): a
+        // one-sample step shared with others would not give its pixels alone, so it shares no call
+        LocalUNet.Step off = step(text(21, 1.0, List.of()), 11, 999);
+        LocalUNet.Step alsoOff = step(new SD1Stages.Conditioning(GaussianNoise.sample(25, 1, 77, 768), null, 0.0, List.of(), LATENTS), 13, 250);
+        assertEquals(1, off.generation().samples());
+        assertEquals(2, unet.open(text(21, 1.5, List.of())).samples());
+        assertNotEquals(off.generation().batchKey(), alsoOff.generation().batchKey());
+        assertNotEquals(off.generation().batchKey(), unet.open(text(23, 7.5, List.of())).batchKey());
+        assertThrows(IllegalArgumentException.class, () -> unet.guidedNoise(List.of(off, alsoOff)));
+        assertArrayEquals(off.generation().guidedNoise(0, 999, off.latents()).toFloatArray(), unet.guidedNoise(List.of(off)).get(0).toFloatArray());
     }
 
     @Test
