@@ -19,7 +19,7 @@ import refiners.fluxion.safetensors.SafeTensorsException;
  * How every service turns failures into gRPC statuses: a request error is INVALID_ARGUMENT naming the field, an
  * unknown name NOT_FOUND, a file that cannot serve FAILED_PRECONDITION (a named file of a directory by its name, never
  * its server path), a full work queue RESOURCE_EXHAUSTED; a
- * status already chosen is kept. Applies to exceptions thrown by service methods and to failed Uni/Multi alike.
+ * status already chosen is kept; anything else is INTERNAL, or UNAVAILABLE once the process is stopping. Applies to exceptions thrown by service methods and to failed Uni/Multi alike.
  */
 @ApplicationScoped
 public class GrpcErrors implements ExceptionHandlerProvider {
@@ -55,6 +55,15 @@ public class GrpcErrors implements ExceptionHandlerProvider {
             if (t instanceof ConversionException || t instanceof SafeTensorsException)
                 return Status.FAILED_PRECONDITION.withDescription(t.getMessage()).asRuntimeException();
         }
+        return unrecognised(failure, ModelWork.exiting());
+    }
+
+    /**
+     * A failure of no known kind: INTERNAL, unless the process is stopping. Then it is the shutdown's doing (the CDI
+     * container goes away under streams still open) and UNAVAILABLE, so the caller resumes on another replica.
+     */
+    StatusRuntimeException unrecognised(Throwable failure, boolean exiting) {
+        if (exiting) return Status.UNAVAILABLE.withDescription(service + " is shutting down").withCause(failure).asRuntimeException();
         return Status.INTERNAL.withDescription(service + ": " + failure).withCause(failure).asRuntimeException();
     }
 }

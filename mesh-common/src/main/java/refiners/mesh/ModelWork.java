@@ -25,6 +25,9 @@ public class ModelWork {
     /** Within Kubernetes' default termination grace period (30 s). */
     private static final long SHUTDOWN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(25);
 
+    /** Set once this process starts to stop; static, since failures keep arriving after the container is gone. */
+    private static volatile boolean exiting;
+
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean stopping;
 
@@ -46,6 +49,11 @@ public class ModelWork {
         return running.get();
     }
 
+    /** Whether this process is stopping (drain or shutdown begun): see {@link GrpcErrors}. */
+    static boolean exiting() {
+        return exiting;
+    }
+
     /** Whether the service is draining: new work is refused (UNAVAILABLE), running work finishes. */
     public boolean stopping() {
         return stopping;
@@ -57,10 +65,12 @@ public class ModelWork {
      */
     void drain(@Observes ShutdownDelayInitiatedEvent event) {
         stopping = true;
+        exiting = true;
     }
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {
         stopping = true;
+        exiting = true;
         long until = System.nanoTime() + SHUTDOWN_GRACE_NANOS;
         while (running.get() > 0 && System.nanoTime() < until) Thread.sleep(20);
     }
