@@ -4,5 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 oracle_dir="${ORACLE_DIR:-$(cd .. && pwd)/shared/oracle}"
-# -T 2: modules that do not depend on each other (the model services) build and test side by side.
-exec mvn -B -T 2 verify -Doracle.dir="$oracle_dir" "$@"
+exec mvn -B verify -Doracle.dir="$oracle_dir" "$@"
