@@ -38,12 +38,7 @@ public final class ModuleMap {
 
     /** Every module of these refiners keys to itself: a refiners-format file checked like a converted one. */
     public static ModuleMap identity(String name, java.util.Collection<String> refinersKeys) {
-        Map<String, Entry> m = new LinkedHashMap<>();
-        for (String k : refinersKeys) {
-            String module = k.substring(0, k.lastIndexOf('.'));
-            m.put(module, new Entry(module, null));
-        }
-        return new ModuleMap(name, Collections.unmodifiableMap(m));
+        return new ModuleMap(name, Map.of()).withIdentity(refinersKeys.toArray(String[]::new));
     }
 
     /** Rows of a tab-separated resource under refiners/conversion, comments and blank lines skipped. */

@@ -26,7 +26,7 @@ public class PerceiverAttention extends Chain {
                                 (g, args) -> List.of(Value.concat(List.of(args.get(0), args.get(1)), -2))),
                                 new Linear(embeddingDim, 2 * headDim * numHeads, false)),
                         new Chain(new GetArg(1), new Linear(embeddingDim, headDim * numHeads, false))),
-                new PerceiverScaledDotProductAttention(headDim, numHeads),
+                new PerceiverScaledDotProductAttention(numHeads),
                 new Linear(headDim * numHeads, embeddingDim, false));
         this.embeddingDim = embeddingDim;
         this.headDim = headDim;

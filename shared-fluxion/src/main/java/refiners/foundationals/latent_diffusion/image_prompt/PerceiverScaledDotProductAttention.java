@@ -5,18 +5,20 @@ import refiners.fluxion.compile.Graph;
 import refiners.fluxion.compile.Value;
 import refiners.fluxion.layers.Attributes;
 import refiners.fluxion.layers.Module;
+import refiners.fluxion.layers.ScaledDotProductAttention;
 
 /**
  * (key_value (B, L, 2E), query (B, T, E)) -> (B, T, E): multi-head attention with keys and values chunked from one
- * projection, q and k each scaled by head_dim^-1/4 before their product (IP-Adapter's resampler: "more stable in f16").
+ * projection. IP-Adapter's resampler scales q and k each by head_dim^-1/4 before their product ("more stable in f16"),
+ * which is what {@link ScaledDotProductAttention} computes, so it lowers through it.
  */
 public class PerceiverScaledDotProductAttention extends Module {
-    private final int headDim;
     private final int numHeads;
+    private final ScaledDotProductAttention attention;
 
-    public PerceiverScaledDotProductAttention(int headDim, int numHeads) {
-        this.headDim = headDim;
+    public PerceiverScaledDotProductAttention(int numHeads) {
         this.numHeads = numHeads;
+        this.attention = new ScaledDotProductAttention(numHeads, false);
     }
 
     @Override
@@ -30,16 +32,6 @@ public class PerceiverScaledDotProductAttention extends Module {
         Value keyValue = args.get(0), query = args.get(1);
         long width = keyValue.dim(-1);
         if (width < 0 || width % 2 != 0) throw new IllegalArgumentException("key_value's last dimension must be static and even");
-        double scale = 1 / Math.sqrt(Math.sqrt(headDim));
-        Value q = heads(query).mul(scale);
-        Value k = heads(keyValue.slice(-1, 0, width / 2, 1)).mul(scale);
-        Value v = heads(keyValue.slice(-1, width / 2, width, 1));
-        Value out = q.matmul(k.transpose(0, 1, 3, 2)).softmax(-1).matmul(v);
-        return List.of(out.transpose(0, 2, 1, 3).reshape(0, 0, -1));
-    }
-
-    /** (B, L, H * d) -> (B, H, L, d). */
-    private Value heads(Value x) {
-        return x.reshape(0, 0, numHeads, -1).transpose(0, 2, 1, 3);
+        return attention.lower(g, List.of(query, keyValue.slice(-1, 0, width / 2, 1), keyValue.slice(-1, width / 2, width, 1)));
     }
 }
