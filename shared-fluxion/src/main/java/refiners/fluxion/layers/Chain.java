@@ -239,6 +239,23 @@ public class Chain extends Module implements Iterable<Module> {
         return clone;
     }
 
+    /**
+     * refiners' {@code chain[start:end]}: a structural copy of this chain (same class and attributes) holding only the
+     * children in [start, end) (negative bounds count from the end). The slice's children are parented to it: slicing
+     * is how a model is taken apart to build another (refiners' DoubleTextEncoder), the sliced chain is then dropped.
+     */
+    public Chain slice(int start, int end) {
+        int from = start < 0 ? Math.max(0, children.size() + start) : Math.min(start, children.size());
+        int to = end < 0 ? Math.max(0, children.size() + end) : Math.min(end, children.size());
+        Chain copy = shallowCopy();
+        for (Module m : children.subList(from, Math.max(from, to))) {
+            Module c = m.structuralCopy();
+            copy.children.add(c);
+            c.setParent(copy);
+        }
+        return copy;
+    }
+
     /** A childless, parentless copy of this chain's own attributes (constructor arguments, set contexts). */
     protected Chain shallowCopy() {
         try {

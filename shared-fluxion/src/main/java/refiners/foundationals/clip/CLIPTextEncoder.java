@@ -20,15 +20,21 @@ import refiners.fluxion.runtime.Runner;
 public class CLIPTextEncoder extends Chain {
     public CLIPTextEncoder(int embeddingDim, int maxSequenceLength, int vocabularySize, int numLayers, int numAttentionHeads,
                            int feedforwardDim, double layerNormEps, boolean useQuickGelu) {
-        super(layers(embeddingDim, maxSequenceLength, vocabularySize, numLayers, numAttentionHeads, feedforwardDim, layerNormEps, useQuickGelu));
+        this(embeddingDim, maxSequenceLength, vocabularySize, numLayers, numAttentionHeads, feedforwardDim, layerNormEps,
+                useQuickGelu, new CLIPTokenizer());
+    }
+
+    public CLIPTextEncoder(int embeddingDim, int maxSequenceLength, int vocabularySize, int numLayers, int numAttentionHeads,
+                           int feedforwardDim, double layerNormEps, boolean useQuickGelu, CLIPTokenizer tokenizer) {
+        super(layers(tokenizer, embeddingDim, maxSequenceLength, vocabularySize, numLayers, numAttentionHeads, feedforwardDim, layerNormEps, useQuickGelu));
         if (useQuickGelu) {
             for (Walked<GeLU> w : walk(GeLU.class, true)) w.parent().replace(w.module(), new GeLU(GeLUApproximation.SIGMOID));
         }
     }
 
-    private static List<Module> layers(int d, int maxLen, int vocab, int numLayers, int heads, int ff, double eps, boolean quick) {
+    private static List<Module> layers(CLIPTokenizer tokenizer, int d, int maxLen, int vocab, int numLayers, int heads, int ff, double eps, boolean quick) {
         List<Module> l = new java.util.ArrayList<>();
-        l.add(new CLIPTokenizer());
+        l.add(tokenizer);
         l.add(new Converter(true, false));
         l.add(new Sum(new TokenEncoder(vocab, d), new PositionalEncoder(maxLen, d)));
         for (int i = 0; i < numLayers; i++) l.add(new TransformerLayer(d, ff, heads, eps, quick));

@@ -5,9 +5,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
+import refiners.fluxion.compile.Attr;
 import refiners.fluxion.compile.Graph;
 import refiners.fluxion.compile.Value;
+import refiners.fluxion.layers.Attributes;
 import refiners.fluxion.layers.Module;
 
 /**
@@ -132,9 +135,27 @@ public final class CLIPTokenizer extends Module {
     public long endOfTextTokenId() { return endOfTextTokenId; }
     public long padTokenId() { return padTokenId; }
 
-    /** In the graph the input already is token ids (see the class comment). */
+    /**
+     * In the graph the input already is token ids (see the class comment), as some CLIP tokenizer padded them: a
+     * tokenizer padding with its end-of-text id (refiners' default) takes them as they come, one padding with another
+     * id (CLIPTextEncoderG's 0) pads them again its own way, so that one id tensor feeds both encoders of SDXL.
+     */
     @Override
     public List<Value> lower(Graph graph, List<Value> args) {
-        return args;
+        if (padTokenId == endOfTextTokenId) return args;
+        Value ids = single(this, args);
+        Value isEnd = graph.node("Equal", List.of(ids, graph.constLongs(endOfTextTokenId)), List.of(), DType.BOOL, ids.shape()).cast(DType.I64);
+        Value axis = graph.constant(Tensor.ofLongs(new long[] {}, new long[] {1}));
+        Value endsBefore = graph.node("CumSum", List.of(isEnd, axis), List.of(Attr.i("exclusive", 1)), DType.I64, ids.shape());
+        Value padding = graph.node("Greater", List.of(endsBefore, graph.constLongs(0)), List.of(), DType.BOOL, ids.shape());
+        return List.of(graph.node("Where", List.of(padding, graph.constLongs(padTokenId), ids), List.of(), DType.I64, ids.shape()));
+    }
+
+    @Override
+    protected void describe(Attributes a) {
+        a.addIfNot("sequence_length", sequenceLength, DEFAULT_SEQUENCE_LENGTH)
+                .addIfNot("start_of_text_token_id", startOfTextTokenId, DEFAULT_START_OF_TEXT_TOKEN_ID)
+                .addIfNot("end_of_text_token_id", endOfTextTokenId, DEFAULT_END_OF_TEXT_TOKEN_ID)
+                .addIfNot("pad_token_id", padTokenId, DEFAULT_PAD_TOKEN_ID);
     }
 }
