@@ -14,13 +14,21 @@ import refiners.oracle.OracleCase;
 /** Our module tables, expanded to keys, agree with the oracle's conversion maps (refiners' own recipes). */
 class ConversionMapsTest {
     private static JsonNode maps() {
-        Path p = OracleCase.dir().resolve("conversion-maps.json");
+        return maps("conversion-maps.json");
+    }
+
+    private static JsonNode maps(String file) {
+        Path p = OracleCase.dir().resolve(file);
         assertTrue(Files.exists(p), "missing " + p);
         return OracleCase.read(p);
     }
 
     private static void sameAsOracle(String model, ModuleMap map) {
-        JsonNode m = maps().get("models").get(model);
+        sameAsOracle(maps(), model, map);
+    }
+
+    private static void sameAsOracle(JsonNode maps, String model, ModuleMap map) {
+        JsonNode m = maps.get("models").get(model);
         Map<String, String> expected = new LinkedHashMap<>();
         for (JsonNode row : m.get("map")) expected.put(row.get(0).asText(), row.get(2).asText());
         Map<String, String> ours = new LinkedHashMap<>();
@@ -37,6 +45,14 @@ class ConversionMapsTest {
         sameAsOracle("sd1_unet", ModuleMap.load("sd1_unet.diffusers"));
         sameAsOracle("clip_text_l", ModuleMap.load("clip_text_l.transformers"));
         sameAsOracle("sd1_autoencoder", ModuleMap.load("sd1_autoencoder.diffusers"));
+    }
+
+    @Test
+    void sdxlDiffusersTablesEqualTheOracleMaps() {
+        JsonNode sdxl = maps("conversion-maps-sdxl.json");
+        sameAsOracle(sdxl, "sdxl_unet", ModuleMap.load("sdxl_unet.diffusers"));
+        // refiners converts the SDXL VAE with the SD1.5 recipe: same architecture, same keys
+        sameAsOracle(sdxl, "sdxl_autoencoder", ModuleMap.load("sd1_autoencoder.diffusers"));
     }
 
     @Test

@@ -159,4 +159,15 @@ class CLIPTokenizerTest {
         assertFalse(texts.isEmpty(), "no clip-tokenizer prompts in " + OracleCase.dir());
         return texts;
     }
+
+    @Test
+    void inTheGraphATokenizerPaddingWithZeroRepadsIdsPaddedWithEndOfText() {
+        CLIPTokenizer zeroPadded = new CLIPTokenizer(CLIPVocabulary.bundled(), 77, 49406, 49407, 0); // CLIPTextEncoderG's
+        List<String> prompts = List.of("", "a photo of a cat", "word ".repeat(100));
+        Tensor ids = TOKENIZER.tokenize(prompts);
+        Tensor repadded = refiners.fluxion.runtime.Runner.shared().run(new refiners.fluxion.layers.Chain(zeroPadded),
+                refiners.fluxion.compile.CompileOptions.defaults(), List.of(ids)).output();
+        assertArrayEquals(zeroPadded.tokenize(prompts).toLongArray(), repadded.toLongArray());
+        assertEquals("CLIPTokenizer(pad_token_id=0)", zeroPadded.toString());
+    }
 }
