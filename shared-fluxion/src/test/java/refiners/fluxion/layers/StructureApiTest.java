@@ -67,6 +67,19 @@ class StructureApiTest {
     }
 
     @Test
+    void sliceIsACopyOfSomeChildrenAsRefinersGetitem() {
+        Residual m = new Residual(new Linear(8, 8), new SiLU(), new Linear(8, 8), new LayerNorm(8));
+        Chain middle = m.slice(1, -1); // refiners: m[1:-1]
+        assertSame(Residual.class, middle.getClass());
+        assertEquals(List.of("SiLU", "Linear"), middle.childNames()); // names regenerated: one Linear left
+        assertSame(m.get("Linear_2"), middle.get("Linear")); // leaves shared: the same weights
+        assertSame(middle, middle.get("Linear").parent());
+        assertEquals(List.of("Linear", "LayerNorm"), m.slice(-2, m.size()).childNames());
+        assertEquals(4, m.size()); // the sliced chain keeps its children
+        assertEquals(0, m.slice(3, 1).size());
+    }
+
+    @Test
     void printoutFoldsAndNumbers() {
         Chain m = new Chain(new Linear(4, 4), new Linear(4, 4), new Linear(4, 8), new Sum(new Identity(), new Identity()));
         String expected = String.join("\n",
