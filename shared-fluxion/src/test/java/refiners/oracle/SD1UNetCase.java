@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.function.Executable;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -64,6 +65,23 @@ public final class SD1UNetCase implements CaseRunner {
         };
     }
 
+    /**
+     * A UNet subcase's inputs: x is positional (returned), the others go to their context setter; detinit inputs are
+     * regenerated and compared with the stored ones.
+     */
+    static List<Tensor> inputs(OracleCase oc, JsonNode sub, String label, Map<String, Consumer<Tensor>> contextSetters) {
+        List<Tensor> positional = new ArrayList<>();
+        for (JsonNode in : sub.get("inputs")) {
+            String name = in.get("name").asText();
+            Tensor t = oc.input(sub, name);
+            if (in.has("detinit")) assertEquals(0, FluxionLayersCase.mismatches(OracleCase.detinitInput(in), t), name + ": detinit regeneration differs from the stored input");
+            if (name.equals("x")) positional.add(t);
+            else if (contextSetters.containsKey(name)) contextSetters.get(name).accept(t);
+            else throw new IllegalArgumentException(label + ": unknown input " + name);
+        }
+        return positional;
+    }
+
     @Override
     public Map<String, Tensor> run(OracleCase oc, JsonNode sub) {
         JsonNode spec = onlyModel(sub);
@@ -72,18 +90,7 @@ public final class SD1UNetCase implements CaseRunner {
         unet.loadStateDict(DetInit.stateDict(unet.stateDictShapes(), spec.get("seed").asLong()));
         System.out.printf("  sd1-unet: detinit weights in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
-        List<Tensor> positional = new ArrayList<>();
-        for (JsonNode in : sub.get("inputs")) {
-            String name = in.get("name").asText();
-            Tensor t = oc.input(sub, name);
-            if (in.has("detinit")) assertEquals(0, FluxionLayersCase.mismatches(OracleCase.detinitInput(in), t), name + ": detinit regeneration differs from the stored input");
-            switch (name) {
-                case "x" -> positional.add(t);
-                case "timestep" -> unet.setTimestep(t);
-                case "clip_text_embedding" -> unet.setClipTextEmbedding(t);
-                default -> throw new IllegalArgumentException("sd1-unet: unknown input " + name);
-            }
-        }
+        List<Tensor> positional = inputs(oc, sub, "sd1-unet", Map.of("timestep", unet::setTimestep, "clip_text_embedding", unet::setClipTextEmbedding));
 
         Map<String, String> taps = new LinkedHashMap<>(); // output name -> tapped layer's path
         for (JsonNode out : sub.get("outputs")) {

@@ -1,7 +1,5 @@
 package refiners.oracle;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,20 +60,9 @@ public final class SDXLUNetCase implements CaseRunner {
         unet.loadStateDict(SD15PipelineCase.detinit(unet, spec));
         System.out.printf("  sdxl-unet: detinit weights (mapped) in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
-        List<Tensor> positional = new ArrayList<>();
-        for (JsonNode in : sub.get("inputs")) {
-            String name = in.get("name").asText();
-            Tensor t = oc.input(sub, name);
-            if (in.has("detinit")) assertEquals(0, FluxionLayersCase.mismatches(OracleCase.detinitInput(in), t), name + ": detinit regeneration differs from the stored input");
-            switch (name) {
-                case "x" -> positional.add(t);
-                case "timestep" -> unet.setTimestep(t);
-                case "clip_text_embedding" -> unet.setClipTextEmbedding(t);
-                case "pooled_text_embedding" -> unet.setPooledTextEmbedding(t);
-                case "time_ids" -> unet.setTimeIds(t);
-                default -> throw new IllegalArgumentException("sdxl-unet: unknown input " + name);
-            }
-        }
+        List<Tensor> positional = SD1UNetCase.inputs(oc, sub, "sdxl-unet", Map.of("timestep", unet::setTimestep,
+                "clip_text_embedding", unet::setClipTextEmbedding, "pooled_text_embedding", unet::setPooledTextEmbedding,
+                "time_ids", unet::setTimeIds));
         Map<String, String> taps = new LinkedHashMap<>(); // output name -> tapped layer's path
         for (JsonNode out : sub.get("outputs")) {
             String name = out.get("name").asText();

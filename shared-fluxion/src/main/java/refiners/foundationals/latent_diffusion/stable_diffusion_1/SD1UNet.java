@@ -3,22 +3,16 @@ package refiners.foundationals.latent_diffusion.stable_diffusion_1;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.layers.Attributes;
 import refiners.fluxion.layers.Chain;
 import refiners.fluxion.layers.Conv2d;
 import refiners.fluxion.layers.GroupNorm;
-import refiners.fluxion.layers.Module;
 import refiners.fluxion.layers.SiLU;
 import refiners.fluxion.layers.Sum;
-import refiners.fluxion.layers.UseContext;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
-import refiners.foundationals.latent_diffusion.RangeAdapter2d;
-import refiners.foundationals.latent_diffusion.ResidualAccumulator;
-import refiners.foundationals.latent_diffusion.ResidualBlock;
-import refiners.foundationals.latent_diffusion.ResidualConcatenator;
+import refiners.foundationals.latent_diffusion.UNetWiring;
 
 /**
  * Stable Diffusion 1.x UNet: predicts noise from latents x (B, in_channels, H, W), the timestep (context
@@ -34,23 +28,11 @@ public class SD1UNet extends Chain {
     public SD1UNet(int inChannels) {
         super(new TimestepEncoder(),
                 new DownBlocks(inChannels),
-                new Sum(new UseContext("unet", "residuals").compose(residuals -> last(residuals)), new MiddleBlock()),
+                new Sum(UNetWiring.lastResidual(), new MiddleBlock()),
                 new UpBlocks(),
                 new Chain(new GroupNorm(320, 32), new SiLU(), new Conv2d(320, 4, 3, 1, 1)));
         this.inChannels = inChannels;
-        for (ResidualBlock block : layers(ResidualBlock.class)) {
-            Chain chain = (Chain) block.get("Chain");
-            new RangeAdapter2d((Conv2d) chain.get("Conv2d_1"), block.outChannels(), 1280, TimestepEncoder.DEFAULT_CONTEXT_KEY).inject(chain);
-        }
-        int n = 0;
-        for (Module block : (Chain) get("DownBlocks")) ((Chain) block).append(new ResidualAccumulator(n++));
-        n = 0;
-        for (Module block : (Chain) get("UpBlocks")) ((Chain) block).insert(0, new ResidualConcatenator(-n++ - 2));
-    }
-
-    private static Object last(Object residuals) {
-        List<?> l = (List<?>) residuals;
-        return l.get(l.size() - 1);
+        UNetWiring.wire(this, TimestepEncoder.DEFAULT_CONTEXT_KEY);
     }
 
     public int inChannels() { return inChannels; }

@@ -3,20 +3,13 @@ package refiners.foundationals.latent_diffusion.stable_diffusion_xl;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.layers.Attributes;
 import refiners.fluxion.layers.Chain;
-import refiners.fluxion.layers.Conv2d;
-import refiners.fluxion.layers.Module;
 import refiners.fluxion.layers.Residual;
-import refiners.fluxion.layers.UseContext;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
-import refiners.foundationals.latent_diffusion.RangeAdapter2d;
-import refiners.foundationals.latent_diffusion.ResidualAccumulator;
-import refiners.foundationals.latent_diffusion.ResidualBlock;
-import refiners.foundationals.latent_diffusion.ResidualConcatenator;
+import refiners.foundationals.latent_diffusion.UNetWiring;
 
 /**
  * Stable Diffusion XL UNet: predicts noise from latents x (B, in_channels, H, W), the timestep (context
@@ -34,23 +27,11 @@ public class SDXLUNet extends Chain {
         super(new TimestepEncoder(),
                 new DownBlocks(inChannels),
                 new MiddleBlock(),
-                new Residual(new UseContext("unet", "residuals").compose(SDXLUNet::last)),
+                new Residual(UNetWiring.lastResidual()),
                 new UpBlocks(),
                 new OutputBlock());
         this.inChannels = inChannels;
-        for (ResidualBlock block : layers(ResidualBlock.class)) {
-            Chain chain = (Chain) block.get("Chain");
-            new RangeAdapter2d((Conv2d) chain.get("Conv2d_1"), block.outChannels(), 1280, TimestepEncoder.DEFAULT_CONTEXT_KEY).inject(chain);
-        }
-        int n = 0;
-        for (Module block : (Chain) get("DownBlocks")) ((Chain) block).append(new ResidualAccumulator(n++));
-        n = 0;
-        for (Module block : (Chain) get("UpBlocks")) ((Chain) block).insert(0, new ResidualConcatenator(-n++ - 2));
-    }
-
-    private static Object last(Object residuals) {
-        List<?> l = (List<?>) residuals;
-        return l.get(l.size() - 1);
+        UNetWiring.wire(this, TimestepEncoder.DEFAULT_CONTEXT_KEY);
     }
 
     public int inChannels() { return inChannels; }
