@@ -11,7 +11,6 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.runtime.RunResult;
-import refiners.foundationals.clip.CLIPTokenizer;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.DoubleTextEncoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.TextEncoderWithPooling;
 

@@ -241,8 +241,8 @@ public class Chain extends Module implements Iterable<Module> {
 
     /**
      * refiners' {@code chain[start:end]}: a structural copy of this chain (same class and attributes) holding only the
-     * children in [start, end) (negative bounds count from the end). The slice's children are parented to it: slicing
-     * is how a model is taken apart to build another (refiners' DoubleTextEncoder), the sliced chain is then dropped.
+     * children in [start, end) (negative bounds count from the end). Leaves are shared, and the slice's own leaves name
+     * it as their parent: slicing takes a model apart to build another (refiners' DoubleTextEncoder).
      */
     public Chain slice(int start, int end) {
         int from = start < 0 ? Math.max(0, children.size() + start) : Math.min(start, children.size());

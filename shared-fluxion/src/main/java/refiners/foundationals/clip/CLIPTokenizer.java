@@ -136,9 +136,9 @@ public final class CLIPTokenizer extends Module {
     public long padTokenId() { return padTokenId; }
 
     /**
-     * In the graph the input already is token ids (see the class comment), as some CLIP tokenizer padded them: a
-     * tokenizer padding with its end-of-text id (refiners' default) takes them as they come, one padding with another
-     * id (CLIPTextEncoderG's 0) pads them again its own way, so that one id tensor feeds both encoders of SDXL.
+     * In the graph the input already is token ids (see the class comment), padded the default way (with end-of-text):
+     * a tokenizer padding with another id (CLIPTextEncoderG's 0) re-pads them (everything after the first
+     * end-of-text), so that one id tensor feeds both encoders of SDXL.
      */
     @Override
     public List<Value> lower(Graph graph, List<Value> args) {
