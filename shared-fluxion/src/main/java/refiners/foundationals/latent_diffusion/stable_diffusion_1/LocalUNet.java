@@ -100,7 +100,7 @@ public final class LocalUNet {
 
         /** The IP-Adapter {@code name} injected into {@code unet}, its scale fed per sample. */
         private SD1IPAdapter ipAdapter(SD1UNet unet, String name) {
-            String field = "image_prompt.adapter";
+            String field = "ip_adapter";
             if (ipAdapters == null) WeightsDirectory.require(null, name, field, "IP-Adapter", null);
             SD1IPAdapter adapter = new SD1IPAdapter(unet, 1.0, ipAdapters.isPlus(name, field), null);
             adapter.loadWeights(ipAdapters.weights(name, field, adapter.weightShapes()));

@@ -201,9 +201,9 @@ class BatchedUNetTest {
     void unknownIpAdaptersAreNamed() {
         var a = text(1, 7.5, List.of());
         var e = assertThrows(RuntimeException.class, () -> unet.open(withImages(a, "nope", 1.0, List.of(1.0), 70)));
-        assertTrue(e.getMessage().contains("image_prompt.adapter") && !e.getMessage().contains(dir.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("ip_adapter") && !e.getMessage().contains(dir.toString()), e.getMessage());
         var e2 = assertThrows(RuntimeException.class, () -> unet.open(withImages(a, "../ip/plain", 1.0, List.of(1.0), 70)));
-        assertTrue(e2.getMessage().contains("image_prompt.adapter"), e2.getMessage());
+        assertTrue(e2.getMessage().contains("ip_adapter"), e2.getMessage());
     }
 
     @Test
