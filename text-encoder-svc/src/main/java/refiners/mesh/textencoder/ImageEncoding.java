@@ -32,8 +32,6 @@ import refiners.proto.textencoder.v1.EncodeImageResponse;
 @ApplicationScoped
 public class ImageEncoding {
     private static final Logger LOG = Logger.getLogger(ImageEncoding.class);
-    /** An image prompt larger than this is refused before it is decoded (it is shrunk to 224 x 224 anyway). */
-    static final long MAX_PIXELS = 4096L * 4096;
 
     private final TextEncoderModel model;
     private final Timer timer;
@@ -75,7 +73,7 @@ public class ImageEncoding {
     static Tensor decode(String field, byte[] data) {
         if (data.length == 0) throw new InvalidRequestException(field, "is empty (a PNG or JPEG image)");
         try {
-            return Images.decodeRgb(data, MAX_PIXELS);
+            return Images.decodeRgb(data, GenerationRequest.MAX_IMAGE_PROMPT_PIXELS);
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(field, e.getMessage());
         }

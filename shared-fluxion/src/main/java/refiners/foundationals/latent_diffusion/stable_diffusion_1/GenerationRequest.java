@@ -58,6 +58,8 @@ public record GenerationRequest(
     /** Condition image preprocessing: none (also written "", the default), or Canny edges. */
     public static final List<String> PREPROCESSORS = List.of("none", "canny");
     public static final int MAX_IMAGE_PROMPTS = 4;
+    /** An image prompt larger than this is refused before it is decoded (it is shrunk to 224 x 224 anyway). */
+    public static final long MAX_IMAGE_PROMPT_PIXELS = 4096L * 4096;
     /** Bounds of an IP-Adapter's scale and of an image prompt's weight. */
     public static final double MAX_IMAGE_PROMPT_SCALE = 10;
 
@@ -164,7 +166,7 @@ public record GenerationRequest(
 
     private void checkIpAdapter() {
         List<ImagePromptInput> images = ipAdapter.images();
-        if (images.isEmpty()) throw new InvalidRequestException("ip_adapter", "needs image_prompts");
+        if (images.isEmpty()) throw new InvalidRequestException("image_prompts", "is empty (ip_adapter and ip_adapter_scale go with image prompts)");
         if (images.size() > MAX_IMAGE_PROMPTS)
             throw new InvalidRequestException("image_prompts", "at most " + MAX_IMAGE_PROMPTS + " image prompts per request, got " + images.size());
         if (ipAdapter.name() == null || ipAdapter.name().isEmpty()) throw new InvalidRequestException("ip_adapter", "is missing (the IP-Adapter the image prompts go through)");
