@@ -167,4 +167,13 @@ class TextEncoderServiceTest extends ServiceTestBase {
             BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> textEncoder.encode(EncodeRequest.newBuilder().addPrompts("x")
                     .addLoras(LoraWeight.newBuilder().setName(name).setScale(1)).build())), "loras[0].name", name);
     }
+
+    @Test
+    void imagePromptsWithoutAnImageEncoderAreAFailedPreconditionNamingTheSetting() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> textEncoder.encodeImage(
+                refiners.proto.textencoder.v1.EncodeImageRequest.newBuilder().addImages(com.google.protobuf.ByteString.copyFromUtf8("x")).build()));
+        assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("images: ") && e.getStatus().getDescription().contains("REFINERS_IMAGE_ENCODER_WEIGHTS"),
+                e.getStatus().getDescription());
+    }
 }
