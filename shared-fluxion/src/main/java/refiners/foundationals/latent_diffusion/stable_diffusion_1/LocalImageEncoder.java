@@ -9,6 +9,7 @@ import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.compile.ShapePolicy;
 import refiners.fluxion.layers.Chain;
 import refiners.fluxion.runtime.RunResult;
 import refiners.fluxion.runtime.Runner;
@@ -37,7 +38,8 @@ public final class LocalImageEncoder {
         this.runner = runner;
         Chain layers = (Chain) model.get(2);
         this.penultimate = model.pathOf(layers.get(layers.size() - 2));
-        this.options = options.withTapPaths(List.of(penultimate));
+        // static shapes (its position ids need a static sequence length): one session per number of rows
+        this.options = options.withShapePolicy(ShapePolicy.STATIC).withTapPaths(List.of(penultimate));
     }
 
     /** "detinit" (full size, the oracle's seed) or a refiners-format file or transformers CLIPVisionModelWithProjection (folder or file). */
