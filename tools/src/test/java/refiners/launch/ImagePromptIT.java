@@ -3,7 +3,6 @@ package refiners.launch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +42,6 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.mesh.GenerateRequests;
 import refiners.pipeline.InProcessPipeline;
 import refiners.proto.common.v1.LoraWeight;
-import refiners.proto.orchestrator.v1.GenerateEvent;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 import refiners.proto.orchestrator.v1.ImagePrompt;
 import refiners.proto.orchestrator.v1.OrchestratorGrpc;
@@ -123,14 +120,7 @@ class ImagePromptIT {
     }
 
     Result generate(GenerateRequest r) {
-        Iterator<GenerateEvent> events = OrchestratorGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES).generate(r);
-        Result result = null;
-        while (events.hasNext()) {
-            GenerateEvent e = events.next();
-            if (e.hasResult()) result = e.getResult();
-        }
-        assertNotNull(result, "no result");
-        return result;
+        return BatchingIT.result(OrchestratorGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES).generate(r));
     }
 
     @Test
