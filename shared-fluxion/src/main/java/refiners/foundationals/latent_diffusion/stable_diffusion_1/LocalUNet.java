@@ -52,8 +52,8 @@ public final class LocalUNet {
         Map<String, Tensor> weights(String name, String field, Map<String, long[]> expected);
     }
 
-    /** ControlNet sets kept per UNet (each holds a compiled session in the runner). */
-    private static final int CACHED_CONTROLNET_SETS = 4;
+    /** Adapter sets (ControlNets, IP-Adapter) kept per UNet (each holds a compiled session in the runner). */
+    private static final int CACHED_ADAPTER_SETS = 4;
 
     private final Variant standard;
     private final Variant inpainting;
@@ -66,7 +66,7 @@ public final class LocalUNet {
         final SD1UNet model;
         final BatchedLoraFeeds loras;
         final CompileOptions options, projectionOptions;
-        final Map<AdapterSet, Adapted> adaptedSets = new LinkedHashMap<>(CACHED_CONTROLNET_SETS, 0.75f, true);
+        final Map<AdapterSet, Adapted> adaptedSets = new LinkedHashMap<>(CACHED_ADAPTER_SETS, 0.75f, true);
 
         Variant(SD1UNet model, CompileOptions options, LocalStages.LoraSource loraSource) {
             this.model = model;
@@ -90,7 +90,7 @@ public final class LocalUNet {
             for (String name : names) new SD1ControlnetAdapter(copy, load(name, conditions).structuralCopy()).inject();
             adapted = new Adapted(copy, ip);
             adaptedSets.put(set, adapted);
-            if (adaptedSets.size() > CACHED_CONTROLNET_SETS) {
+            if (adaptedSets.size() > CACHED_ADAPTER_SETS) {
                 var eldest = adaptedSets.entrySet().iterator().next();
                 adaptedSets.remove(eldest.getKey());
                 runner.forget(eldest.getValue().model());
