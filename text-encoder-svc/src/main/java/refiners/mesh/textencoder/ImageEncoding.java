@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -58,15 +59,23 @@ public class ImageEncoding {
         int n = request.getImagesCount();
         if (n == 0) throw WireTensors.invalid("images", "is empty");
         if (n > GenerationRequest.MAX_IMAGE_PROMPTS) throw WireTensors.invalid("images", n + " images exceed the limit of " + GenerationRequest.MAX_IMAGE_PROMPTS);
-        List<Tensor> inputs = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) inputs.add(LocalImageEncoder.preprocess(List.of(decode("images[" + i + "]", request.getImages(i).toByteArray()))).get(0));
         String id = request.getGenerationId();
-        return batcher.submit("images", null, inputs).map(r -> GenerationIds.within(id, () -> {
+        // decoding and resizing a large image takes a while: on a worker, not the event loop
+        return Uni.createFrom().item(() -> preprocess(request)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(inputs -> batcher.submit("images", null, inputs)).map(r -> GenerationIds.within(id, () -> {
             LOG.infof("encoded %d image prompts in %.0f ms (a call of %d)", n, 1e3 * r.callSeconds(), r.batchSize());
             SD1Stages.ImageFeatures f = r.output();
             return EncodeImageResponse.newBuilder().setImageEmbeddings(WireTensors.toMessage(f.embeddings()))
                     .setHiddenStates(WireTensors.toMessage(f.hiddenStates())).setZeroHiddenStates(WireTensors.toMessage(f.zeroHiddenStates())).build();
         }));
+    }
+
+    /** The request's images decoded and preprocessed (1, 3, 224, 224) each. */
+    private static List<Tensor> preprocess(EncodeImageRequest request) {
+        List<Tensor> inputs = new ArrayList<>(request.getImagesCount());
+        for (int i = 0; i < request.getImagesCount(); i++)
+            inputs.add(LocalImageEncoder.preprocess(List.of(decode("images[" + i + "]", request.getImages(i).toByteArray()))).get(0));
+        return inputs;
     }
 
     /** A PNG or JPEG as (H, W, 3) RGB, or INVALID_ARGUMENT naming the field. */
