@@ -9,11 +9,14 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.ControlnetInput;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.ImagePromptInput;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.IpAdapterInput;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraSet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SolverOptions;
 import refiners.proto.orchestrator.v1.ControlnetRequest;
 import refiners.proto.orchestrator.v1.GenerateRequest;
+import refiners.proto.orchestrator.v1.ImagePrompt;
 
 /**
  * The wire request to a validated GenerationRequest: defaults for unset fields (a random seed when none is given; the
@@ -51,7 +54,22 @@ public final class GenerateRequests {
                 r.hasStrength() ? r.getStrength() : 1.0,
                 mask,
                 controlnets,
-                solverOptions(r)).validate(maxPixels);
+                solverOptions(r),
+                ipAdapter(r)).validate(maxPixels);
+    }
+
+    /** The image prompts with their adapter, or null when the request names none of the three fields. */
+    public static IpAdapterInput ipAdapter(GenerateRequest r) {
+        if (r.getImagePromptsCount() == 0 && r.getIpAdapter().isEmpty() && !r.hasIpAdapterScale()) return null;
+        List<ImagePromptInput> images = new ArrayList<>();
+        for (int i = 0; i < r.getImagePromptsCount(); i++) {
+            ImagePrompt p = r.getImagePrompts(i);
+            String field = "image_prompts[" + i + "].image";
+            if (p.getImage().isEmpty()) throw new InvalidRequestException(field, "is missing (PNG or JPEG)");
+            images.add(new ImagePromptInput(decode(field, p.getImage().toByteArray(), GenerationRequest.MAX_IMAGE_PROMPT_PIXELS, Images::decodeRgb),
+                    p.hasScale() ? p.getScale() : 1.0));
+        }
+        return new IpAdapterInput(r.getIpAdapter(), r.hasIpAdapterScale() ? r.getIpAdapterScale() : 1.0, images);
     }
 
     /** The solver options set on the request (unset ones stay null: the solver's defaults). */

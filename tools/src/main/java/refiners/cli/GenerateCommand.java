@@ -21,14 +21,17 @@ final class GenerateCommand {
     static final String USAGE = "generate " + GenerationOptions.USAGE + """
 
                      [--weights PATH|detinit] [--lora-dir DIR] [--inpainting-weights PATH|detinit] [--controlnet-dir DIR] [--threads N]
+                     [--image-encoder-weights PATH|detinit] [--ip-adapter-dir DIR]
               In this process. --weights (or REFINERS_WEIGHTS): a diffusers folder, a single-file SD 1.x checkpoint or a
               converted folder; without it, full-size detinit weights: the image is noise, by design. --inpainting-weights
-              (REFINERS_INPAINTING_WEIGHTS): the inpainting checkpoint --mask needs; --controlnet-dir (REFINERS_CONTROLNET_DIR).""";
+              (REFINERS_INPAINTING_WEIGHTS): the inpainting checkpoint --mask needs; --controlnet-dir (REFINERS_CONTROLNET_DIR);
+              image prompts need --image-encoder-weights (REFINERS_IMAGE_ENCODER_WEIGHTS) and --ip-adapter-dir (REFINERS_IP_ADAPTER_DIR).""";
 
     private GenerateCommand() {}
 
     static int run(String[] argv) throws IOException {
-        Args a = new Args(argv, List.of(), GenerationOptions.with("weights", "lora-dir", "inpainting-weights", "controlnet-dir", "threads"));
+        Args a = new Args(argv, List.of(), GenerationOptions.with("weights", "lora-dir", "inpainting-weights", "controlnet-dir", "threads",
+                "image-encoder-weights", "ip-adapter-dir"));
         GenerationRequest request = GenerationOptions.generation(a, Long.MAX_VALUE);
         RuntimeConfig runtime = RuntimeVariables.fromEnvironment();
         if (a.has("threads")) runtime = runtime.withThreads(a.getInt("threads", 0));
@@ -36,7 +39,8 @@ final class GenerateCommand {
         SD1Weights sd = weights.isBlank() ? SD1Weights.detinit() : SD1Weights.parse(weights);
         long t0 = System.nanoTime();
         InProcessPipeline pipeline = new InProcessPipeline(sd, setting(a, "lora-dir", "REFINERS_LORA_DIR"),
-                setting(a, "inpainting-weights", "REFINERS_INPAINTING_WEIGHTS"), setting(a, "controlnet-dir", "REFINERS_CONTROLNET_DIR"), new Runner(runtime));
+                setting(a, "inpainting-weights", "REFINERS_INPAINTING_WEIGHTS"), setting(a, "controlnet-dir", "REFINERS_CONTROLNET_DIR"),
+                setting(a, "image-encoder-weights", "REFINERS_IMAGE_ENCODER_WEIGHTS"), setting(a, "ip-adapter-dir", "REFINERS_IP_ADAPTER_DIR"), new Runner(runtime));
         System.out.printf(Locale.ROOT, "models: %s (%.1f s)%n", sd.describe(), (System.nanoTime() - t0) / 1e9);
         ProgressBar bar = new ProgressBar(System.out, "denoising");
         GenerationResult r = pipeline.generate(request, (step, total, elapsed, latents) -> bar.update(step, total, elapsed));

@@ -13,6 +13,7 @@ import refiners.options.Args;
 import refiners.proto.common.v1.LoraWeight;
 import refiners.proto.orchestrator.v1.ControlnetRequest;
 import refiners.proto.orchestrator.v1.GenerateRequest;
+import refiners.proto.orchestrator.v1.ImagePrompt;
 
 /**
  * What to generate, with the same option names for both generate commands (in this process and through the mesh).
@@ -22,7 +23,7 @@ import refiners.proto.orchestrator.v1.GenerateRequest;
 public final class GenerationOptions {
     static final List<String> NAMES = List.of("prompt", "negative-prompt", "steps", "guidance", "solver", "width", "height", "seed", "lora",
             "init-image", "strength", "mask", "controlnet", "out", "timesteps-spacing", "timesteps-offset", "noise-schedule", "sigma-schedule",
-            "sde-variance", "last-step-first-order");
+            "sde-variance", "last-step-first-order", "image-prompt", "ip-adapter", "ip-adapter-scale");
     static final String USAGE = """
             --prompt TEXT [--negative-prompt TEXT] [--steps 30] [--guidance 7.5] [--solver dpm|ddim|euler|lcm]
                      [--width 512] [--height 512] [--seed S] [--lora NAME[=SCALE]]... [--out image.png]
@@ -34,7 +35,9 @@ public final class GenerationOptions {
               --guidance 1 or less: no unconditional branch (one UNet sample per step); lcm: 2 to 8 steps, guidance <= 3.
               Solver options (unset: the solver's default): [--timesteps-spacing linspace|linspace_rounded|leading|trailing]
                 [--timesteps-offset N] [--noise-schedule uniform|quadratic|karras]; dpm only: [--sigma-schedule
-                uniform|quadratic|karras] [--sde-variance 0|1] [--last-step-first-order true|false].""";
+                uniform|quadratic|karras] [--sde-variance 0|1] [--last-step-first-order true|false].
+              Image prompts: [--image-prompt IMAGE[:WEIGHT]]... --ip-adapter NAME [--ip-adapter-scale 1.0]: the result looks
+                like the images (any size, up to 4), through an IP-Adapter of the IP-Adapter directory (plain or Plus).""";
 
     private GenerationOptions() {}
 
@@ -66,6 +69,9 @@ public final class GenerationOptions {
         if (a.has("strength")) r.setStrength(a.getDouble("strength", 1));
         if (a.has("mask")) r.setMask(read("mask", a.get("mask", "")));
         for (String c : a.all("controlnet")) r.addControlnets(controlnet(c));
+        for (String p : a.all("image-prompt")) r.addImagePrompts(imagePrompt(p));
+        if (a.has("ip-adapter")) r.setIpAdapter(a.get("ip-adapter", ""));
+        if (a.has("ip-adapter-scale")) r.setIpAdapterScale(a.getDouble("ip-adapter-scale", 1));
         if (a.has("timesteps-spacing")) r.setTimestepsSpacing(a.get("timesteps-spacing", ""));
         if (a.has("timesteps-offset")) r.setTimestepsOffset(a.getInt("timesteps-offset", 0));
         if (a.has("noise-schedule")) r.setNoiseSchedule(a.get("noise-schedule", ""));
@@ -102,6 +108,22 @@ public final class GenerationOptions {
         if (numbers.size() > 0) c.setScale(numbers.get(0));
         if (numbers.size() > 1) c.setScaleDecay(numbers.get(1));
         return c.setImage(read("controlnet " + c.getName(), rest)).build();
+    }
+
+    /** IMAGE[:WEIGHT] (a number after the last ':' is the weight, so the path may hold ':'). */
+    static ImagePrompt imagePrompt(String spec) {
+        ImagePrompt.Builder p = ImagePrompt.newBuilder();
+        String file = spec;
+        int colon = spec.lastIndexOf(':');
+        if (colon > 0) {
+            try {
+                p.setScale(Double.parseDouble(spec.substring(colon + 1)));
+                file = spec.substring(0, colon);
+            } catch (NumberFormatException e) {
+                // no weight: the colon is the path's
+            }
+        }
+        return p.setImage(read("image-prompt", file)).build();
     }
 
     private static ByteString read(String option, String file) {

@@ -6,7 +6,9 @@ import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.IpAdapterLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalImageEncoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
@@ -33,12 +35,23 @@ public final class InProcessPipeline {
      * @param controlnetDir as REFINERS_CONTROLNET_DIR (empty: no ControlNets)
      */
     public InProcessPipeline(SD1Weights weights, Optional<String> loraDir, Optional<String> inpaintingWeights, Optional<String> controlnetDir, Runner runner) {
+        this(weights, loraDir, inpaintingWeights, controlnetDir, Optional.empty(), Optional.empty(), runner);
+    }
+
+    /**
+     * @param imageEncoderWeights as REFINERS_IMAGE_ENCODER_WEIGHTS (empty: no image prompts)
+     * @param ipAdapterDir as REFINERS_IP_ADAPTER_DIR (empty: no IP-Adapters)
+     */
+    public InProcessPipeline(SD1Weights weights, Optional<String> loraDir, Optional<String> inpaintingWeights, Optional<String> controlnetDir,
+                             Optional<String> imageEncoderWeights, Optional<String> ipAdapterDir, Runner runner) {
         SD1Models models = SD1Models.load(weights);
         LoraLibrary loras = present(loraDir).map(d -> new LoraLibrary(Path.of(d))).orElse(null);
         this.stages = new LocalStages(new LocalTextEncoder(models.textEncoder(), LocalStages.DEFAULT_OPTIONS, loras, runner),
                 new LocalUNet(models.unet(), present(inpaintingWeights).map(w -> SD1Models.inpaintingUnet(SD1Weights.parse(w))).orElse(null),
-                        present(controlnetDir).map(d -> new ControlnetLibrary(Path.of(d))).orElse(null), LocalStages.DEFAULT_OPTIONS, loras, runner),
-                new LocalAutoencoder(models.autoencoder(), LocalStages.DEFAULT_OPTIONS, runner));
+                        present(controlnetDir).map(d -> new ControlnetLibrary(Path.of(d))).orElse(null),
+                        present(ipAdapterDir).map(d -> new IpAdapterLibrary(Path.of(d))).orElse(null), LocalStages.DEFAULT_OPTIONS, loras, runner),
+                new LocalAutoencoder(models.autoencoder(), LocalStages.DEFAULT_OPTIONS, runner),
+                present(imageEncoderWeights).map(w -> new LocalImageEncoder(LocalImageEncoder.load(w), LocalStages.DEFAULT_OPTIONS, runner)).orElse(null));
     }
 
     private static Optional<String> present(Optional<String> setting) {

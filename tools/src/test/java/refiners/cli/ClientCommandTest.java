@@ -46,6 +46,17 @@ class ClientCommandTest {
     }
 
     @Test
+    void imagePromptOptionsAreTheWireFields(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path plain = java.nio.file.Files.write(dir.resolve("a.png"), new byte[] {1, 2}), colon = java.nio.file.Files.write(dir.resolve("b:c.png"), new byte[] {3});
+        var r = GenerationOptions.request(args("--image-prompt", plain + ":0.5", "--image-prompt", colon.toString(), "--ip-adapter", "plus", "--ip-adapter-scale", "0.7"));
+        assertEquals(refiners.proto.orchestrator.v1.GenerateRequest.newBuilder()
+                .addImagePrompts(refiners.proto.orchestrator.v1.ImagePrompt.newBuilder().setImage(com.google.protobuf.ByteString.copyFrom(new byte[] {1, 2})).setScale(0.5))
+                .addImagePrompts(refiners.proto.orchestrator.v1.ImagePrompt.newBuilder().setImage(com.google.protobuf.ByteString.copyFrom(new byte[] {3})))
+                .setIpAdapter("plus").setIpAdapterScale(0.7).build(), r);
+        assertThrows(IllegalArgumentException.class, () -> GenerationOptions.request(args("--image-prompt", dir.resolve("missing.png") + ":0.5")));
+    }
+
+    @Test
     void bothGenerateCommandsShareTheOptionsAndTheMeshDefaults() {
         var g = GenerationOptions.generation(new Args(new String[] {"--prompt", "a fox", "--seed", "3"}, List.of(),
                 GenerationOptions.with("weights", "lora-dir", "threads")), Long.MAX_VALUE);

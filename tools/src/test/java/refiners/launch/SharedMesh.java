@@ -15,7 +15,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
  * The mesh that the end-to-end tests without a configuration of their own share (BatchingIT, SoakIT, MeshTracingIT,
  * MeshPortsIT), started once for all of them: a mesh start (five processes loading full-size weights) is most of such
  * a test's time. Its configuration is the union of what they need: two unet-svc replicas filled one after the other
- * (refiners_fill) with a LoRA directory (BatchingIT), traces exported to a receiver in this JVM and JSON logs
+ * (refiners_fill) with a LoRA directory (BatchingIT), IP-Adapters and the image encoder (ImagePromptIT), traces exported to a receiver in this JVM and JSON logs
  * (MeshTracingIT), and one of its chosen ports taken by another socket while it starts, so that the start goes through
  * choosing new ports (MeshPortsIT). A test that stops one of its processes leaves it stopped: the next {@link #get()}
  * starts it again. The processes end with this JVM (MeshProcesses' shutdown hook) or at {@link #close()}.
@@ -39,12 +39,15 @@ final class SharedMesh {
     final Path loraDir;
     /** The VAE port that was taken when the mesh started. */
     final int takenPort;
+    /** IP-Adapter files (ImagePromptIT.ipAdapterDir); text-encoder-svc serves the detinit image encoder. */
+    final Path ipAdapterDir;
 
-    private SharedMesh(MeshProcesses mesh, OtlpReceiver traces, Path loraDir, int takenPort) {
+    private SharedMesh(MeshProcesses mesh, OtlpReceiver traces, Path loraDir, int takenPort, Path ipAdapterDir) {
         this.mesh = mesh;
         this.traces = traces;
         this.loraDir = loraDir;
         this.takenPort = takenPort;
+        this.ipAdapterDir = ipAdapterDir;
     }
 
     /** The shared mesh, every process of it running and ready: started on first use, or again after {@link #close()}. */
@@ -70,6 +73,7 @@ final class SharedMesh {
         Path work = root.resolve("tools/target/shared-mesh");
         Path loraDir = Files.createDirectories(work.resolve("loras"));
         SafeTensorsWriter.write(loraDir.resolve("style.safetensors"), MeshIT.styleLora());
+        Path ipAdapterDir = ImagePromptIT.ipAdapterDir(work.resolve("ip-adapters"));
         SD1Models.detinit(); // the weight files, written once before five processes map them
         Map<MeshService, Integer> ports = MeshProcesses.freePorts();
         int taken = ports.get(MeshService.VAE);
@@ -77,6 +81,8 @@ final class SharedMesh {
         MeshProcesses mesh = new MeshProcesses(root, work.resolve("logs"), ports)
                 .env("REFINERS_WEIGHTS", SD1Weights.DETINIT)
                 .env("REFINERS_LORA_DIR", loraDir.toString())
+                .env(MeshService.UNET, "REFINERS_IP_ADAPTER_DIR", ipAdapterDir.toString())
+                .env(MeshService.TEXT_ENCODER, "REFINERS_IMAGE_ENCODER_WEIGHTS", SD1Weights.DETINIT)
                 .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", "refiners_fill")
                 .replicas(MeshService.UNET, 2)
                 .env("REFINERS_LOG_JSON", "true")
@@ -92,6 +98,6 @@ final class SharedMesh {
             traces.close();
             throw e;
         }
-        return new SharedMesh(mesh, traces, loraDir, taken);
+        return new SharedMesh(mesh, traces, loraDir, taken, ipAdapterDir);
     }
 }

@@ -1,23 +1,28 @@
 package refiners.mesh.orchestrator;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Deadline;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
+import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.mesh.WireTensors;
+import refiners.proto.textencoder.v1.EncodeImageRequest;
 import refiners.proto.textencoder.v1.EncodeRequest;
 import refiners.proto.unet.v1.DenoiseControlnet;
+import refiners.proto.unet.v1.DenoiseImagePrompt;
 import refiners.proto.unet.v1.DenoiseStart;
 import refiners.proto.vae.v1.DecodeRequest;
 import refiners.proto.vae.v1.ImageFormat;
 
 /**
  * SD1Stages over the mesh: the same generation loop runs here as in process, each stage call going to its service
- * (images to encode go to vae-svc, the UNet's conditions travel in the Denoise Start).
+ * (images to encode go to vae-svc, image prompts to text-encoder-svc, the UNet's conditions travel in the Denoise
+ * Start).
  * Tensors cross the wire as raw bytes, so the result is bit-identical. One instance serves one generation.
  */
 public final class RemoteStages implements SD1Stages {
@@ -61,6 +66,22 @@ public final class RemoteStages implements SD1Stages {
     }
 
     @Override
+    public ImageFeatures encodeImages(List<Tensor> images) {
+        try {
+            EncodeImageRequest.Builder request = EncodeImageRequest.newBuilder().setGenerationId(generationId);
+            for (Tensor image : images) request.addImages(ByteString.copyFrom(Images.rgbToPng(image))); // lossless: the same pixels there
+            var response = clients.textEncoder().withDeadline(stageDeadline()).encodeImage(request.build()).await().indefinitely();
+            int n = images.size();
+            return new ImageFeatures(
+                    WireTensors.expect(WireTensors.fromMessage(response.getImageEmbeddings(), "image_embeddings"), "image_embeddings", DType.F32, n, 1024),
+                    WireTensors.expect(WireTensors.fromMessage(response.getHiddenStates(), "hidden_states"), "hidden_states", DType.F32, n, 257, 1280),
+                    WireTensors.expect(WireTensors.fromMessage(response.getZeroHiddenStates(), "zero_hidden_states"), "zero_hidden_states", DType.F32, 1, 257, 1280));
+        } catch (Throwable t) {
+            throw Stage.TEXT_ENCODER.failure(t);
+        }
+    }
+
+    @Override
     public Denoiser openDenoiser(Conditioning c) {
         DenoiseStart.Builder start = DenoiseStart.newBuilder()
                 .setConditionalEmbedding(WireTensors.toMessage(c.conditional()))
@@ -73,11 +94,18 @@ public final class RemoteStages implements SD1Stages {
         for (ControlnetCondition cn : c.controlnets())
             start.addControlnets(DenoiseControlnet.newBuilder().setName(cn.name()).setCondition(WireTensors.toMessage(cn.condition()))
                     .setScale(cn.scale()).setScaleDecay(cn.scaleDecay()));
+        if (c.imagePrompt() != null) start.setImagePrompt(wire(c.imagePrompt()));
         RemoteDenoiser opened = new RemoteDenoiser(clients.unet(), generationDeadline, stageTimeout, metrics);
         denoiser = opened;
         if (cancelled) opened.cancel();
         opened.start(start.build());
         return opened;
+    }
+
+    private static DenoiseImagePrompt wire(ImagePrompt p) {
+        return DenoiseImagePrompt.newBuilder().setAdapter(p.adapter()).setScale(p.scale()).addAllWeights(p.weights())
+                .setImageEmbeddings(WireTensors.toMessage(p.features().embeddings())).setHiddenStates(WireTensors.toMessage(p.features().hiddenStates()))
+                .setZeroHiddenStates(WireTensors.toMessage(p.features().zeroHiddenStates())).build();
     }
 
     private static refiners.proto.common.v1.LoraWeight wire(LoraWeight l) {

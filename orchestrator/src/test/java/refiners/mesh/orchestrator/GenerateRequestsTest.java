@@ -106,7 +106,7 @@ class GenerateRequestsTest {
     @Test
     void restSolverOptionsAreTheWireFields() {
         ImageRequest body = new ImageRequest(null, null, null, null, "dpm", null, null, null, null, null, null, null, null,
-                "leading", 2, "uniform", "karras", 1.0, false);
+                "leading", 2, "uniform", "karras", 1.0, false, null, null, null);
         assertEquals(GenerateRequest.newBuilder().setSolver("dpm").setTimestepsSpacing("leading").setTimestepsOffset(2).setNoiseSchedule("uniform")
                 .setSigmaSchedule("karras").setSdeVariance(1).setLastStepFirstOrder(false).build(), body.toGenerateRequest());
     }
@@ -126,6 +126,41 @@ class GenerateRequestsTest {
                 .setMask(com.google.protobuf.ByteString.copyFrom(new byte[] {2}))
                 .addControlnets(refiners.proto.orchestrator.v1.ControlnetRequest.newBuilder().setName("canny")
                         .setImage(com.google.protobuf.ByteString.copyFrom(new byte[] {3})).setScale(0.8).setPreprocess("canny")).build(), images.toGenerateRequest());
+    }
+
+    @Test
+    void restImagePromptsAreTheWireFields() {
+        ImageRequest body = new ImageRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                java.util.List.of(new ImageRequest.ImagePrompt(new byte[] {4}, 0.5), new ImageRequest.ImagePrompt(new byte[] {5}, null)), "plus", 0.7);
+        assertEquals(GenerateRequest.newBuilder()
+                .addImagePrompts(refiners.proto.orchestrator.v1.ImagePrompt.newBuilder().setImage(com.google.protobuf.ByteString.copyFrom(new byte[] {4})).setScale(0.5))
+                .addImagePrompts(refiners.proto.orchestrator.v1.ImagePrompt.newBuilder().setImage(com.google.protobuf.ByteString.copyFrom(new byte[] {5})))
+                .setIpAdapter("plus").setIpAdapterScale(0.7).build(), body.toGenerateRequest());
+    }
+
+    @Test
+    void imagePromptFieldsAreChecked() {
+        var png = com.google.protobuf.ByteString.copyFrom(refiners.fluxion.utils.Images.rgbToPng(refiners.fluxion.Tensor.zeros(refiners.fluxion.DType.U8, 40, 56, 3)));
+        var prompt = refiners.proto.orchestrator.v1.ImagePrompt.newBuilder().setImage(png);
+        GenerationRequest ok = GenerateRequests.toGenerationRequest(GenerateRequest.newBuilder().addImagePrompts(prompt).setIpAdapter("plain").build(), Long.MAX_VALUE);
+        assertEquals(1.0, ok.ipAdapter().scale());
+        assertEquals(java.util.List.of(40L, 56L, 3L), java.util.Arrays.stream(ok.ipAdapter().images().get(0).image().shape()).boxed().toList());
+        assertEquals(null, GenerateRequests.toGenerationRequest(GenerateRequest.getDefaultInstance(), Long.MAX_VALUE).ipAdapter());
+        assertEquals("ip_adapter", refusedField(GenerateRequest.newBuilder().addImagePrompts(prompt)));
+        assertEquals("ip_adapter", refusedField(GenerateRequest.newBuilder().addImagePrompts(prompt).setIpAdapter("../plain")));
+        assertEquals("image_prompts", refusedField(GenerateRequest.newBuilder().setIpAdapter("plain")));
+        assertEquals("image_prompts", refusedField(GenerateRequest.newBuilder().setIpAdapterScale(0.5)));
+        assertEquals("ip_adapter_scale", refusedField(GenerateRequest.newBuilder().addImagePrompts(prompt).setIpAdapter("plain").setIpAdapterScale(11)));
+        assertEquals("ip_adapter_scale", refusedField(GenerateRequest.newBuilder().addImagePrompts(prompt).setIpAdapter("plain").setIpAdapterScale(Double.NaN)));
+        assertEquals("image_prompts[1].scale", refusedField(GenerateRequest.newBuilder().addImagePrompts(prompt).addImagePrompts(prompt.clone().setScale(-1))
+                .setIpAdapter("plain")));
+        assertEquals("image_prompts[0].image", refusedField(GenerateRequest.newBuilder().addImagePrompts(prompt.clone().setImage(com.google.protobuf.ByteString.copyFromUtf8("no image")))
+                .setIpAdapter("plain")));
+        assertEquals("image_prompts[0].image", refusedField(GenerateRequest.newBuilder().addImagePrompts(refiners.proto.orchestrator.v1.ImagePrompt.newBuilder())
+                .setIpAdapter("plain")));
+        var five = GenerateRequest.newBuilder().setIpAdapter("plain");
+        for (int i = 0; i <= GenerationRequest.MAX_IMAGE_PROMPTS; i++) five.addImagePrompts(prompt);
+        assertEquals("image_prompts", refusedField(five));
     }
 
     @Test

@@ -46,9 +46,24 @@ public final class Images {
     }
 
     public static byte[] toPng(Tensor image) {
+        return png(toImage(image));
+    }
+
+    /** An (H, W, 3) U8 RGB image as a PNG: lossless, {@link #decodeRgb} gives the same pixels back. */
+    public static byte[] rgbToPng(Tensor rgb) {
+        long[] s = rgb.shape();
+        if (rgb.dtype() != DType.U8 || s.length != 3 || s[2] != 3) throw new IllegalArgumentException("expected an (H, W, 3) uint8 image, got " + rgb);
+        int h = (int) s[0], w = (int) s[1];
+        java.nio.ByteBuffer b = rgb.data();
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int i = 0; i < h * w; i++) img.setRGB(i % w, i / w, (b.get(3 * i) & 0xff) << 16 | (b.get(3 * i + 1) & 0xff) << 8 | b.get(3 * i + 2) & 0xff);
+        return png(img);
+    }
+
+    private static byte[] png(BufferedImage img) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            ImageIO.write(toImage(image), "png", out);
+            ImageIO.write(img, "png", out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

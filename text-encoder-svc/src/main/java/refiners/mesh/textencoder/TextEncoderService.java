@@ -22,6 +22,8 @@ import refiners.mesh.MeshLoras;
 import refiners.mesh.ModelWork;
 import refiners.mesh.StageTimers;
 import refiners.mesh.WireTensors;
+import refiners.proto.textencoder.v1.EncodeImageRequest;
+import refiners.proto.textencoder.v1.EncodeImageResponse;
 import refiners.proto.textencoder.v1.EncodeRequest;
 import refiners.proto.textencoder.v1.EncodeResponse;
 import refiners.proto.textencoder.v1.PromptTokens;
@@ -41,10 +43,13 @@ public class TextEncoderService implements TextEncoder {
     private final Timer timer;
     private final Batcher<Request, Tensor> batcher;
     private final PromptCache cache;
+    private final ImageEncoding images;
 
     @Inject
-    public TextEncoderService(TextEncoderModel model, ModelWork work, MeshLoras loras, TextEncoderConfig config, MeshConfig mesh, MeterRegistry registry) {
+    public TextEncoderService(TextEncoderModel model, ModelWork work, MeshLoras loras, TextEncoderConfig config, MeshConfig mesh, MeterRegistry registry,
+                              ImageEncoding images) {
         this.model = model;
+        this.images = images;
         this.loras = loras;
         this.config = config;
         this.timer = StageTimers.register(registry, "text-encoder");
@@ -57,7 +62,7 @@ public class TextEncoderService implements TextEncoder {
     private List<Tensor> encodeAll(List<Request> requests) {
         List<String> prompts = new ArrayList<>();
         for (Request r : requests) prompts.addAll(r.prompts());
-        Tensor all = timer.record(() -> model.get().encode(prompts, requests.get(0).loras()));
+        Tensor all = timer.record(() -> model.get().text().encode(prompts, requests.get(0).loras()));
         List<Tensor> out = new ArrayList<>();
         int row = 0;
         for (Request r : requests) {
@@ -65,6 +70,11 @@ public class TextEncoderService implements TextEncoder {
             row += r.prompts().size();
         }
         return out;
+    }
+
+    @Override
+    public Uni<EncodeImageResponse> encodeImage(EncodeImageRequest request) {
+        return images.encode(request);
     }
 
     private record Request(List<String> prompts, List<LoraWeight> loras) {}
@@ -78,7 +88,7 @@ public class TextEncoderService implements TextEncoder {
         // a LoRA without text-encoder layers (UNet-only) changes nothing here: left out, such a request shares a CLIP
         // call with those without LoRAs, and gets the same embeddings as with it
         List<LoraWeight> textEncoderSet = loraSet.stream().filter(l -> !loras.knownWithoutTextEncoderLayers(l.name())).toList();
-        LocalTextEncoder encoder = model.get();
+        LocalTextEncoder encoder = model.get().text();
         String id = request.getGenerationId();
         Map<String, Tensor> rows = new LinkedHashMap<>();
         for (String p : prompts) {

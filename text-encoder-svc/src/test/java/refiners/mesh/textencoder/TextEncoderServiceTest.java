@@ -64,11 +64,11 @@ class TextEncoderServiceTest extends ServiceTestBase {
         double calls = metric(CALLS), hits = metric(HITS);
         textEncoder.encode(EncodeRequest.newBuilder().addPrompts(first).addPrompts(negative).build());
         var response = textEncoder.encode(EncodeRequest.newBuilder().addPrompts(second).addPrompts(negative).addPrompts(second).build());
-        assertEquals(WireTensors.toMessage(model.get().encode(List.of(second, negative, second), List.of())), response.getEmbeddings(),
+        assertEquals(WireTensors.toMessage(model.get().text().encode(List.of(second, negative, second), List.of())), response.getEmbeddings(),
                 "the negative prompt from the cache, the other computed once");
         assertEquals(1, metric(HITS) - hits);
         assertEquals(2, metric(CALLS) - calls);
-        assertEquals(WireTensors.toMessage(model.get().encode(List.of(negative, first), List.of())),
+        assertEquals(WireTensors.toMessage(model.get().text().encode(List.of(negative, first), List.of())),
                 textEncoder.encode(EncodeRequest.newBuilder().addPrompts(negative).addPrompts(first).build()).getEmbeddings());
         assertEquals(2, metric(CALLS) - calls, "both prompts came from the cache: no CLIP call");
 
@@ -79,8 +79,8 @@ class TextEncoderServiceTest extends ServiceTestBase {
                 layer + ".down.weight", DetInit.tensor("down", new long[] {4, 768}, 9), layer + ".up.weight", DetInit.tensor("up", new long[] {768, 4}, 9)));
         var withLora = textEncoder.encode(EncodeRequest.newBuilder().addPrompts(negative).addLoras(LoraWeight.newBuilder().setName("te-style").setScale(1)).build());
         var lora = List.of(new refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight("te-style", 1));
-        assertEquals(WireTensors.toMessage(model.get().encode(List.of(negative), lora)), withLora.getEmbeddings());
-        assertNotEquals(WireTensors.toMessage(model.get().encode(List.of(negative), List.of())), withLora.getEmbeddings());
+        assertEquals(WireTensors.toMessage(model.get().text().encode(List.of(negative), lora)), withLora.getEmbeddings());
+        assertNotEquals(WireTensors.toMessage(model.get().text().encode(List.of(negative), List.of())), withLora.getEmbeddings());
         assertEquals(3, metric(CALLS) - calls);
         assertEquals(withLora.getEmbeddings(), textEncoder.encode(EncodeRequest.newBuilder().addPrompts(negative)
                 .addLoras(LoraWeight.newBuilder().setName("te-style")).build()).getEmbeddings(), "a LoRA without a scale is applied as trained");
@@ -90,7 +90,7 @@ class TextEncoderServiceTest extends ServiceTestBase {
     void encodesABatchOfPromptsInOneCallAsTheEngineDoes() {
         List<String> prompts = List.of("", "a lighthouse on a cliff at sunset", "word ".repeat(100));
         var response = textEncoder.encode(EncodeRequest.newBuilder().addAllPrompts(prompts).build());
-        assertEquals(WireTensors.toMessage(model.get().encode(prompts, List.of())), response.getEmbeddings());
+        assertEquals(WireTensors.toMessage(model.get().text().encode(prompts, List.of())), response.getEmbeddings());
         assertEquals(List.of(3L, 77L, 768L), response.getEmbeddings().getShapeList());
         assertEquals(2, response.getTokens(0).getCount());
         assertEquals(false, response.getTokens(1).getTruncated());
@@ -107,7 +107,7 @@ class TextEncoderServiceTest extends ServiceTestBase {
         for (List<String> p : prompts) calls.add(async.encode(EncodeRequest.newBuilder().addAllPrompts(p).build()));
         blocker.get(10, TimeUnit.MINUTES);
         for (int i = 0; i < prompts.size(); i++)
-            assertEquals(WireTensors.toMessage(model.get().encode(prompts.get(i), List.of())), calls.get(i).get(10, TimeUnit.MINUTES).getEmbeddings(), "call " + i);
+            assertEquals(WireTensors.toMessage(model.get().text().encode(prompts.get(i), List.of())), calls.get(i).get(10, TimeUnit.MINUTES).getEmbeddings(), "call " + i);
         assertTrue(metric("refiners_batch_size_max{stage=\"text-encoder\"}") >= 2, "the calls queued behind the first were not batched");
     }
 
@@ -132,8 +132,8 @@ class TextEncoderServiceTest extends ServiceTestBase {
         var plain = async.encode(EncodeRequest.newBuilder().addPrompts(fox).build());
         var withLora = async.encode(EncodeRequest.newBuilder().addPrompts(castle).addLoras(unetOnly).build());
         blocker.get(10, TimeUnit.MINUTES);
-        assertEquals(WireTensors.toMessage(model.get().encode(List.of(fox), List.of())), plain.get(10, TimeUnit.MINUTES).getEmbeddings());
-        assertEquals(WireTensors.toMessage(model.get().encode(List.of(castle), List.of())), withLora.get(10, TimeUnit.MINUTES).getEmbeddings());
+        assertEquals(WireTensors.toMessage(model.get().text().encode(List.of(fox), List.of())), plain.get(10, TimeUnit.MINUTES).getEmbeddings());
+        assertEquals(WireTensors.toMessage(model.get().text().encode(List.of(castle), List.of())), withLora.get(10, TimeUnit.MINUTES).getEmbeddings());
         assertEquals(2, metric(CALLS) - callsBefore, "the busy call, then one call for both requests");
     }
 
@@ -166,5 +166,14 @@ class TextEncoderServiceTest extends ServiceTestBase {
         for (String name : List.of("truncated", "sdxl"))
             BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> textEncoder.encode(EncodeRequest.newBuilder().addPrompts("x")
                     .addLoras(LoraWeight.newBuilder().setName(name).setScale(1)).build())), "loras[0].name", name);
+    }
+
+    @Test
+    void imagePromptsWithoutAnImageEncoderAreAFailedPreconditionNamingTheSetting() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> textEncoder.encodeImage(
+                refiners.proto.textencoder.v1.EncodeImageRequest.newBuilder().addImages(com.google.protobuf.ByteString.copyFromUtf8("x")).build()));
+        assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("images: ") && e.getStatus().getDescription().contains("REFINERS_IMAGE_ENCODER_WEIGHTS"),
+                e.getStatus().getDescription());
     }
 }

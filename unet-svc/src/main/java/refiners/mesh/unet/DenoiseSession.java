@@ -29,7 +29,8 @@ import refiners.proto.unet.v1.DenoiseStart;
 import refiners.proto.unet.v1.DenoiseStep;
 
 /**
- * One Denoise stream: the Start opens a generation (LoRAs, inpainting conditions, ControlNets and their conditions)
+ * One Denoise stream: the Start opens a generation (LoRAs, inpainting conditions, ControlNets and their conditions,
+ * image prompts)
  * on the worker pool, each Step goes to {@link UNetSteps}, which computes it together with the waiting steps of other
  * streams. Nothing but the Start is kept between steps, so any replica can take a generation over from its next step.
  * Closing (end, failure or cancellation of the stream) drops a step still waiting; a step already in a call finishes
@@ -42,6 +43,7 @@ final class DenoiseSession {
     private final LocalUNet unet;
     private final MeshLoras loras;
     private final UNetControlnets controlnets;
+    private final UNetIpAdapters ipAdapters;
     private final ModelWork work;
     private final UNetSteps steps;
     private final long maxPixels;
@@ -52,7 +54,9 @@ final class DenoiseSession {
     private volatile LocalUNet.Generation generation;
     private volatile boolean closed;
 
-    DenoiseSession(LocalUNet unet, MeshLoras loras, UNetControlnets controlnets, ModelWork work, UNetSteps steps, long maxPixels, Tracer tracer) {
+    DenoiseSession(LocalUNet unet, MeshLoras loras, UNetControlnets controlnets, UNetIpAdapters ipAdapters, ModelWork work, UNetSteps steps,
+                   long maxPixels, Tracer tracer) {
+        this.ipAdapters = ipAdapters;
         this.tracer = tracer;
         this.unet = unet;
         this.loras = loras;
@@ -113,7 +117,8 @@ final class DenoiseSession {
             if (!Double.isFinite(c.getScaleDecay())) throw WireTensors.invalid(field + ".scale_decay", "must be finite, got " + c.getScaleDecay());
             conditions.add(new SD1Stages.ControlnetCondition(c.getName(), condition, c.getScale(), c.getScaleDecay()));
         }
-        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(cond, uncond, guidance, weights, shape, mask, target, conditions);
+        SD1Stages.ImagePrompt imagePrompt = start.hasImagePrompt() ? ImagePromptStart.parse(start.getImagePrompt(), ipAdapters) : null;
+        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(cond, uncond, guidance, weights, shape, mask, target, conditions, imagePrompt);
         latentShape = shape;
         generationId = start.getGenerationId();
         GenerationIds.within(generationId, () -> LOG.infof("denoise stream: latents %s, guidance %.2f, %d LoRAs, on %s", Arrays.toString(shape), guidance, weights.size(), REPLICA));

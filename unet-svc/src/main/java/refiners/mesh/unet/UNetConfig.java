@@ -16,6 +16,9 @@ public interface UNetConfig {
     /** Where ControlNet files (NAME.safetensors, refiners or diffusers format) live; empty: no ControlNets. */
     Optional<String> controlnetDir();
 
+    /** Where SD1.5 IP-Adapter files (NAME.safetensors, refiners or published layout, plain or Plus) live; empty: no image prompts. */
+    Optional<String> ipAdapterDir();
+
     /**
      * Answers every step with zero noise without running the UNet: what remains of a step's time is the mesh's own
      * (transport, hand-offs), measured with ONNX Runtime idle. A diagnostic (bench-throughput --unet dry), never for users.

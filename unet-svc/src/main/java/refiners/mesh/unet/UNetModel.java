@@ -29,6 +29,8 @@ public class UNetModel extends ServiceModel<LocalUNet> {
     @Inject
     UNetControlnets controlnets;
     @Inject
+    UNetIpAdapters ipAdapters;
+    @Inject
     UNetConfig config;
 
     public UNetModel() {
@@ -41,7 +43,8 @@ public class UNetModel extends ServiceModel<LocalUNet> {
             LOG.info("inpainting UNet: weights " + w.describe());
             return SD1Models.inpaintingUnet(w);
         }).orElse(null);
-        LocalUNet unet = new LocalUNet(SD1Models.unet(weights), inpainting, controlnets.library().orElse(null), options, loras, runner);
+        LocalUNet unet = new LocalUNet(SD1Models.unet(weights), inpainting, controlnets.library().orElse(null), ipAdapters.library().orElse(null),
+                options, loras, runner);
         Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 768);
         long[] latents = {1, 4, 8, 8};
         warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents)); // the first stream pays no session build

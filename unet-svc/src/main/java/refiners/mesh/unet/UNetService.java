@@ -31,6 +31,8 @@ public class UNetService implements UNet {
     @Inject
     UNetControlnets controlnets;
     @Inject
+    UNetIpAdapters ipAdapters;
+    @Inject
     ModelWork work;
     @Inject
     UNetMetrics metrics;
@@ -45,7 +47,7 @@ public class UNetService implements UNet {
     public Multi<DenoiseResponse> denoise(Multi<DenoiseRequest> requests) {
         var unet = model.get();
         return Multi.createFrom().deferred(() -> {
-            DenoiseSession session = new DenoiseSession(unet, loras, controlnets, work, steps, config.maxPixels(), tracer);
+            DenoiseSession session = new DenoiseSession(unet, loras, controlnets, ipAdapters, work, steps, config.maxPixels(), tracer);
             AtomicBoolean open = new AtomicBoolean(true);
             metrics.streamOpened();
             return requests.onItem().transformToUniAndConcatenate(session::handle)

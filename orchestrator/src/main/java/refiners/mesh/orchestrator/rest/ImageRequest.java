@@ -9,7 +9,7 @@ import refiners.proto.orchestrator.v1.GenerateRequest;
 
 /**
  * The JSON body of POST /v1/images; absent fields take the same defaults as over gRPC. Images (init_image, mask,
- * controlnets[].image) are PNG or JPEG bytes in base64.
+ * controlnets[].image, image_prompts[].image) are PNG or JPEG bytes in base64.
  */
 public record ImageRequest(
         String prompt,
@@ -30,18 +30,23 @@ public record ImageRequest(
         @JsonProperty("noise_schedule") String noiseSchedule,
         @JsonProperty("sigma_schedule") String sigmaSchedule,
         @JsonProperty("sde_variance") Double sdeVariance,
-        @JsonProperty("last_step_first_order") Boolean lastStepFirstOrder) {
+        @JsonProperty("last_step_first_order") Boolean lastStepFirstOrder,
+        @JsonProperty("image_prompts") List<ImagePrompt> imagePrompts,
+        @JsonProperty("ip_adapter") String ipAdapter,
+        @JsonProperty("ip_adapter_scale") Double ipAdapterScale) {
 
     /** Without solver options (the solvers' defaults). */
     public ImageRequest(String prompt, String negativePrompt, Integer steps, Double guidanceScale, String solver, Integer width, Integer height,
                         Long seed, List<Lora> loras, byte[] initImage, Double strength, byte[] mask, List<Controlnet> controlnets) {
         this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
     }
 
     public record Lora(String name, Double scale) {}
 
     public record Controlnet(String name, byte[] image, Double scale, @JsonProperty("scale_decay") Double scaleDecay, String preprocess) {}
+
+    public record ImagePrompt(byte[] image, Double scale) {}
 
     /** The gRPC request, so both front doors share one validation. */
     public GenerateRequest toGenerateRequest() {
@@ -78,6 +83,15 @@ public record ImageRequest(
         if (sigmaSchedule != null) b.setSigmaSchedule(sigmaSchedule);
         if (sdeVariance != null) b.setSdeVariance(sdeVariance);
         if (lastStepFirstOrder != null) b.setLastStepFirstOrder(lastStepFirstOrder);
+        if (imagePrompts != null)
+            for (ImagePrompt p : imagePrompts) {
+                var prompt = refiners.proto.orchestrator.v1.ImagePrompt.newBuilder();
+                if (p.image() != null) prompt.setImage(ByteString.copyFrom(p.image()));
+                if (p.scale() != null) prompt.setScale(p.scale());
+                b.addImagePrompts(prompt);
+            }
+        if (ipAdapter != null) b.setIpAdapter(ipAdapter);
+        if (ipAdapterScale != null) b.setIpAdapterScale(ipAdapterScale);
         return b.build();
     }
 }

@@ -114,6 +114,24 @@ public class IPAdapter<T extends Chain> extends Chain implements Adapter<T> {
         for (CrossAttentionAdapter a : subAdapters) a.imageCrossAttention().setScale(scale);
     }
 
+    /**
+     * Every cross-attention takes its scale per sample from context {@code ip_adapter.scale} (see
+     * {@link #perSampleContext}) rather than {@link #scale()}: the samples of one batch carry their own scales.
+     */
+    public void usePerSampleScales() {
+        for (CrossAttentionAdapter a : subAdapters) a.imageCrossAttention().usePerSampleScale();
+    }
+
+    /** The ip_adapter context of a batch: its image-prompt tokens (B, num_tokens, context_dim) and scales (B). */
+    public static Map<String, Object> perSampleContext(Tensor imageEmbedding, float[] scales) {
+        return Map.of(ImageCrossAttention.KEY, imageEmbedding, PerSampleScale.KEY, PerSampleScale.scales(scales));
+    }
+
+    /** The context name of the image-prompt tokens and scales. */
+    public static String context() {
+        return ImageCrossAttention.CONTEXT;
+    }
+
     /** The image-prompt tokens the cross-attentions read (B, num_tokens, context_dim), batched like the UNet's input. */
     public void setClipImageEmbedding(Tensor imageEmbedding) {
         target.setContext(ImageCrossAttention.CONTEXT, Map.of(ImageCrossAttention.KEY, imageEmbedding));

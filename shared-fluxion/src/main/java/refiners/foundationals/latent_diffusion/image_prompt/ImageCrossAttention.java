@@ -51,4 +51,9 @@ public class ImageCrossAttention extends Chain {
     public void setScale(double scale) {
         multiply.setScale(scale);
     }
+
+    /** The scale comes from context ip_adapter.scale, one per sample ({@link PerSampleScale}), instead of the constant. */
+    public void usePerSampleScale() {
+        if (children().contains(multiply)) replace(multiply, new PerSampleScale());
+    }
 }

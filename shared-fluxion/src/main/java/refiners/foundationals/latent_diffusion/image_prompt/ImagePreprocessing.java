@@ -1,11 +1,12 @@
 package refiners.foundationals.latent_diffusion.image_prompt;
 
 import refiners.fluxion.Tensor;
+import refiners.fluxion.utils.BicubicResize;
 import refiners.fluxion.utils.Images;
 
 /**
- * What the CLIP image encoder takes, as refiners' {@code IPAdapter.preprocess_image}: image_to_tensor (pixel / 255 in
- * float32), then normalised with OpenAI CLIP's per-channel mean and standard deviation.
+ * What the CLIP image encoder takes, as refiners' {@code IPAdapter.preprocess_image}: PIL's bicubic resize to the
+ * size whatever the aspect (no crop), image_to_tensor (pixel / 255 in float32), then normalised with OpenAI CLIP's per-channel mean and standard deviation.
  */
 public final class ImagePreprocessing {
     /** OpenAI CLIP's RGB mean and standard deviation. */
@@ -14,15 +15,16 @@ public final class ImagePreprocessing {
 
     private ImagePreprocessing() {}
 
-    /**
-     * (H, W, 3) uint8 RGB to the normalised (1, 3, height, width) encoder input. Resampling to another size (refiners
-     * resizes with PIL's bicubic filter) is not ported yet: the image must already have the requested size.
-     */
+    /** (H, W, 3) uint8 RGB to the normalised (1, 3, 224, 224) encoder input. */
+    public static Tensor preprocess(Tensor rgb) {
+        return preprocess(rgb, DEFAULT_SIZE, DEFAULT_SIZE);
+    }
+
+    /** (H, W, 3) uint8 RGB to the normalised (1, 3, height, width) encoder input. */
     public static Tensor preprocess(Tensor rgb, int width, int height) {
         long[] s = rgb.shape();
         if (s.length != 3 || s[2] != 3) throw new IllegalArgumentException("an image prompt must be (H, W, 3) RGB, got " + java.util.Arrays.toString(s));
-        if (s[0] != height || s[1] != width)
-            throw new IllegalArgumentException("the image prompt is " + s[1] + "x" + s[0] + ", the encoder takes " + width + "x" + height + " (resizing is not supported yet)");
+        if (s[0] != height || s[1] != width) rgb = BicubicResize.resize(rgb, width, height);
         Tensor x = Images.imageToTensor(rgb);
         float[] v = x.toFloatArray();
         int plane = width * height;

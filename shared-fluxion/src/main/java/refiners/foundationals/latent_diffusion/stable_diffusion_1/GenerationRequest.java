@@ -22,6 +22,7 @@ import refiners.foundationals.latent_diffusion.solvers.Timesteps;
  * @param mask with an init image, the region to repaint (white), (H, W) U8 gray levels thresholded at 128: inpainting
  * @param controlnets ControlNets by name with their condition images
  * @param solverOptions the solver's options (null: its defaults)
+ * @param ipAdapter image prompts through an IP-Adapter, or null
  */
 public record GenerationRequest(
         String prompt,
@@ -37,7 +38,8 @@ public record GenerationRequest(
         double strength,
         Tensor mask,
         List<ControlnetInput> controlnets,
-        SolverOptions solverOptions) {
+        SolverOptions solverOptions,
+        IpAdapterInput ipAdapter) {
 
     public static final int DEFAULT_STEPS = 30;
     public static final double DEFAULT_GUIDANCE = 7.5;
@@ -55,6 +57,11 @@ public record GenerationRequest(
     private static final int TRAIN_TIMESTEPS = SolverParams.DEFAULTS.numTrainTimesteps();
     /** Condition image preprocessing: none (also written "", the default), or Canny edges. */
     public static final List<String> PREPROCESSORS = List.of("none", "canny");
+    public static final int MAX_IMAGE_PROMPTS = 4;
+    /** An image prompt larger than this is refused before it is decoded (it is shrunk to 224 x 224 anyway). */
+    public static final long MAX_IMAGE_PROMPT_PIXELS = 4096L * 4096;
+    /** Bounds of an IP-Adapter's scale and of an image prompt's weight. */
+    public static final double MAX_IMAGE_PROMPT_SCALE = 10;
 
     public record LoraWeight(String name, double scale) {}
 
@@ -66,6 +73,32 @@ public record GenerationRequest(
         public ControlnetInput {
             preprocess = preprocess == null || preprocess.isBlank() ? "none" : preprocess.trim().toLowerCase(Locale.ROOT);
         }
+    }
+
+    /**
+     * Image prompts through the IP-Adapter {@code name} of the IP-Adapter directory at {@code scale} (refiners'
+     * IPAdapter.scale): each image (H, W, 3) U8 RGB of any size with its weight.
+     */
+    public record IpAdapterInput(String name, double scale, List<ImagePromptInput> images) {
+        public IpAdapterInput {
+            images = List.copyOf(images);
+        }
+    }
+
+    /** An image prompt and its weight (refiners' compute_clip_image_embedding weights: its conditional tokens times it). */
+    public record ImagePromptInput(Tensor image, double scale) {}
+
+    /** Without image prompts. */
+    public GenerationRequest(String prompt, String negativePrompt, int steps, double guidanceScale, String solver, int width, int height,
+                             long seed, List<LoraWeight> loras, Tensor initImage, double strength, Tensor mask, List<ControlnetInput> controlnets,
+                             SolverOptions solverOptions) {
+        this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets, solverOptions, null);
+    }
+
+    /** The same request with these image prompts (null: none). */
+    public GenerationRequest withIpAdapter(IpAdapterInput ipAdapter) {
+        return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask,
+                controlnets, solverOptions, ipAdapter);
     }
 
     public GenerationRequest {
@@ -127,7 +160,30 @@ public record GenerationRequest(
             if (!PREPROCESSORS.contains(c.preprocess()))
                 throw new InvalidRequestException(field + ".preprocess", "unknown preprocessing '" + c.preprocess() + "' (known: " + String.join(", ", PREPROCESSORS) + ")");
         }
+        if (ipAdapter != null) checkIpAdapter();
         return this;
+    }
+
+    private void checkIpAdapter() {
+        List<ImagePromptInput> images = ipAdapter.images();
+        if (images.isEmpty()) throw new InvalidRequestException("image_prompts", "is empty (ip_adapter and ip_adapter_scale go with image prompts)");
+        if (images.size() > MAX_IMAGE_PROMPTS)
+            throw new InvalidRequestException("image_prompts", "at most " + MAX_IMAGE_PROMPTS + " image prompts per request, got " + images.size());
+        if (ipAdapter.name() == null || ipAdapter.name().isEmpty()) throw new InvalidRequestException("ip_adapter", "is missing (the IP-Adapter the image prompts go through)");
+        WeightsDirectory.checkName(ipAdapter.name(), "ip_adapter", "IP-Adapter");
+        checkImagePromptScale("ip_adapter_scale", ipAdapter.scale());
+        for (int i = 0; i < images.size(); i++) {
+            ImagePromptInput p = images.get(i);
+            String field = "image_prompts[" + i + "]";
+            if (p.image() == null || p.image().dtype() != DType.U8 || p.image().rank() != 3 || p.image().dim(2) != 3)
+                throw new InvalidRequestException(field + ".image", "expected an 8-bit RGB image, got " + p.image());
+            checkImagePromptScale(field + ".scale", p.scale());
+        }
+    }
+
+    private static void checkImagePromptScale(String field, double v) {
+        if (!Double.isFinite(v) || v < 0 || v > MAX_IMAGE_PROMPT_SCALE)
+            throw new InvalidRequestException(field, "must be in 0.." + (int) MAX_IMAGE_PROMPT_SCALE + ", got " + v);
     }
 
     private void checkSolver() {

@@ -27,6 +27,7 @@ public final class LocalStages implements SD1Stages {
     private final LocalTextEncoder textEncoder;
     private final LocalUNet unet;
     private final LocalAutoencoder autoencoder;
+    private final LocalImageEncoder imageEncoder;
 
     public LocalStages(SD1Models models) {
         this(models, DEFAULT_OPTIONS, null);
@@ -45,14 +46,31 @@ public final class LocalStages implements SD1Stages {
 
     /** From stages built by the caller (e.g. a UNet stage with an inpainting UNet and ControlNets, as unet-svc builds it). */
     public LocalStages(LocalTextEncoder textEncoder, LocalUNet unet, LocalAutoencoder autoencoder) {
+        this(textEncoder, unet, autoencoder, null);
+    }
+
+    /** @param imageEncoder the image-prompt encoder (null: requests with image prompts are refused) */
+    public LocalStages(LocalTextEncoder textEncoder, LocalUNet unet, LocalAutoencoder autoencoder, LocalImageEncoder imageEncoder) {
         this.textEncoder = textEncoder;
         this.unet = unet;
         this.autoencoder = autoencoder;
+        this.imageEncoder = imageEncoder;
+    }
+
+    /** These stages with an image-prompt encoder. */
+    public LocalStages withImageEncoder(LocalImageEncoder encoder) {
+        return new LocalStages(textEncoder, unet, autoencoder, encoder);
     }
 
     @Override
     public Tensor encodeText(List<String> prompts, List<GenerationRequest.LoraWeight> loraSet) {
         return textEncoder.encode(prompts, loraSet);
+    }
+
+    @Override
+    public ImageFeatures encodeImages(List<Tensor> images) {
+        if (imageEncoder == null) throw new IllegalStateException("image_prompts: no image encoder is configured (REFINERS_IMAGE_ENCODER_WEIGHTS)");
+        return imageEncoder.encode(images);
     }
 
     @Override

@@ -17,6 +17,7 @@ import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.ClassifierFreeGuidance;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
+import refiners.foundationals.latent_diffusion.image_prompt.IPAdapter;
 
 /**
  * The UNet stage in this process: SD1UNet (and, when given, the 9-channel inpainting SD1UNet) with batched run-time
@@ -42,42 +43,70 @@ public final class LocalUNet {
         Controlnet load(String name, String field);
     }
 
-    /** ControlNet sets kept per UNet (each holds a compiled session in the runner). */
-    private static final int CACHED_CONTROLNET_SETS = 4;
+    /** IP-Adapters by name (see IpAdapterLibrary). */
+    public interface IpAdapterSource {
+        /** Whether the IP-Adapter {@code name} is a Plus one, as its keys say (a WeightsDirectory.NotFoundException naming {@code field} when there is none). */
+        boolean isPlus(String name, String field);
+
+        /** Its weights in refiners' layout, for an adapter of these file keys and shapes. */
+        Map<String, Tensor> weights(String name, String field, Map<String, long[]> expected);
+    }
+
+    /** Adapter sets (ControlNets, IP-Adapter) kept per UNet (each holds a compiled session in the runner). */
+    private static final int CACHED_ADAPTER_SETS = 4;
 
     private final Variant standard;
     private final Variant inpainting;
     private final ControlnetSource controlnets;
+    private final IpAdapterSource ipAdapters;
     private final Runner runner;
 
     /** One UNet (4 or 9 input channels), its LoRA feeds and its ControlNet sets. */
     private final class Variant {
         final SD1UNet model;
         final BatchedLoraFeeds loras;
-        final CompileOptions options;
-        final Map<List<String>, SD1UNet> controlnetSets = new LinkedHashMap<>(CACHED_CONTROLNET_SETS, 0.75f, true);
+        final CompileOptions options, projectionOptions;
+        final Map<AdapterSet, Adapted> adaptedSets = new LinkedHashMap<>(CACHED_ADAPTER_SETS, 0.75f, true);
 
         Variant(SD1UNet model, CompileOptions options, LocalStages.LoraSource loraSource) {
             this.model = model;
             this.loras = new BatchedLoraFeeds(model, loraSource == null ? null : loraSource::unet);
             this.options = loras.hasSlots() ? BatchedLoraSlots.options(options) : options;
+            this.projectionOptions = options;
         }
 
-        /** The UNet with these ControlNets injected (by name order): built once per set, the oldest set forgotten. */
-        synchronized SD1UNet with(List<SD1Stages.ControlnetCondition> conditions) {
-            if (conditions.isEmpty()) return model;
+        /**
+         * The UNet with this IP-Adapter (null: none) and these ControlNets (by name order) injected: built once per
+         * set, the oldest set forgotten. The IP-Adapter goes first, so it adapts the UNet's cross-attentions only.
+         */
+        synchronized Adapted with(List<SD1Stages.ControlnetCondition> conditions, String ipAdapter) {
+            if (conditions.isEmpty() && ipAdapter == null) return new Adapted(model, null);
             List<String> names = conditions.stream().map(SD1Stages.ControlnetCondition::name).sorted().toList();
-            SD1UNet adapted = controlnetSets.get(names);
+            AdapterSet set = new AdapterSet(names, ipAdapter);
+            Adapted adapted = adaptedSets.get(set);
             if (adapted != null) return adapted;
-            adapted = (SD1UNet) model.structuralCopy();
-            for (String name : names) new SD1ControlnetAdapter(adapted, load(name, conditions).structuralCopy()).inject();
-            controlnetSets.put(names, adapted);
-            if (controlnetSets.size() > CACHED_CONTROLNET_SETS) {
-                var eldest = controlnetSets.entrySet().iterator().next();
-                controlnetSets.remove(eldest.getKey());
-                runner.forget(eldest.getValue());
+            SD1UNet copy = (SD1UNet) model.structuralCopy();
+            SD1IPAdapter ip = ipAdapter == null ? null : ipAdapter(copy, ipAdapter);
+            for (String name : names) new SD1ControlnetAdapter(copy, load(name, conditions).structuralCopy()).inject();
+            adapted = new Adapted(copy, ip);
+            adaptedSets.put(set, adapted);
+            if (adaptedSets.size() > CACHED_ADAPTER_SETS) {
+                var eldest = adaptedSets.entrySet().iterator().next();
+                adaptedSets.remove(eldest.getKey());
+                runner.forget(eldest.getValue().model());
             }
             return adapted;
+        }
+
+        /** The IP-Adapter {@code name} injected into {@code unet}, its scale fed per sample. */
+        private SD1IPAdapter ipAdapter(SD1UNet unet, String name) {
+            String field = "ip_adapter";
+            if (ipAdapters == null) WeightsDirectory.require(null, name, field, "IP-Adapter", null);
+            SD1IPAdapter adapter = new SD1IPAdapter(unet, 1.0, ipAdapters.isPlus(name, field), null);
+            adapter.loadWeights(ipAdapters.weights(name, field, adapter.weightShapes()));
+            adapter.inject();
+            adapter.usePerSampleScales();
+            return adapter;
         }
 
         private Controlnet load(String name, List<SD1Stages.ControlnetCondition> conditions) {
@@ -88,6 +117,12 @@ public final class LocalUNet {
             return controlnets.load(name, field);
         }
     }
+
+    /** ControlNet names and an IP-Adapter name (or null): what makes a UNet's adapted copy. */
+    private record AdapterSet(List<String> controlnets, String ipAdapter) {}
+
+    /** A UNet with its adapters injected, and its IP-Adapter (null: none). */
+    private record Adapted(SD1UNet model, SD1IPAdapter ipAdapter) {}
 
     /**
      * @param loras where LoRA sets come from (null: no LoRAs)
@@ -104,12 +139,19 @@ public final class LocalUNet {
      */
     public LocalUNet(SD1UNet model, SD1UNet inpaintingModel, ControlnetSource controlnets, CompileOptions options,
                      LocalStages.LoraSource loras, Runner runner) {
+        this(model, inpaintingModel, controlnets, null, options, loras, runner);
+    }
+
+    /** @param ipAdapters where IP-Adapters come from (null: requests with image prompts are refused) */
+    public LocalUNet(SD1UNet model, SD1UNet inpaintingModel, ControlnetSource controlnets, IpAdapterSource ipAdapters, CompileOptions options,
+                     LocalStages.LoraSource loras, Runner runner) {
         if (model != null && model.inChannels() != 4) throw new IllegalArgumentException("the UNet must have 4 input channels, not " + model.inChannels());
         if (inpaintingModel != null && inpaintingModel.inChannels() != 9)
             throw new IllegalArgumentException("the inpainting UNet must have 9 input channels, not " + inpaintingModel.inChannels());
         if (model == null && inpaintingModel == null) throw new IllegalArgumentException("no UNet given");
         this.runner = runner;
         this.controlnets = controlnets;
+        this.ipAdapters = ipAdapters;
         this.standard = model == null ? null : new Variant(model, options, loras);
         this.inpainting = inpaintingModel == null ? null : new Variant(inpaintingModel, options, loras);
     }
@@ -129,7 +171,7 @@ public final class LocalUNet {
         Variant variant = c.inpainting() ? inpainting : standard;
         if (variant == null)
             throw new IllegalStateException(c.inpainting() ? "mask: inpainting needs an inpainting UNet, and none is loaded" : "this UNet stage only serves inpainting");
-        return new Generation(variant, variant.with(c.controlnets()), c);
+        return new Generation(variant, variant.with(c.controlnets(), c.imagePrompt() == null ? null : c.imagePrompt().adapter()), c);
     }
 
     /**
@@ -137,7 +179,7 @@ public final class LocalUNet {
      * own ({@code alone}): ONNX Runtime's batch-1 kernels round differently from its larger batches (which agree with
      * each other), so its steps always run as a batch of 1, the same alone as among others.
      */
-    private record BatchKey(Variant variant, SD1UNet model, List<Long> latentShape, List<LoraWeights> convolutionLoras, Object alone) {}
+    private record BatchKey(Variant variant, SD1UNet model, List<Long> latentShape, List<LoraWeights> convolutionLoras, long imageTokens, Object alone) {}
 
     /** One generation's UNet: its conditions, prepared once; its steps run alone or in a batch (see {@link LocalUNet}). */
     public final class Generation implements SD1Stages.Denoiser {
@@ -148,12 +190,19 @@ public final class LocalUNet {
         private final Tensor embedding;
         /** Per ControlNet name, its feeds for this generation's pair of samples, built once. */
         private final Map<String, ControlnetPair> controlnetPairs = new HashMap<>();
+        /** With an IP-Adapter: the image-prompt tokens of each sample (samples, tokens, 768) and its scale, built once. */
+        private final Tensor imageTokens;
+        private final float[] imageScales;
         private final BatchKey key;
 
-        private Generation(Variant variant, SD1UNet model, SD1Stages.Conditioning c) {
+        private Generation(Variant variant, Adapted adapted, SD1Stages.Conditioning c) {
             this.variant = variant;
-            this.model = model;
+            this.model = adapted.model();
             this.conditioning = c;
+            this.imageTokens = c.imagePrompt() == null ? null
+                    : ImagePromptTokens.of(adapted.ipAdapter(), c.imagePrompt(), c.samples(), runner, variant.projectionOptions);
+            this.imageScales = new float[c.samples()];
+            if (c.imagePrompt() != null) Arrays.fill(imageScales, (float) c.imagePrompt().scale());
             this.embedding = c.guided() ? Tensors.concat(List.of(c.unconditional(), c.conditional())) : c.conditional();
             for (SD1Stages.ControlnetCondition cn : c.controlnets()) {
                 Tensor factors = Controlnet.scales(cn.scale(), cn.scaleDecay());
@@ -163,7 +212,8 @@ public final class LocalUNet {
             }
             BatchedLoraSlots.Prepared loras = variant.loras.prepare(c.loras());
             List<Long> shape = c.latentShape() == null ? null : Arrays.stream(c.latentShape()).boxed().toList();
-            this.key = new BatchKey(variant, model, shape, loras == null ? List.of() : loras.sharedWeights(), c.guided() ? null : new Object());
+            this.key = new BatchKey(variant, model, shape, loras == null ? List.of() : loras.sharedWeights(),
+                    imageTokens == null ? 0 : imageTokens.dim(1), c.guided() ? null : new Object());
         }
 
         /** UNet samples per step: 2 with guidance, 1 without. */
@@ -234,6 +284,7 @@ public final class LocalUNet {
         ctx.put(CrossAttentionBlock.CONTEXT, Map.of("clip_text_embedding", Tensors.concat(embeddings)));
         ctx.put("diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {samples}, timesteps)));
         if (!first.conditioning.controlnets().isEmpty()) ctx.put(Controlnet.CONTEXT, controlnetFeeds(steps));
+        if (first.imageTokens != null) ctx.put(IPAdapter.context(), imagePromptFeeds(steps, samples));
         Tensor prediction = runner.run(first.model, first.variant.options, List.of(Tensors.concat(inputs)), ctx).output();
         List<Tensor> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -258,6 +309,18 @@ public final class LocalUNet {
             feeds.put(Controlnet.scalesKey(named.name()), Tensors.concat(scales));
         }
         return feeds;
+    }
+
+    /** Each sample's image-prompt tokens (B, tokens, 768) and IP-Adapter scale. */
+    private static Map<String, Object> imagePromptFeeds(List<Step> steps, int samples) {
+        List<Tensor> tokens = new ArrayList<>();
+        float[] scales = new float[samples];
+        int k = 0;
+        for (Step s : steps) {
+            tokens.add(s.generation().imageTokens);
+            for (float f : s.generation().imageScales) scales[k++] = f;
+        }
+        return IPAdapter.perSampleContext(Tensors.concat(tokens), scales);
     }
 
     /** Forgets prepared LoRA sets (after a LoRA file was unloaded or replaced). */

@@ -11,6 +11,12 @@ public interface SD1Stages {
     /** CLIP embeddings of the prompts, (N, 77, 768) float32, computed in one batch, the LoRAs' text-encoder part applied. */
     Tensor encodeText(List<String> prompts, List<GenerationRequest.LoraWeight> loras);
 
+    /**
+     * CLIP ViT-H/14 features of image prompts, (H, W, 3) uint8 each, computed in one batch. Stages without an image
+     * encoder refuse (IllegalStateException).
+     */
+    ImageFeatures encodeImages(List<Tensor> images);
+
     /** Opens the UNet for one generation: everything its steps need is given here and fixed until it is closed. */
     Denoiser openDenoiser(Conditioning conditioning);
 
@@ -31,7 +37,13 @@ public interface SD1Stages {
      * @param targetLatents inpainting: the latents of the masked image (1, 4, h, w)
      */
     record Conditioning(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loras,
-                        long[] latentShape, Tensor maskLatents, Tensor targetLatents, List<ControlnetCondition> controlnets) {
+                        long[] latentShape, Tensor maskLatents, Tensor targetLatents, List<ControlnetCondition> controlnets,
+                        ImagePrompt imagePrompt) {
+        public Conditioning(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loras,
+                            long[] latentShape, Tensor maskLatents, Tensor targetLatents, List<ControlnetCondition> controlnets) {
+            this(conditional, unconditional, guidanceScale, loras, latentShape, maskLatents, targetLatents, controlnets, null);
+        }
+
         public Conditioning {
             loras = List.copyOf(loras);
             controlnets = List.copyOf(controlnets);
@@ -56,6 +68,27 @@ public interface SD1Stages {
 
         public boolean inpainting() {
             return maskLatents != null;
+        }
+    }
+
+    /**
+     * The image encoder's features of N images: embeddings (N, 1024), penultimate hidden states (N, 257, 1280), and
+     * the hidden states of an all-zero input (1, 257, 1280), IP-Adapter Plus' negative.
+     */
+    record ImageFeatures(Tensor embeddings, Tensor hiddenStates, Tensor zeroHiddenStates) {
+        public int images() {
+            return (int) embeddings.dim(0);
+        }
+    }
+
+    /**
+     * An IP-Adapter by name (plain or Plus, as its weights say) at {@code scale}, and its images' features with their
+     * weights (refiners' compute_clip_image_embedding: each image's conditional tokens times its weight).
+     */
+    record ImagePrompt(String adapter, double scale, List<Double> weights, ImageFeatures features) {
+        public ImagePrompt {
+            weights = List.copyOf(weights);
+            if (weights.size() != features.images()) throw new IllegalArgumentException(weights.size() + " weights for " + features.images() + " images");
         }
     }
 

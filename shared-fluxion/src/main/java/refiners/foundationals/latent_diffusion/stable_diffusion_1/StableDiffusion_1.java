@@ -53,6 +53,14 @@ public final class StableDiffusion_1 {
         return new TextConditions(Tensors.narrow(embedding, 1, 1), Tensors.narrow(embedding, 0, 1));
     }
 
+    /** The image prompts' features (one image-encoder call) with the adapter and weights, or null without image prompts. */
+    private static SD1Stages.ImagePrompt imagePrompt(SD1Stages stages, GenerationRequest.IpAdapterInput ipAdapter) {
+        if (ipAdapter == null) return null;
+        List<GenerationRequest.ImagePromptInput> images = ipAdapter.images();
+        SD1Stages.ImageFeatures features = stages.encodeImages(images.stream().map(GenerationRequest.ImagePromptInput::image).toList());
+        return new SD1Stages.ImagePrompt(ipAdapter.name(), ipAdapter.scale(), images.stream().map(GenerationRequest.ImagePromptInput::scale).toList(), features);
+    }
+
     /** The prompt's embedding (1, 77, 768), the negative prompt's or null without guidance. */
     private record TextConditions(Tensor conditional, Tensor unconditional) {}
 
@@ -95,6 +103,7 @@ public final class StableDiffusion_1 {
     public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener, Tensor noise, Solver solver) {
         long start = System.nanoTime();
         TextConditions text = textConditions(stages, request);
+        SD1Stages.ImagePrompt imagePrompt = imagePrompt(stages, request.ipAdapter());
         double textSeconds = seconds(start);
         long[] shape = noise.shape();
         long e0 = System.nanoTime();
@@ -112,7 +121,7 @@ public final class StableDiffusion_1 {
         int[] steps = solver.inferenceSteps();
         SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(text.conditional(), text.unconditional(), request.guidanceScale(),
                 request.loras(), shape, inpainting == null ? null : inpainting.maskLatents(),
-                inpainting == null ? null : inpainting.targetImageLatents(), controlnets);
+                inpainting == null ? null : inpainting.targetImageLatents(), controlnets, imagePrompt);
         try (SD1Stages.Denoiser unet = stages.openDenoiser(conditioning)) {
             for (int i = 0; i < steps.length; i++) {
                 int step = steps[i];

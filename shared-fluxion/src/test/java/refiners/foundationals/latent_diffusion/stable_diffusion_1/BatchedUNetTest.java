@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +67,9 @@ class BatchedUNetTest {
     static void stage() throws Exception {
         Path file = ControlnetLibrary.detinitFile();
         Files.createLink(dir.resolve("edges.safetensors"), file);
+        Files.createDirectories(dir.resolve("ip"));
+        Files.createLink(dir.resolve("ip/plain.safetensors"), IpAdapterLibrary.detinitFile(false));
+        Files.createLink(dir.resolve("ip/plus.safetensors"), IpAdapterLibrary.detinitFile(true));
         SD1UNet model = SD1Models.unet(SD1Weights.detinit());
         Map<String, long[]> shapes = model.stateDictShapes();
         // attention Linears of the first down block, rank 4; the widest Linears (5120 inputs) and the 1x1 convolutions, rank 40
@@ -88,7 +92,8 @@ class BatchedUNetTest {
             }
         };
         Runner runner = new Runner(RuntimeConfig.defaults());
-        unet = new LocalUNet(model, SD1Models.inpaintingUnet(SD1Weights.detinit()), new ControlnetLibrary(dir), LocalStages.DEFAULT_OPTIONS, source, runner);
+        unet = new LocalUNet(model, SD1Models.inpaintingUnet(SD1Weights.detinit()), new ControlnetLibrary(dir), new IpAdapterLibrary(dir.resolve("ip")),
+                LocalStages.DEFAULT_OPTIONS, source, runner);
     }
 
     static SD1Stages.Conditioning text(int seed, double guidance, List<LoraWeight> loras) {
@@ -162,6 +167,43 @@ class BatchedUNetTest {
         var withWeak = new SD1Stages.Conditioning(b.conditional(), b.unconditional(), 6.0, b.loras(), LATENTS, null, null, List.of(weak));
         assertNotEquals(unet.open(a).batchKey(), unet.open(withStrong).batchKey(), "a ControlNet set is another UNet");
         assertCompanyChangesNothing(List.of(step(withStrong, 11, 700), step(withWeak, 12, 300)));
+    }
+
+    /** Image features of {@code n} images (random: the UNet side does not care where they come from). */
+    static SD1Stages.ImageFeatures features(int seed, int n) {
+        return new SD1Stages.ImageFeatures(GaussianNoise.sample(seed, n, 1024), GaussianNoise.sample(seed + 1, n, 257, 1280),
+                GaussianNoise.sample(seed + 2, 1, 257, 1280));
+    }
+
+    static SD1Stages.Conditioning withImages(SD1Stages.Conditioning t, String adapter, double scale, List<Double> weights, int seed) {
+        return new SD1Stages.Conditioning(t.conditional(), t.unconditional(), t.guidanceScale(), t.loras(), LATENTS, null, null, List.of(),
+                new SD1Stages.ImagePrompt(adapter, scale, weights, features(seed, weights.size())));
+    }
+
+    @Test
+    void imagePromptTokensAndScalesArePerGeneration() {
+        var a = text(1, 7.5, List.of());
+        var b = text(3, 6.0, List.of(new LoraWeight("attention", 1f)));
+        var plain = withImages(a, "plain", 1.0, List.of(1.0), 70);
+        var plainWeak = withImages(b, "plain", 0.3, List.of(0.5), 80);
+        assertNotEquals(unet.open(a).batchKey(), unet.open(plain).batchKey(), "an IP-Adapter is another UNet");
+        assertNotEquals(unet.open(plain).batchKey(), unet.open(withImages(a, "plain", 1.0, List.of(1.0, 1.0), 90)).batchKey(),
+                "two images are twice the tokens");
+        Tensor x = GaussianNoise.sample(11, LATENTS);
+        assertFalse(Arrays.equals(unet.open(a).guidedNoise(0, 500, x).toFloatArray(), unet.open(plain).guidedNoise(0, 500, x).toFloatArray()),
+                "the image prompt changes nothing");
+        assertCompanyChangesNothing(List.of(step(plain, 11, 700), step(plainWeak, 12, 300)));
+        assertCompanyChangesNothing(List.of(step(withImages(a, "plus", 0.8, List.of(1.0, 0.4), 100), 11, 700),
+                step(withImages(b, "plus", 1.2, List.of(0.7, 1.0), 110), 12, 300)));
+    }
+
+    @Test
+    void unknownIpAdaptersAreNamed() {
+        var a = text(1, 7.5, List.of());
+        var e = assertThrows(RuntimeException.class, () -> unet.open(withImages(a, "nope", 1.0, List.of(1.0), 70)));
+        assertTrue(e.getMessage().contains("ip_adapter") && !e.getMessage().contains(dir.toString()), e.getMessage());
+        var e2 = assertThrows(RuntimeException.class, () -> unet.open(withImages(a, "../ip/plain", 1.0, List.of(1.0), 70)));
+        assertTrue(e2.getMessage().contains("ip_adapter"), e2.getMessage());
     }
 
     @Test
