@@ -44,6 +44,7 @@ public record GenerationRequest(
     public static final String DEFAULT_SOLVER = "dpm";
     public static final int DEFAULT_SIZE = 512;
     public static final int MAX_STEPS = 150;
+    public static final double MAX_GUIDANCE = 50;
     public static final int MIN_SIZE = 64;
     public static final int MAX_SIZE = 2048;
     public static final List<String> SOLVERS = List.of("dpm", "ddim", "euler", "lcm");
@@ -98,7 +99,7 @@ public record GenerationRequest(
     public GenerationRequest validate(long maxPixels) {
         if (steps < 1 || steps > MAX_STEPS) throw new InvalidRequestException("steps", "must be in 1.." + MAX_STEPS + ", got " + steps);
         if (!Double.isFinite(guidanceScale)) throw new InvalidRequestException("guidance_scale", "must be a finite number, got " + guidanceScale);
-        if (guidanceScale < 0 || guidanceScale > 50) throw new InvalidRequestException("guidance_scale", "must be in 0..50, got " + guidanceScale);
+        if (guidanceScale < 0 || guidanceScale > MAX_GUIDANCE) throw new InvalidRequestException("guidance_scale", "must be in 0.." + (int) MAX_GUIDANCE + ", got " + guidanceScale);
         checkSolver();
         checkSize("width", width);
         checkSize("height", height);
