@@ -32,7 +32,7 @@ public class OrchestratorService implements Orchestrator {
     @Blocking // validation decodes the request's images (init image, mask, ControlNet conditions): never on the event loop
     public Multi<GenerateEvent> generate(GenerateRequest request) {
         try {
-            return generations.generate(generations.validate(request), request.getPreviewEvery(), CallerDeadline.current());
+            return ImageBatch.generate(generations, request, CallerDeadline.current());
         } catch (RuntimeException e) {
             return Multi.createFrom().failure(e);
         }

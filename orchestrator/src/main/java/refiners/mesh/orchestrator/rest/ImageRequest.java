@@ -30,13 +30,29 @@ public record ImageRequest(
         @JsonProperty("noise_schedule") String noiseSchedule,
         @JsonProperty("sigma_schedule") String sigmaSchedule,
         @JsonProperty("sde_variance") Double sdeVariance,
-        @JsonProperty("last_step_first_order") Boolean lastStepFirstOrder) {
+        @JsonProperty("last_step_first_order") Boolean lastStepFirstOrder,
+        @JsonProperty("num_images") Integer numImages,
+        @JsonProperty("preview_every") Integer previewEvery) {
+
+    /** One image, no previews. */
+    public ImageRequest(String prompt, String negativePrompt, Integer steps, Double guidanceScale, String solver, Integer width, Integer height,
+                        Long seed, List<Lora> loras, byte[] initImage, Double strength, byte[] mask, List<Controlnet> controlnets,
+                        String timestepsSpacing, Integer timestepsOffset, String noiseSchedule, String sigmaSchedule, Double sdeVariance,
+                        Boolean lastStepFirstOrder) {
+        this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets,
+                timestepsSpacing, timestepsOffset, noiseSchedule, sigmaSchedule, sdeVariance, lastStepFirstOrder, null, null);
+    }
 
     /** Without solver options (the solvers' defaults). */
     public ImageRequest(String prompt, String negativePrompt, Integer steps, Double guidanceScale, String solver, Integer width, Integer height,
                         Long seed, List<Lora> loras, byte[] initImage, Double strength, byte[] mask, List<Controlnet> controlnets) {
         this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets,
                 null, null, null, null, null, null);
+    }
+
+    /** A request without a body: every field at its default. */
+    public static ImageRequest orEmpty(ImageRequest body) {
+        return body != null ? body : new ImageRequest(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public record Lora(String name, Double scale) {}
@@ -78,6 +94,8 @@ public record ImageRequest(
         if (sigmaSchedule != null) b.setSigmaSchedule(sigmaSchedule);
         if (sdeVariance != null) b.setSdeVariance(sdeVariance);
         if (lastStepFirstOrder != null) b.setLastStepFirstOrder(lastStepFirstOrder);
+        if (numImages != null) b.setNumImages(numImages);
+        if (previewEvery != null) b.setPreviewEvery(previewEvery);
         return b.build();
     }
 }

@@ -6,30 +6,13 @@ import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The listings over REST: solvers from the orchestrator itself; the others ask unet-svc, which is not running here. */
 @QuarkusTest
-@TestProfile(CatalogResourceTest.NoUNet.class)
+@TestProfile(NoStages.class)
 class CatalogResourceTest {
-    /** unet-svc at a port nothing listens on (not the default one, where a mesh of the machine may run). */
-    public static class NoUNet implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            try (ServerSocket s = new ServerSocket(0)) {
-                return Map.of("quarkus.grpc.clients.unet.test-port", Integer.toString(s.getLocalPort()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
     @Test
     void solversAreListedWithTheirOptions() {
         given().get("/v1/solvers").then().statusCode(200).contentType("application/json")

@@ -91,6 +91,12 @@ public record GenerationRequest(
     }
 
     /** A request with every default but the prompt and seed. */
+    /** The same request with another seed (the images of a num_images request: seed + i). */
+    public GenerationRequest withSeed(long seed) {
+        return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask,
+                controlnets, solverOptions);
+    }
+
     public static GenerationRequest of(String prompt, long seed) {
         return new GenerationRequest(prompt, "", DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SOLVER, DEFAULT_SIZE, DEFAULT_SIZE, seed, List.of());
     }
