@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.mesh.WireTensors;
@@ -55,12 +57,19 @@ public final class FakeStages {
 
     @GrpcService
     public static class FakeUNet implements UNet {
+        /** Denoise streams open now: a cancelled generation's goes to 0. */
+        public static final AtomicInteger OPEN_STREAMS = new AtomicInteger();
+        /** Each step takes this long, so that a test can cancel mid-generation. */
+        private static final Duration STEP = Duration.ofMillis(50);
+
         @Override
         public Multi<DenoiseResponse> denoise(Multi<DenoiseRequest> requests) {
-            return requests.map(r -> r.hasStart() ? DenoiseResponse.newBuilder().setReady(DenoiseReady.newBuilder().setReplica("fake")).build()
-                    : DenoiseResponse.newBuilder().setResult(DenoiseResult.newBuilder().setStepIndex(r.getStep().getStepIndex())
-                            .setNoise(r.getStep().getLatents().toBuilder().setData(ByteString.copyFrom(new byte[r.getStep().getLatents().getData().size()])))
-                            .setBatchSize(1)).build());
+            return requests.onSubscription().invoke(OPEN_STREAMS::incrementAndGet).onTermination().invoke(OPEN_STREAMS::decrementAndGet)
+                    .onItem().transformToUniAndConcatenate(r -> r.hasStart()
+                            ? Uni.createFrom().item(DenoiseResponse.newBuilder().setReady(DenoiseReady.newBuilder().setReplica("fake")).build())
+                            : Uni.createFrom().item(DenoiseResponse.newBuilder().setResult(DenoiseResult.newBuilder().setStepIndex(r.getStep().getStepIndex())
+                                    .setNoise(r.getStep().getLatents().toBuilder().setData(ByteString.copyFrom(new byte[r.getStep().getLatents().getData().size()])))
+                                    .setBatchSize(1)).build()).onItem().delayIt().by(STEP));
         }
 
         @Override

@@ -5,9 +5,20 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import refiners.mesh.orchestrator.fake.FakeStages;
 
 /**
  * POST /v1/images on the fake stages (refiners.mesh.orchestrator.fake): the answer's form by num_images and Accept,
@@ -15,6 +26,9 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 class ImagesOnFakeStagesTest {
+    @TestHTTPResource("/v1/images")
+    URL url;
+
     private static final String TWO = "{\"prompt\": \"a fox\", \"steps\": 2, \"width\": 64, \"height\": 64, \"seed\": 7, \"num_images\": 2}";
 
     @Test
@@ -29,6 +43,22 @@ class ImagesOnFakeStagesTest {
         given().contentType("application/json").body(one).post("/v1/images").then().statusCode(200).contentType("image/png").header("X-Seed", "7");
         given().contentType("application/json").accept("application/json").body(one).post("/v1/images").then().statusCode(200)
                 .body("images[0].seed", equalTo(7));
+    }
+
+    @Test
+    void closingTheEventStreamCancelsTheGeneration() throws Exception {
+        HttpResponse<InputStream> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url.toURI()).header("content-type", "application/json")
+                .header("accept", "text/event-stream").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"prompt\": \"a fox\", \"steps\": 150, \"width\": 64, \"height\": 64, \"num_images\": 2}")).build(), HttpResponse.BodyHandlers.ofInputStream());
+        BufferedReader events = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+        String line;
+        do line = events.readLine(); while (line != null && !line.startsWith("data:"));
+        assertTrue(line != null && line.contains("\"step\":1"), "a first step: " + line);
+        assertEquals(2, FakeStages.FakeUNet.OPEN_STREAMS.get(), "both images denoising");
+        events.close();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3); // uncancelled, 150 steps take 7.5 s
+        while (FakeStages.FakeUNet.OPEN_STREAMS.get() > 0 && System.nanoTime() < until) Thread.sleep(20);
+        assertEquals(0, FakeStages.FakeUNet.OPEN_STREAMS.get(), "the UNet streams were closed with the event stream");
     }
 
     @Test
