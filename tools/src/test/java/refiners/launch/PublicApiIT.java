@@ -77,11 +77,10 @@ class PublicApiIT {
         assertEquals("detinit", models.get(0).getName());
         assertTrue(models.get(0).getTextToImage());
         assertFalse(models.get(0).getInpainting(), "the shared mesh has no inpainting UNet");
-        assertEquals(List.of("style"), orchestrator().listLoras(ListLorasRequest.getDefaultInstance()).getLorasList().stream().map(Lora::getName).toList());
+        assertTrue(orchestrator().listLoras(ListLorasRequest.getDefaultInstance()).getLorasList().stream().map(Lora::getName).toList().contains("style"));
         assertEquals(0, orchestrator().listControlnets(ListControlnetsRequest.getDefaultInstance()).getControlnetsCount());
         assertEquals(4, orchestrator().listSolvers(ListSolversRequest.getDefaultInstance()).getSolversCount());
-        JsonNode loras = JSON.readTree(get("/v1/loras"));
-        assertEquals("style", loras.path("loras").path(0).path("name").asText());
+        assertTrue(get("/v1/loras").contains("\"name\":\"style\""));
         assertEquals("detinit", JSON.readTree(get("/v1/models")).path("models").path(0).path("name").asText());
     }
 
