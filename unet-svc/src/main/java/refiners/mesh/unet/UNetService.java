@@ -2,6 +2,7 @@ package refiners.mesh.unet;
 
 import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -10,6 +11,10 @@ import refiners.mesh.MeshConfig;
 import refiners.mesh.MeshLoras;
 import refiners.mesh.ModelWork;
 import refiners.proto.unet.v1.DenoiseRequest;
+import refiners.proto.unet.v1.DescribeModelRequest;
+import refiners.proto.unet.v1.ListControlnetsRequest;
+import refiners.proto.unet.v1.ListControlnetsResponse;
+import refiners.proto.unet.v1.ModelDescription;
 import refiners.proto.unet.v1.DenoiseResponse;
 import refiners.proto.unet.v1.ListLorasRequest;
 import refiners.proto.unet.v1.ListLorasResponse;
@@ -42,6 +47,8 @@ public class UNetService implements UNet {
     MeshConfig config;
     @Inject
     Tracer tracer;
+    @Inject
+    UNetCatalog catalog;
 
     @Override
     public Multi<DenoiseResponse> denoise(Multi<DenoiseRequest> requests) {
@@ -76,5 +83,16 @@ public class UNetService implements UNet {
             loraFiles.unload(request.getName());
             return UnloadLoraResponse.getDefaultInstance();
         });
+    }
+
+    @Override
+    public Uni<ModelDescription> describeModel(DescribeModelRequest request) {
+        return Uni.createFrom().item(catalog::describe);
+    }
+
+    @Override
+    @Blocking // lists a directory: not on the event loop, and not behind the model's work
+    public Uni<ListControlnetsResponse> listControlnets(ListControlnetsRequest request) {
+        return Uni.createFrom().item(() -> ListControlnetsResponse.newBuilder().addAllControlnets(catalog.controlnets()).build());
     }
 }

@@ -21,7 +21,7 @@ public record ErrorBody(String code, String field, String message) {
         return new ErrorBody(status.getCode().name(), field, message);
     }
 
-    /** 400 bad input, 401 no valid API key, 404 unknown LoRA, 429 queue full, 503 stage down, 504 too slow, 499 cancelled, else 500. */
+    /** 400 bad input, 401 no valid API key, 404 unknown LoRA, 429 queue full, 503 stage down, 504 too slow, 499 cancelled, 501 a stage without the RPC, else 500. */
     public static int httpStatus(Status.Code code) {
         return switch (code) {
             case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
@@ -31,6 +31,7 @@ public record ErrorBody(String code, String field, String message) {
             case UNAVAILABLE -> 503;
             case DEADLINE_EXCEEDED -> 504;
             case CANCELLED -> 499;
+            case UNIMPLEMENTED -> 501; // a stage of an older version, without the RPC
             default -> 500;
         };
     }

@@ -33,13 +33,29 @@ public record ImageRequest(
         @JsonProperty("last_step_first_order") Boolean lastStepFirstOrder,
         @JsonProperty("image_prompts") List<ImagePrompt> imagePrompts,
         @JsonProperty("ip_adapter") String ipAdapter,
-        @JsonProperty("ip_adapter_scale") Double ipAdapterScale) {
+        @JsonProperty("ip_adapter_scale") Double ipAdapterScale,
+        @JsonProperty("num_images") Integer numImages,
+        @JsonProperty("preview_every") Integer previewEvery) {
+
+    /** One image, no previews. */
+    public ImageRequest(String prompt, String negativePrompt, Integer steps, Double guidanceScale, String solver, Integer width, Integer height,
+                        Long seed, List<Lora> loras, byte[] initImage, Double strength, byte[] mask, List<Controlnet> controlnets,
+                        String timestepsSpacing, Integer timestepsOffset, String noiseSchedule, String sigmaSchedule, Double sdeVariance,
+                        Boolean lastStepFirstOrder) {
+        this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets,
+                timestepsSpacing, timestepsOffset, noiseSchedule, sigmaSchedule, sdeVariance, lastStepFirstOrder, null, null, null, null, null);
+    }
 
     /** Without solver options (the solvers' defaults). */
     public ImageRequest(String prompt, String negativePrompt, Integer steps, Double guidanceScale, String solver, Integer width, Integer height,
                         Long seed, List<Lora> loras, byte[] initImage, Double strength, byte[] mask, List<Controlnet> controlnets) {
         this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets,
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** A request without a body: every field at its default. */
+    public static ImageRequest orEmpty(ImageRequest body) {
+        return body != null ? body : new ImageRequest(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public record Lora(String name, Double scale) {}
@@ -92,6 +108,8 @@ public record ImageRequest(
             }
         if (ipAdapter != null) b.setIpAdapter(ipAdapter);
         if (ipAdapterScale != null) b.setIpAdapterScale(ipAdapterScale);
+        if (numImages != null) b.setNumImages(numImages);
+        if (previewEvery != null) b.setPreviewEvery(previewEvery);
         return b.build();
     }
 }

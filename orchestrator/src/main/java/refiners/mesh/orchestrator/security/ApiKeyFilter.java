@@ -8,9 +8,11 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import refiners.mesh.orchestrator.OrchestratorConfig;
 import refiners.mesh.orchestrator.rest.ErrorBody;
+import refiners.mesh.orchestrator.rest.OpenAiError;
 
 /**
- * HTTP requests (REST) carry a valid key in their Authorization header, or get 401 with the mesh's JSON error body;
+ * HTTP requests (REST) carry a valid key in their Authorization header, or get 401 with the mesh's JSON error body
+ * (OpenAI's on its routes);
  * paths under refiners.orchestrator.api-keys-open-paths (health and metrics by default) stay open. gRPC has its own check
  * ({@link ApiKeyInterceptor}).
  */
@@ -33,7 +35,9 @@ public class ApiKeyFilter {
             return;
         }
         rc.response().setStatusCode(401).putHeader("www-authenticate", "Bearer").putHeader("content-type", "application/json")
-                .end(Json.encode(new ErrorBody("UNAUTHENTICATED", null, ApiKeys.refusal())));
+                .end(Json.encode(OpenAiError.route(rc.normalizedPath()) // OpenAI's clients read their own shape
+                        ? new OpenAiError(new OpenAiError.Detail(ApiKeys.refusal(), "authentication_error", null, "invalid_api_key"))
+                        : new ErrorBody("UNAUTHENTICATED", null, ApiKeys.refusal())));
     }
 
     private boolean open(String path) {

@@ -46,6 +46,7 @@ public record GenerationRequest(
     public static final String DEFAULT_SOLVER = "dpm";
     public static final int DEFAULT_SIZE = 512;
     public static final int MAX_STEPS = 150;
+    public static final double MAX_GUIDANCE = 50;
     public static final int MIN_SIZE = 64;
     public static final int MAX_SIZE = 2048;
     public static final List<String> SOLVERS = List.of("dpm", "ddim", "euler", "lcm");
@@ -123,6 +124,12 @@ public record GenerationRequest(
     }
 
     /** A request with every default but the prompt and seed. */
+    /** The same request with another seed (the images of a num_images request: seed + i). */
+    public GenerationRequest withSeed(long seed) {
+        return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask,
+                controlnets, solverOptions);
+    }
+
     public static GenerationRequest of(String prompt, long seed) {
         return new GenerationRequest(prompt, "", DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SOLVER, DEFAULT_SIZE, DEFAULT_SIZE, seed, List.of());
     }
@@ -131,7 +138,7 @@ public record GenerationRequest(
     public GenerationRequest validate(long maxPixels) {
         if (steps < 1 || steps > MAX_STEPS) throw new InvalidRequestException("steps", "must be in 1.." + MAX_STEPS + ", got " + steps);
         if (!Double.isFinite(guidanceScale)) throw new InvalidRequestException("guidance_scale", "must be a finite number, got " + guidanceScale);
-        if (guidanceScale < 0 || guidanceScale > 50) throw new InvalidRequestException("guidance_scale", "must be in 0..50, got " + guidanceScale);
+        if (guidanceScale < 0 || guidanceScale > MAX_GUIDANCE) throw new InvalidRequestException("guidance_scale", "must be in 0.." + (int) MAX_GUIDANCE + ", got " + guidanceScale);
         checkSolver();
         checkSize("width", width);
         checkSize("height", height);
