@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.mesh.WireTensors;
+import refiners.proto.textencoder.v1.EncodeImageRequest;
+import refiners.proto.textencoder.v1.EncodeImageResponse;
 import refiners.proto.textencoder.v1.EncodeRequest;
 import refiners.proto.textencoder.v1.EncodeResponse;
 import refiners.proto.textencoder.v1.PromptTokens;
@@ -52,6 +54,12 @@ public final class FakeStages {
             EncodeResponse.Builder r = EncodeResponse.newBuilder().setEmbeddings(zeros(request.getPromptsCount(), 77, 768));
             for (int i = 0; i < request.getPromptsCount(); i++) r.addTokens(PromptTokens.newBuilder().setCount(2));
             return Uni.createFrom().item(r.build());
+        }
+
+        /** As text-encoder-svc answers without an image encoder. */
+        @Override
+        public Uni<EncodeImageResponse> encodeImage(EncodeImageRequest request) {
+            return Uni.createFrom().failure(io.grpc.Status.FAILED_PRECONDITION.withDescription("images: no image encoder here").asRuntimeException());
         }
     }
 

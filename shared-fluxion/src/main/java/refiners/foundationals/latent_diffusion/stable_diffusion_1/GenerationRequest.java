@@ -127,7 +127,7 @@ public record GenerationRequest(
     /** The same request with another seed (the images of a num_images request: seed + i). */
     public GenerationRequest withSeed(long seed) {
         return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask,
-                controlnets, solverOptions);
+                controlnets, solverOptions, ipAdapter);
     }
 
     public static GenerationRequest of(String prompt, long seed) {

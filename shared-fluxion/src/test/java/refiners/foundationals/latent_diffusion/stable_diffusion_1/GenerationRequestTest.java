@@ -21,6 +21,17 @@ class GenerationRequestTest {
     }
 
     @Test
+    void withSeedChangesTheSeedAlone() throws ReflectiveOperationException {
+        var images = new GenerationRequest.IpAdapterInput("plus", 0.7, List.of(new GenerationRequest.ImagePromptInput(RGB, 0.5)));
+        GenerationRequest r = request(RGB, 0.6, GRAY, List.of(new GenerationRequest.ControlnetInput("canny", RGB, 0.8, 1.0, "canny")))
+                .withIpAdapter(images), other = r.withSeed(99);
+        assertEquals(99, other.seed());
+        // every other component, present or added later, travels with the new seed
+        for (var c : GenerationRequest.class.getRecordComponents())
+            if (!c.getName().equals("seed")) assertEquals(c.getAccessor().invoke(r), c.getAccessor().invoke(other), c.getName());
+    }
+
+    @Test
     void theFirstStepIsRefinersRoundedStrength() {
         assertEquals(12, request(RGB, 0.6, null, List.of()).firstStep()); // round(0.4 * 29) = round(11.6)
         assertEquals(0, request(RGB, 1.0, null, List.of()).firstStep());
