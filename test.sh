@@ -4,4 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 oracle_dir="${ORACLE_DIR:-$(cd .. && pwd)/shared/oracle}"
+# The official openai npm client that OpenAiClientTest drives (node and npm from the machine; .ci/run installs them).
+openai=orchestrator/src/test/js/openai
+if [ ! -d "$openai/node_modules/openai" ] && command -v npm >/dev/null; then
+  npm ci --prefix "$openai" --no-audit --no-fund
+fi
 exec mvn -B verify -Doracle.dir="$oracle_dir" "$@"
