@@ -187,10 +187,9 @@ class MeshIT {
     void fewStepAndStochasticSolversAreBitIdenticalToInProcess() {
         // LCM, guidance off: 4 steps of one UNet sample each, re-noised from the seed's per-step noise
         GenerateRequest lcm = small("lcm").setSteps(4).setGuidanceScale(1).build();
-        String unet = mesh.httpUrl(MeshService.UNET);
-        double samples = Metrics.value(Metrics.scrape(unet), "refiners_unet_samples_total");
+        double samples = unetMetric("refiners_unet_samples_total");
         int[] meshed = pixels(result(generate(lcm)).getPng().toByteArray());
-        assertEquals(4, Metrics.value(Metrics.scrape(unet), "refiners_unet_samples_total") - samples, "one UNet sample per guidance-off step");
+        assertEquals(4, unetMetric("refiners_unet_samples_total") - samples, "one UNet sample per guidance-off step");
         int[] local = inProcessPixels(lcm);
         assertArrayEquals(local, meshed, "lcm: mesh and in-process pixels differ");
         assertArrayEquals(local, inProcessPixels(lcm), "lcm: the same seed gives the same pixels");
