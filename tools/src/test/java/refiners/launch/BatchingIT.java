@@ -41,7 +41,7 @@ import refiners.proto.orchestrator.v1.Result;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Order(SharedMesh.ORDER)
+@Order(SharedMesh.ORDER_STOPPING)
 class BatchingIT {
     MeshProcesses mesh;
     ManagedChannel channel;

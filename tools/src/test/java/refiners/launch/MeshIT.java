@@ -59,12 +59,12 @@ import refiners.proto.unet.v1.UnloadLoraRequest;
  * The mesh end to end, on the shared mesh (SharedMesh): the four packaged services as separate processes on loopback
  * (full-size detinit weights, small latents; two unet-svc replicas with a detinit inpainting UNet and a detinit
  * ControlNet), against the same generation in this JVM (InProcessPeer). The orchestrator's small limits (SharedMesh)
- * let RESOURCE_EXHAUSTED be provoked. The stage-down case stops vae-svc, so it runs last (the next class on the shared
- * mesh starts it again).
+ * let RESOURCE_EXHAUSTED be provoked. The stage-down case stops vae-svc, so it runs last, and this class runs last on
+ * the shared mesh (SharedMesh.ORDER_LAST).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Order(SharedMesh.ORDER)
+@Order(SharedMesh.ORDER_LAST)
 class MeshIT {
     static final Duration CALL = Duration.ofMinutes(5);
 

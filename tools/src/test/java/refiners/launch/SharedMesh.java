@@ -29,6 +29,12 @@ final class SharedMesh {
      * orders classes so): the mesh starts once, and is closed before the classes with a mesh of their own start theirs.
      */
     static final int ORDER = 1;
+    /**
+     * BatchingIT and MeshIT stop processes of the shared mesh, which the next class's {@link #get()} starts again (a
+     * unet-svc start is tens of seconds): they run after the other classes, MeshIT last, so that only the replica
+     * BatchingIT stops is started again.
+     */
+    static final int ORDER_STOPPING = ORDER + 1, ORDER_LAST = ORDER + 2;
     private static final Duration READY = Duration.ofMinutes(10);
     private static SharedMesh running;
 
