@@ -25,8 +25,9 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
  */
 final class SharedMesh {
     /**
-     * The classes on the shared mesh carry {@code @Order(SharedMesh.ORDER)} and run first (junit-platform.properties
-     * orders classes so): the mesh starts once, and is closed before the classes with a mesh of their own start theirs.
+     * The classes on the shared mesh carry {@code @Order(SharedMesh.ORDER)} (or one of the later orders below) and run
+     * first (junit-platform.properties orders classes so): the mesh starts once, and is closed before the classes with a
+     * mesh of their own start theirs.
      */
     static final int ORDER = 1;
     /**
@@ -35,15 +36,15 @@ final class SharedMesh {
      * BatchingIT stops is started again.
      */
     static final int ORDER_STOPPING = ORDER + 1, ORDER_LAST = ORDER + 2;
+    /** The unet-svc replicas. */
+    static final int UNET_REPLICAS = 2;
+    /** Generations the orchestrator runs at once, and those it queues beyond them. */
+    static final int MAX_CONCURRENT = 4, QUEUE_LIMIT = 4;
     private static final Duration READY = Duration.ofMinutes(10);
     private static SharedMesh running;
 
     final MeshProcesses mesh;
     final OtlpReceiver traces;
-    /** The unet-svc replicas. */
-    static final int UNET_REPLICAS = 2;
-    /** Generations the orchestrator runs at once, and those it queues beyond them. */
-    static final int MAX_CONCURRENT = 4, QUEUE_LIMIT = 4;
     /** The VAE port that was taken when the mesh started. */
     final int takenPort;
 
@@ -74,7 +75,7 @@ final class SharedMesh {
     private static SharedMesh start() throws Exception {
         Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
         Path work = root.resolve("tools/target/shared-mesh");
-        InProcessPeer.load(); // first: the detinit weight files, written once before six processes map them
+        InProcessPeer.load(); // first: the detinit weight files, written once before the processes map them
         Map<MeshService, Integer> ports = MeshProcesses.freePorts();
         int taken = ports.get(MeshService.VAE);
         OtlpReceiver traces = new OtlpReceiver();
