@@ -32,9 +32,7 @@ class InpaintingCheckpointTest {
 
     private static void assertSameTensors(SD1UNet loaded) {
         assertEquals(9, loaded.inChannels());
-        Map<String, Tensor> sd = loaded.stateDict();
-        assertEquals(unetSd.keySet(), sd.keySet());
-        sd.forEach((k, t) -> assertEquals(unetSd.get(k).data(), t.data(), k));
+        CheckpointLoadingTest.assertSameTensors(unetSd, loaded.stateDict(), "inpainting unet");
     }
 
     @Test

@@ -14,7 +14,6 @@ import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -27,12 +26,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import refiners.pipeline.InProcessPipeline;
-import refiners.fluxion.runtime.Runner;
-import refiners.fluxion.utils.Images;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
-import refiners.mesh.GenerateRequests;
 import refiners.proto.common.v1.LoraWeight;
 import refiners.proto.orchestrator.v1.GenerateEvent;
 import refiners.proto.orchestrator.v1.GenerateRequest;
@@ -48,19 +41,16 @@ import refiners.proto.orchestrator.v1.Result;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Order(SharedMesh.ORDER)
+@Order(SharedMesh.ORDER_STOPPING)
 class BatchingIT {
     MeshProcesses mesh;
     ManagedChannel channel;
-    InProcessPipeline inProcess;
     /** One thread per generation (the common pool may have a single thread on a small machine). */
     final ExecutorService callers = Executors.newCachedThreadPool();
 
     @BeforeAll
     void startMesh() throws Exception {
-        SharedMesh shared = SharedMesh.get();
-        mesh = shared.mesh;
-        inProcess = new InProcessPipeline(SD1Weights.detinit(), Optional.of(shared.loraDir.toString()), Optional.empty(), Optional.empty(), Runner.shared());
+        mesh = SharedMesh.get().mesh;
         channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext().maxInboundMessageSize(64 << 20).build();
     }
 
@@ -94,7 +84,7 @@ class BatchingIT {
     }
 
     int[] alone(GenerateRequest r) {
-        return MeshIT.pixels(Images.toPng(inProcess.generate(GenerateRequests.toGenerationRequest(r, Long.MAX_VALUE), ProgressListener.NONE).image()));
+        return InProcessPeer.pixels(r);
     }
 
     /** Runs the requests at once, each on its own thread. */

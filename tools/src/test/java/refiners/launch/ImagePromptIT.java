@@ -58,7 +58,6 @@ import refiners.proto.orchestrator.v1.Result;
 @Order(SharedMesh.ORDER)
 class ImagePromptIT {
     ManagedChannel channel;
-    InProcessPipeline inProcess;
     final ExecutorService callers = Executors.newCachedThreadPool();
 
     /**
@@ -87,8 +86,6 @@ class ImagePromptIT {
     @BeforeAll
     void start() throws Exception {
         SharedMesh shared = SharedMesh.get();
-        inProcess = new InProcessPipeline(SD1Weights.detinit(), Optional.of(shared.loraDir.toString()), Optional.empty(), Optional.empty(),
-                Optional.of(SD1Weights.DETINIT), Optional.of(shared.ipAdapterDir.toString()), Runner.shared());
         channel = ManagedChannelBuilder.forTarget(shared.mesh.address(MeshService.ORCHESTRATOR)).usePlaintext().maxInboundMessageSize(64 << 20).build();
     }
 
@@ -116,7 +113,7 @@ class ImagePromptIT {
     }
 
     int[] inProcessPixels(GenerateRequest r) {
-        return MeshIT.pixels(Images.toPng(inProcess.generate(GenerateRequests.toGenerationRequest(r, Long.MAX_VALUE), ProgressListener.NONE).image()));
+        return InProcessPeer.pixels(r);
     }
 
     Result generate(GenerateRequest r) {

@@ -20,18 +20,13 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import refiners.pipeline.InProcessPipeline;
-import refiners.fluxion.utils.Images;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
-import refiners.mesh.GenerateRequests;
 import refiners.proto.orchestrator.v1.GenerateEvent;
 import refiners.proto.orchestrator.v1.GenerateRequest;
 import refiners.proto.orchestrator.v1.OrchestratorGrpc;
@@ -50,7 +45,6 @@ class MeshDrainIT {
 
     MeshProcesses mesh;
     ManagedChannel channel;
-    InProcessPipeline inProcess;
     Process replicaB;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -59,11 +53,12 @@ class MeshDrainIT {
         SharedMesh.close(); // a mesh of its own (see SharedMesh for why)
         Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
         Path work = Files.createDirectories(root.resolve("tools/target/mesh-drain-it"));
-        inProcess = new InProcessPipeline(SD1Weights.detinit(), Optional.empty());
+        InProcessPeer.load(); // first: the detinit weight files, written once before the processes map them
         Path hosts = Files.writeString(work.resolve("hosts"), "127.0.0.1 " + UNET_NAME + "\n127.0.0.2 " + UNET_NAME + "\n127.0.0.1 localhost "
                 + InetAddress.getLocalHost().getHostName() + "\n");
         mesh = new MeshProcesses(root, work.resolve("logs"), MeshProcesses.freePorts())
                 .env("REFINERS_WEIGHTS", SD1Weights.DETINIT)
+                .env("REFINERS_LORA_DIR", InProcessPeer.loraDir().toString()) // as the in-process peer's: the same graphs (LoRA slots)
                 .env(MeshService.UNET, "REFINERS_SHUTDOWN_DELAY", "3s")
                 .env(MeshService.ORCHESTRATOR, "UNET_HOST", UNET_NAME)
                 .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", "round_robin")
@@ -130,8 +125,7 @@ class MeshDrainIT {
         for (int i = 0; i < requests.size(); i++) {
             Result r = results.get(i).get(5, TimeUnit.MINUTES);
             assertNotNull(r, "generation " + i + " ended without a result");
-            var expected = Images.toPng(inProcess.generate(GenerateRequests.toGenerationRequest(requests.get(i), Long.MAX_VALUE), ProgressListener.NONE).image());
-            assertArrayEquals(MeshIT.pixels(expected), MeshIT.pixels(r.getPng().toByteArray()), "generation " + i + ": resumed pixels differ from in process");
+            assertArrayEquals(InProcessPeer.pixels(requests.get(i)), MeshIT.pixels(r.getPng().toByteArray()), "generation " + i + ": resumed pixels differ from in process");
         }
         assertTrue(victim.onExit().get(1, TimeUnit.MINUTES) != null && !victim.isAlive(), "the drained replica stopped");
         assertTrue(metric(mesh.httpUrl(MeshService.ORCHESTRATOR), "refiners_unet_resumes_total") > resumesBefore, "no generation was resumed: "

@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -40,15 +39,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import refiners.fluxion.Tensor;
-import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibrary;
-import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
-import refiners.pipeline.InProcessPipeline;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.mesh.GenerateRequests;
 import refiners.proto.common.v1.LoraWeight;
 import refiners.proto.orchestrator.v1.ControlnetRequest;
@@ -63,22 +56,21 @@ import refiners.proto.unet.v1.UNetGrpc;
 import refiners.proto.unet.v1.UnloadLoraRequest;
 
 /**
- * The mesh end to end: the four packaged services as separate processes on loopback (full-size detinit weights,
- * small latents; unet-svc with a detinit inpainting UNet and a detinit ControlNet), against the same generation in this
- * JVM. The orchestrator runs with one worker and a queue of one
- * so that RESOURCE_EXHAUSTED can be provoked. The stage-down case stops vae-svc, so it runs last.
+ * The mesh end to end, on the shared mesh (SharedMesh): the four packaged services as separate processes on loopback
+ * (full-size detinit weights, small latents; two unet-svc replicas with a detinit inpainting UNet and a detinit
+ * ControlNet), against the same generation in this JVM (InProcessPeer). The orchestrator's small limits (SharedMesh)
+ * let RESOURCE_EXHAUSTED be provoked. The stage-down case stops vae-svc, so it runs last, and this class runs last on
+ * the shared mesh (SharedMesh.ORDER_LAST).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(SharedMesh.ORDER_LAST)
 class MeshIT {
     static final Duration CALL = Duration.ofMinutes(5);
 
     MeshProcesses mesh;
     ManagedChannel orchestratorChannel;
     ManagedChannel unetChannel;
-    InProcessPipeline inProcess;
-    Path loraDir;
-    Path controlnetDir;
 
     /** A 64x64 picture (noise), a mask (a white rectangle), and an image past the pixel budget (2048x1024, a few KB). */
     static final ByteString INIT = ByteString.copyFrom(Images.toPng(GaussianNoise.sample(77, 1, 3, 64, 64)));
@@ -88,30 +80,7 @@ class MeshIT {
 
     @BeforeAll
     void startMesh() throws Exception {
-        SharedMesh.close(); // a mesh of its own (see SharedMesh for why)
-        Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
-        Path work = root.resolve("tools/target/mesh-it");
-        loraDir = Files.createDirectories(work.resolve("loras"));
-        SafeTensorsWriter.write(loraDir.resolve("style.safetensors"), styleLora());
-        controlnetDir = Files.createDirectories(work.resolve("controlnets"));
-        Files.deleteIfExists(controlnetDir.resolve("edges.safetensors"));
-        Files.createLink(controlnetDir.resolve("edges.safetensors"), ControlnetLibrary.detinitFile()); // a detinit ControlNet, linked
-        // first, so that the detinit weight files are written once, before four processes map them
-        inProcess = new InProcessPipeline(SD1Weights.detinit(), Optional.of(loraDir.toString()), Optional.of(SD1Weights.DETINIT),
-                Optional.of(controlnetDir.toString()), Runner.shared());
-        mesh = new MeshProcesses(root, work.resolve("logs"), MeshProcesses.freePorts())
-                .env("REFINERS_WEIGHTS", SD1Weights.DETINIT)
-                .env("REFINERS_LORA_DIR", loraDir.toString())
-                .env(MeshService.UNET, "REFINERS_INPAINTING_WEIGHTS", SD1Weights.DETINIT)
-                .env(MeshService.UNET, "REFINERS_CONTROLNET_DIR", controlnetDir.toString())
-                .env(MeshService.ORCHESTRATOR, "REFINERS_MAX_CONCURRENT", "1")
-                .env(MeshService.ORCHESTRATOR, "REFINERS_QUEUE_LIMIT", "1");
-        try {
-            mesh.start(Duration.ofMinutes(10));
-        } catch (Exception e) {
-            mesh.close();
-            throw e;
-        }
+        mesh = SharedMesh.get().mesh;
         orchestratorChannel = channel(MeshService.ORCHESTRATOR);
         unetChannel = channel(MeshService.UNET);
     }
@@ -155,7 +124,6 @@ class MeshIT {
     void stopMesh() {
         if (orchestratorChannel != null) orchestratorChannel.shutdownNow();
         if (unetChannel != null) unetChannel.shutdownNow();
-        if (mesh != null) mesh.close();
     }
 
     private OrchestratorGrpc.OrchestratorBlockingStub orchestrator() {
@@ -178,8 +146,8 @@ class MeshIT {
         return events;
     }
 
-    private int[] inProcessPixels(GenerateRequest request) {
-        return pixels(Images.toPng(inProcess.generate(asGenerationRequest(request), ProgressListener.NONE).image()));
+    private static int[] inProcessPixels(GenerateRequest request) {
+        return InProcessPeer.pixels(request);
     }
 
     static int[] pixels(byte[] png) {
@@ -219,10 +187,9 @@ class MeshIT {
     void fewStepAndStochasticSolversAreBitIdenticalToInProcess() {
         // LCM, guidance off: 4 steps of one UNet sample each, re-noised from the seed's per-step noise
         GenerateRequest lcm = small("lcm").setSteps(4).setGuidanceScale(1).build();
-        String unet = mesh.httpUrl(MeshService.UNET);
-        double samples = Metrics.value(Metrics.scrape(unet), "refiners_unet_samples_total");
+        double samples = unetMetric("refiners_unet_samples_total");
         int[] meshed = pixels(result(generate(lcm)).getPng().toByteArray());
-        assertEquals(4, Metrics.value(Metrics.scrape(unet), "refiners_unet_samples_total") - samples, "one UNet sample per guidance-off step");
+        assertEquals(4, unetMetric("refiners_unet_samples_total") - samples, "one UNet sample per guidance-off step");
         int[] local = inProcessPixels(lcm);
         assertArrayEquals(local, meshed, "lcm: mesh and in-process pixels differ");
         assertArrayEquals(local, inProcessPixels(lcm), "lcm: the same seed gives the same pixels");
@@ -307,6 +274,9 @@ class MeshIT {
     @Order(4)
     void lorasAreManagedByNameInsideTheirDirectory() {
         var unet = UNetGrpc.newBlockingStub(unetChannel).withDeadlineAfter(1, TimeUnit.MINUTES);
+        // an earlier test on the shared mesh may have loaded it on this replica
+        if (unet.listLoras(ListLorasRequest.getDefaultInstance()).getLorasList().stream().anyMatch(LoraInfo::getLoaded))
+            unet.unloadLora(UnloadLoraRequest.newBuilder().setName("style").build());
         List<LoraInfo> listed = unet.listLoras(ListLorasRequest.getDefaultInstance()).getLorasList();
         assertEquals(List.of("style"), listed.stream().map(LoraInfo::getName).toList());
         assertFalse(listed.get(0).getLoaded());
@@ -337,52 +307,58 @@ class MeshIT {
     @Test
     @Order(5)
     void cancellingTheCallerStopsTheUNetWithinAStep() throws Exception {
-        double before = metric(MeshService.UNET, "refiners_unet_steps_total");
+        double before = unetMetric("refiners_unet_steps_total");
         GenerateRequest request = small("ddim").setSteps(150).build();
         Context.CancellableContext context = Context.current().withCancellation();
         Iterator<GenerateEvent> events = context.call(() -> orchestrator().generate(request));
         int seen = events.next().getProgress().getStep();
         assertEquals(1, seen);
         context.cancel(null);
-        awaitMetric(MeshService.UNET, "refiners_unet_inflight_streams", 0);
-        awaitMetric(MeshService.UNET, "ft_bulkhead_executionsRunning{method=\"refiners.mesh.ModelWork.run\"}", 0);
+        awaitUnetMetric("refiners_unet_inflight_streams", 0);
+        awaitUnetMetric("ft_bulkhead_executionsRunning{method=\"refiners.mesh.ModelWork.run\"}", 0);
         awaitMetric(MeshService.ORCHESTRATOR, "refiners_generations_inflight", 0);
-        double settled = metric(MeshService.UNET, "refiners_unet_steps_total");
+        double settled = unetMetric("refiners_unet_steps_total");
         // the step seen, at most the one running when the cancellation arrived, and nothing after
         assertTrue(settled - before <= seen + 1, "steps after the cancellation: " + (settled - before - seen));
         Thread.sleep(1000);
-        assertEquals(settled, metric(MeshService.UNET, "refiners_unet_steps_total"), "the UNet went on after the cancellation");
+        assertEquals(settled, unetMetric("refiners_unet_steps_total"), "the UNet went on after the cancellation");
     }
 
     @Test
     @Order(6)
     void pastTheQueueLimitTheOrchestratorAnswersResourceExhausted() throws Exception {
-        // one generation runs, one waits in the queue (limit 1), the third is refused
+        // as many generations run as the orchestrator allows, as many wait in its queue, the next is refused
         GenerateRequest longRequest = small("ddim").setSteps(150).build();
         Context.CancellableContext context = Context.current().withCancellation();
         try {
-            Iterator<GenerateEvent> running = context.call(() -> orchestrator().generate(longRequest));
-            assertTrue(running.next().hasProgress());
-            CompletableFuture<Boolean> queued = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return context.call(() -> orchestrator().generate(longRequest).hasNext());
-                } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            });
-            awaitMetric(MeshService.ORCHESTRATOR, "ft_bulkhead_executionsWaiting{method=\"refiners.mesh.ModelWork.run\"}", 1);
+            for (int i = 0; i < SharedMesh.MAX_CONCURRENT; i++) {
+                Iterator<GenerateEvent> running = context.call(() -> orchestrator().generate(longRequest));
+                assertTrue(running.next().hasProgress());
+            }
+            List<CompletableFuture<Boolean>> queued = new ArrayList<>();
+            for (int i = 0; i < SharedMesh.QUEUE_LIMIT; i++)
+                queued.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return context.call(() -> orchestrator().generate(longRequest).hasNext());
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }));
+            awaitMetric(MeshService.ORCHESTRATOR, "ft_bulkhead_executionsWaiting{method=\"refiners.mesh.ModelWork.run\"}", SharedMesh.QUEUE_LIMIT);
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> generate(small("dpm").build()));
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode(), e.getStatus().toString());
             assertTrue(e.getStatus().getDescription().startsWith("orchestrator is busy"), e.getStatus().getDescription());
             given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json")
                     .body(Map.of("steps", 2, "width", 64, "height", 64)).post("/v1/images")
                     .then().statusCode(429).body("code", org.hamcrest.Matchers.equalTo("RESOURCE_EXHAUSTED"));
-            assertFalse(queued.isDone() && !queued.isCompletedExceptionally() && !queued.get(), "the queued generation was refused");
+            for (CompletableFuture<Boolean> q : queued)
+                assertFalse(q.isDone() && !q.isCompletedExceptionally() && !q.get(), "a queued generation was refused");
         } finally {
             context.cancel(null);
         }
         awaitMetric(MeshService.ORCHESTRATOR, "refiners_generations_inflight", 0);
         awaitMetric(MeshService.ORCHESTRATOR, "ft_bulkhead_executionsWaiting{method=\"refiners.mesh.ModelWork.run\"}", 0);
+        awaitUnetMetric("refiners_unet_inflight_streams", 0);
     }
 
     @Test
@@ -394,7 +370,7 @@ class MeshIT {
             while (events.hasNext()) events.next();
         });
         assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode(), e.getStatus().toString());
-        awaitMetric(MeshService.UNET, "refiners_unet_inflight_streams", 0);
+        awaitUnetMetric("refiners_unet_inflight_streams", 0);
         awaitMetric(MeshService.ORCHESTRATOR, "refiners_generations_inflight", 0);
     }
 
@@ -411,16 +387,17 @@ class MeshIT {
         // each generation's two prompts, from CLIP or from its cache: the negative prompts repeat, so some came from the cache
         double hits = metric(MeshService.TEXT_ENCODER, "refiners_prompt_cache_total{result=\"hit\"}");
         assertTrue(hits >= 1 && hits + metric(MeshService.TEXT_ENCODER, "refiners_prompt_cache_total{result=\"miss\"}") >= 6, "hits " + hits);
-        assertTrue(metric(MeshService.UNET, "refiners_stage_seconds_count{stage=\"unet\"}") >= 9);
-        assertTrue(metric(MeshService.UNET, "refiners_unet_steps_total") >= 9);
+        assertTrue(unetMetric("refiners_stage_seconds_count{stage=\"unet\"}") >= 9);
+        assertTrue(unetMetric("refiners_unet_steps_total") >= 9);
         // every step's transport (round trip minus unet-svc's call and queue wait), as the orchestrator saw it
         assertTrue(metric(MeshService.ORCHESTRATOR, "refiners_unet_step_transport_seconds_count") >= 9);
         assertTrue(metric(MeshService.ORCHESTRATOR, "refiners_unet_step_transport_seconds_sum") > 0);
-        assertTrue(metric(MeshService.UNET, "refiners_unet_steps_per_second") > 0);
-        assertEquals(0, metric(MeshService.UNET, "refiners_unet_inflight_streams"));
-        assertEquals(0, metric(MeshService.UNET, "ft_bulkhead_executionsWaiting{method=\"refiners.mesh.ModelWork.run\"}"));
+        assertTrue(unetMetric("refiners_unet_steps_per_second") > 0);
+        assertEquals(0, unetMetric("refiners_unet_inflight_streams"));
+        assertEquals(0, unetMetric("ft_bulkhead_executionsWaiting{method=\"refiners.mesh.ModelWork.run\"}"));
         assertTrue(metric(MeshService.VAE, "refiners_stage_seconds_count{stage=\"vae-decode\"}") >= 3);
-        assertTrue(scrape(MeshService.UNET).contains("refiners_stage_seconds_bucket{stage=\"unet\""), "a latency histogram");
+        assertTrue(java.util.stream.IntStream.rangeClosed(1, SharedMesh.UNET_REPLICAS)
+                .anyMatch(r -> Metrics.scrape(mesh.httpUrl(MeshService.UNET, r)).contains("refiners_stage_seconds_bucket{stage=\"unet\"")), "a latency histogram");
 
         Map<MeshService, String> services = Map.of(MeshService.TEXT_ENCODER, "refiners.textencoder.v1.TextEncoder",
                 MeshService.UNET, "refiners.unet.v1.UNet", MeshService.VAE, "refiners.vae.v1.Autoencoder",
@@ -491,8 +468,8 @@ class MeshIT {
         double resumesBefore = metric(MeshService.ORCHESTRATOR, "refiners_unet_resumes_total");
         Iterator<GenerateEvent> events = orchestrator().generate(request);
         assertEquals(1, events.next().getProgress().getStep());
-        mesh.stop(MeshService.UNET);          // the step in flight breaks
-        mesh.start(Duration.ofMinutes(5));   // a replica comes back (weights loaded, ready)
+        int holding = metric(mesh.httpUrl(MeshService.UNET, 1), "refiners_unet_inflight_streams") > 0 ? 1 : 2;
+        mesh.stop(MeshService.UNET, holding); // the step in flight breaks; the other replica takes the generation over
         Result result = null;
         int lastStep = 1;
         while (events.hasNext()) {
@@ -571,6 +548,21 @@ class MeshIT {
 
     private double metric(MeshService s, String sample) {
         return Metrics.value(scrape(s), sample);
+    }
+
+    private static double metric(String url, String sample) {
+        return Metrics.value(Metrics.scrape(url), sample);
+    }
+
+    /** A unet-svc sample summed over the replicas (a generation runs on either). */
+    private double unetMetric(String sample) {
+        double sum = 0;
+        for (int r = 1; r <= SharedMesh.UNET_REPLICAS; r++) sum += metric(mesh.httpUrl(MeshService.UNET, r), sample);
+        return sum;
+    }
+
+    private void awaitUnetMetric(String sample, double expected) throws InterruptedException {
+        for (int r = 1; r <= SharedMesh.UNET_REPLICAS; r++) Metrics.await(mesh.httpUrl(MeshService.UNET, r), sample, expected);
     }
 
     private void awaitMetric(MeshService s, String sample, double expected) throws InterruptedException {

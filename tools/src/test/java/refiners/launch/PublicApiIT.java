@@ -41,7 +41,7 @@ import refiners.proto.orchestrator.v1.Result;
 
 /**
  * The public API's listings, num_images and the REST event stream, on the shared mesh (detinit weights, a LoRA
- * directory holding "style", no inpainting UNet, no ControlNets).
+ * directory holding "style", the detinit inpainting UNet, a ControlNet directory holding "edges").
  */
 @Order(SharedMesh.ORDER)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -76,9 +76,10 @@ class PublicApiIT {
         assertEquals(1, models.size());
         assertEquals("detinit", models.get(0).getName());
         assertTrue(models.get(0).getTextToImage());
-        assertFalse(models.get(0).getInpainting(), "the shared mesh has no inpainting UNet");
+        assertTrue(models.get(0).getInpainting(), "the shared mesh serves the detinit inpainting UNet");
         assertTrue(orchestrator().listLoras(ListLorasRequest.getDefaultInstance()).getLorasList().stream().map(Lora::getName).toList().contains("style"));
-        assertEquals(0, orchestrator().listControlnets(ListControlnetsRequest.getDefaultInstance()).getControlnetsCount());
+        assertEquals(List.of("edges"), orchestrator().listControlnets(ListControlnetsRequest.getDefaultInstance()).getControlnetsList().stream()
+                .map(c -> c.getName()).toList());
         assertEquals(4, orchestrator().listSolvers(ListSolversRequest.getDefaultInstance()).getSolversCount());
         assertTrue(get("/v1/loras").contains("\"name\":\"style\""));
         assertEquals("detinit", JSON.readTree(get("/v1/models")).path("models").path(0).path("name").asText());
