@@ -43,11 +43,13 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibrary;
+import refiners.conversion.LcmLoraLayout;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
 import refiners.pipeline.InProcessPipeline;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.mesh.GenerateRequests;
 import refiners.proto.common.v1.LoraWeight;
@@ -93,6 +95,7 @@ class MeshIT {
         Path work = root.resolve("tools/target/mesh-it");
         loraDir = Files.createDirectories(work.resolve("loras"));
         SafeTensorsWriter.write(loraDir.resolve("style.safetensors"), styleLora());
+        SafeTensorsWriter.write(loraDir.resolve("lcm.safetensors"), LcmLoraLayout.detinit(new SD1UNet(4).stateDictShapes(), 8, 8, 64)); // the published layout, rank 8
         controlnetDir = Files.createDirectories(work.resolve("controlnets"));
         Files.deleteIfExists(controlnetDir.resolve("edges.safetensors"));
         Files.createLink(controlnetDir.resolve("edges.safetensors"), ControlnetLibrary.detinitFile()); // a detinit ControlNet, linked
@@ -227,6 +230,12 @@ class MeshIT {
         assertArrayEquals(local, meshed, "lcm: mesh and in-process pixels differ");
         assertArrayEquals(local, inProcessPixels(lcm), "lcm: the same seed gives the same pixels");
         assertFalse(java.util.Arrays.equals(local, inProcessPixels(lcm.toBuilder().setSeed(1235).build())), "lcm: another seed, other pixels");
+        // the LCM recipe: an LCM-LoRA in the published layout (3x3 convolutions too) at scale 1, and a style LoRA
+        GenerateRequest recipe = lcm.toBuilder().addLoras(LoraWeight.newBuilder().setName("lcm").setScale(1f))
+                .addLoras(LoraWeight.newBuilder().setName("style").setScale(0.8f)).build();
+        int[] withLoras = pixels(result(generate(recipe)).getPng().toByteArray());
+        assertArrayEquals(inProcessPixels(recipe), withLoras, "lcm with the LCM-LoRA: mesh and in-process pixels differ");
+        assertFalse(java.util.Arrays.equals(local, withLoras), "the LCM-LoRA changed nothing");
         // DPM-Solver++ SDE with Karras sigmas, guided: fresh noise every step
         GenerateRequest sde = small("dpm").setSdeVariance(1).setSigmaSchedule("karras").setLastStepFirstOrder(true).build();
         assertArrayEquals(inProcessPixels(sde), pixels(result(generate(sde)).getPng().toByteArray()), "dpm sde: mesh and in-process pixels differ");
