@@ -101,7 +101,10 @@ public final class StageBatchBench {
     /** A LoRA folder holding "lcm": a detinit LCM-LoRA in the published layout. */
     private static LoraLibrary lcmLora(SD1UNet unet) throws java.io.IOException {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lcm-lora");
-        SafeTensorsWriter.write(dir.resolve("lcm.safetensors"), LcmLoraLayout.detinit(unet.stateDictShapes(), LcmLoraLayout.RANK, LcmLoraLayout.ALPHA, 64));
+        dir.toFile().deleteOnExit();
+        java.nio.file.Path file = dir.resolve("lcm.safetensors");
+        SafeTensorsWriter.write(file, LcmLoraLayout.detinit(unet.stateDictShapes(), LcmLoraLayout.RANK, LcmLoraLayout.ALPHA, 64));
+        file.toFile().deleteOnExit(); // after the folder's registration: deleted first
         return new LoraLibrary(dir);
     }
 
