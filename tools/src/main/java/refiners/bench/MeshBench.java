@@ -28,12 +28,14 @@ import refiners.proto.orchestrator.v1.Result;
  * each: end-to-end times, their ratio, and the UNet's per-step transport overhead (the orchestrator's time per UNet
  * step minus the service's own compute time per step, scraped from unet-svc's metrics).
  *
- * <p>Options: --requests N (5), --steps N (5), --size PIXELS (64), --solver NAME (dpm).
+ * <p>Options: --requests N (5), --steps N (5), --size PIXELS (64), --solver NAME (dpm); --fewsteps: the few-step
+ * comparison instead ({@link FewStepsBench}).
  */
 public final class MeshBench {
     private MeshBench() {}
 
     public static int run(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--fewsteps")) return FewStepsBench.run(args);
         int requests = 5, steps = 5, size = 64;
         String solver = "dpm";
         for (int i = 0; i + 1 < args.length; i += 2) {

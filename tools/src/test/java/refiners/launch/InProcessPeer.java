@@ -3,11 +3,13 @@ package refiners.launch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import refiners.conversion.LcmLoraLayout;
 import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.mesh.GenerateRequests;
 import refiners.pipeline.InProcessPipeline;
@@ -17,7 +19,7 @@ import refiners.proto.orchestrator.v1.GenerateRequest;
  * The same generation in this JVM, the peer whose pixels the end-to-end tests' meshes must give bit for bit, built once
  * for all of them: its sessions (full-size models) compile once per JVM instead of once per test class. Its
  * configuration, and the files the shared mesh loads beside its weights: the LoRA directory (style.safetensors,
- * {@link MeshIT#styleLora}), the detinit inpainting UNet, the ControlNet directory (edges.safetensors, a detinit
+ * {@link MeshIT#styleLora}, and lcm.safetensors, an LCM-LoRA), the detinit inpainting UNet, the ControlNet directory (edges.safetensors, a detinit
  * ControlNet), the detinit image encoder and the IP-Adapter directory ({@link ImagePromptIT#ipAdapterDir}).
  */
 final class InProcessPeer {
@@ -45,7 +47,10 @@ final class InProcessPeer {
         Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
         Path work = root.resolve("tools/target/mesh-files");
         if (!written) {
-            SafeTensorsWriter.write(Files.createDirectories(work.resolve("loras")).resolve("style.safetensors"), MeshIT.styleLora());
+            Path loras = Files.createDirectories(work.resolve("loras"));
+            SafeTensorsWriter.write(loras.resolve("style.safetensors"), MeshIT.styleLora());
+            // an LCM-LoRA in the published layout (3x3 convolutions too), rank 8
+            SafeTensorsWriter.write(loras.resolve("lcm.safetensors"), LcmLoraLayout.detinit(new SD1UNet(4).stateDictShapes(), 8, 8, 64));
             Path edges = Files.createDirectories(work.resolve("controlnets")).resolve("edges.safetensors");
             Files.deleteIfExists(edges);
             Files.createLink(edges, ControlnetLibrary.detinitFile()); // linked, not copied

@@ -194,6 +194,12 @@ class MeshIT {
         assertArrayEquals(local, meshed, "lcm: mesh and in-process pixels differ");
         assertArrayEquals(local, inProcessPixels(lcm), "lcm: the same seed gives the same pixels");
         assertFalse(java.util.Arrays.equals(local, inProcessPixels(lcm.toBuilder().setSeed(1235).build())), "lcm: another seed, other pixels");
+        // the LCM recipe: an LCM-LoRA in the published layout (3x3 convolutions too) at scale 1, and a style LoRA
+        GenerateRequest recipe = lcm.toBuilder().addLoras(LoraWeight.newBuilder().setName("lcm").setScale(1f))
+                .addLoras(LoraWeight.newBuilder().setName("style").setScale(0.8f)).build();
+        int[] withLoras = pixels(result(generate(recipe)).getPng().toByteArray());
+        assertArrayEquals(inProcessPixels(recipe), withLoras, "lcm with the LCM-LoRA: mesh and in-process pixels differ");
+        assertFalse(java.util.Arrays.equals(local, withLoras), "the LCM-LoRA changed nothing");
         // DPM-Solver++ SDE with Karras sigmas, guided: fresh noise every step
         GenerateRequest sde = small("dpm").setSdeVariance(1).setSigmaSchedule("karras").setLastStepFirstOrder(true).build();
         assertArrayEquals(inProcessPixels(sde), pixels(result(generate(sde)).getPng().toByteArray()), "dpm sde: mesh and in-process pixels differ");
@@ -274,18 +280,19 @@ class MeshIT {
     @Order(4)
     void lorasAreManagedByNameInsideTheirDirectory() {
         var unet = UNetGrpc.newBlockingStub(unetChannel).withDeadlineAfter(1, TimeUnit.MINUTES);
-        // an earlier test on the shared mesh may have loaded it on this replica
-        if (unet.listLoras(ListLorasRequest.getDefaultInstance()).getLorasList().stream().anyMatch(LoraInfo::getLoaded))
-            unet.unloadLora(UnloadLoraRequest.newBuilder().setName("style").build());
+        // earlier tests on the shared mesh may have loaded LoRAs on this replica
+        for (LoraInfo l : unet.listLoras(ListLorasRequest.getDefaultInstance()).getLorasList())
+            if (l.getLoaded()) unet.unloadLora(UnloadLoraRequest.newBuilder().setName(l.getName()).build());
         List<LoraInfo> listed = unet.listLoras(ListLorasRequest.getDefaultInstance()).getLorasList();
-        assertEquals(List.of("style"), listed.stream().map(LoraInfo::getName).toList());
-        assertFalse(listed.get(0).getLoaded());
+        assertEquals(List.of("lcm", "style"), listed.stream().map(LoraInfo::getName).sorted().toList());
+        assertFalse(listed.stream().anyMatch(LoraInfo::getLoaded));
         LoraInfo loaded = unet.loadLora(LoadLoraRequest.newBuilder().setName("style").build());
         assertTrue(loaded.getLoaded());
         assertEquals(4, loaded.getRank());
         assertEquals(1, loaded.getUnetLayers());
         assertEquals(1, loaded.getTextEncoderLayers());
-        assertTrue(unet.listLoras(ListLorasRequest.getDefaultInstance()).getLoras(0).getLoaded());
+        assertEquals(List.of("style"), unet.listLoras(ListLorasRequest.getDefaultInstance()).getLorasList().stream().filter(LoraInfo::getLoaded)
+                .map(LoraInfo::getName).toList());
         for (String bad : List.of("../style", "sub/style", "/etc/passwd", "..", "a\\b")) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> unet.loadLora(LoadLoraRequest.newBuilder().setName(bad).build()), bad);
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), bad);
