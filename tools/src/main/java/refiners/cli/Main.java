@@ -33,6 +33,7 @@ public final class Main {
                 case "bench-throughput" -> ThroughputBench.run(rest);
                 case "bench-batch-cost" -> refiners.bench.BatchCostBench.run(rest);
                 case "bench-stage-batch" -> refiners.bench.StageBatchBench.run(rest);
+                case "bench-image-encoder" -> refiners.bench.ImageEncoderBench.run(rest);
                 case "bench-unet" -> {
                     if (Arrays.stream(rest).anyMatch(a -> a.startsWith("--"))) yield PeerBench.run(rest); // --peer and co: the side-by-side bench
                     UNetBench.main(rest);
@@ -70,6 +71,7 @@ public final class Main {
                 + "\n\nbench-mesh [--requests 5] [--steps 5] [--size 64] [--solver dpm]\n  The same requests through the mesh and in process, alternating: times and their ratio."
                 + "\n\n" + PeerBench.usage()
                 + "\n\n" + ThroughputBench.USAGE + "\n\n" + refiners.bench.BatchCostBench.USAGE + "\n\n" + refiners.bench.StageBatchBench.USAGE
+                + "\n\n" + refiners.bench.ImageEncoderBench.USAGE
                 + "\n\nbench-unet [threads=2] [runs=5]\n  UNet step time, session creation and memory for several runtime settings, each in its own JVM"
                 + " (bench-unet --peer ... is bench-peer)."
                 + "\n\nsoak [--generations 300] [--concurrency 4] [--size 64] [--steps 3] [--warmup N] [--every 5] [--csv target/soak.csv]\n  The mesh on loopback driven by N generations; each service's RSS, direct memory, threads and open files sampled; fails on growth after the warm-up."
