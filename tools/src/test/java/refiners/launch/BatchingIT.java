@@ -37,7 +37,8 @@ import refiners.proto.orchestrator.v1.Result;
  * replicas that the orchestrator fills one after the other (refiners_fill), so concurrent generations share UNet
  * calls. Each generation's pixels are those it gets alone in this JVM, whatever its batch mates (other prompts, LoRAs,
  * steps, solvers), whether a batch mate is cancelled or runs out of time, and when the replica computing the batch
- * goes away mid-generation.
+ * goes away mid-generation (one of those generations has an image prompt: its resume is tested here, where stopping a
+ * replica costs no extra restart of the shared mesh).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -144,12 +145,14 @@ class BatchingIT {
     void generationsOfAReplicaLostMidBatchResumeOnTheOtherWithTheirPixels() throws Exception {
         // enough steps that none of them ends while the replica drains its last call
         // lcm with guidance off: its re-noising noise comes from the seed, whichever replica runs the step
-        List<GenerateRequest> requests = List.of(request(8, 12, "dpm").build(), request(9, 12, "ddim").addLoras(style(0.8f)).build(),
-                request(10, 12, "euler").build(), request(11, 12, "lcm").setGuidanceScale(1).build());
+        // an image prompt (IP-Adapter Plus): the Start the other replica gets carries its image features and scales
+        List<GenerateRequest> requests = List.of(request(10, 12, "euler").addImagePrompts(ImagePromptIT.prompt(1, 0.8)).setIpAdapter("plus").setIpAdapterScale(1.1).build(),
+                request(8, 12, "dpm").build(), request(9, 12, "ddim").addLoras(style(0.8f)).build(), request(11, 12, "lcm").setGuidanceScale(1).build());
         double resumesBefore = metric(mesh.httpUrl(MeshService.ORCHESTRATOR), "refiners_unet_resumes_total");
         CountDownLatch started = new CountDownLatch(requests.size());
         List<CompletableFuture<Result>> results = new ArrayList<>();
-        for (GenerateRequest r : requests)
+        for (GenerateRequest r : requests) {
+            long before = started.getCount();
             results.add(CompletableFuture.supplyAsync(() -> {
                 Iterator<GenerateEvent> events;
                 try {
@@ -160,6 +163,9 @@ class BatchingIT {
                 }
                 return result(events);
             }, callers));
+            // the image prompt's encoding (seconds) first: the others would otherwise be near their end when it starts
+            if (r.getImagePromptsCount() > 0) while (started.getCount() == before) Thread.sleep(50);
+        }
         assertTrue(started.await(10, TimeUnit.MINUTES), "every generation ran its first step");
         int holding = metric(mesh.httpUrl(MeshService.UNET, 1), "refiners_unet_inflight_streams") == requests.size() ? 1 : 2;
         assertEquals(requests.size(), metric(mesh.httpUrl(MeshService.UNET, holding), "refiners_unet_inflight_streams"), "all four on one replica");

@@ -52,7 +52,8 @@ import refiners.proto.orchestrator.v1.Result;
  * unet-svc with an IP-Adapter directory): through the mesh, alone or batched with other image-prompt generations (of
  * other scales, weights and LoRAs), a generation gets the pixels it gets in this JVM; the published layout loads to
  * the same adapter as refiners'; bad image prompts are refused naming the field. Small latents, few steps: the image
- * encoder (ViT-H) is the cost.
+ * encoder (ViT-H) is the cost. Resume on another replica with an image prompt: BatchingIT (this class stops nothing,
+ * SharedMesh.ORDER).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Order(SharedMesh.ORDER)
