@@ -302,7 +302,10 @@ public final class LocalUNet {
         ctx.put("diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {samples}, timesteps)));
         if (!first.conditioning.controlnets().isEmpty()) ctx.put(Controlnet.CONTEXT, controlnetFeeds(steps));
         if (first.imageTokens != null) ctx.put(IPAdapter.context(), imagePromptFeeds(steps, samples));
-        if (first.conditioning.referenced()) ctx.put(SelfAttentionInjectionPassthrough.CONTEXT, Map.of("guide", steps.get(0).reference())); // alone: see BatchKey
+        if (first.conditioning.referenced()) {
+            if (n > 1) throw new IllegalArgumentException("a reference-only step runs alone (see BatchKey), got " + n + " steps");
+            ctx.put(SelfAttentionInjectionPassthrough.CONTEXT, Map.of("guide", steps.get(0).reference()));
+        }
         Tensor prediction = runner.run(first.model, first.variant.options, List.of(Tensors.concat(inputs)), ctx).output();
         List<Tensor> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

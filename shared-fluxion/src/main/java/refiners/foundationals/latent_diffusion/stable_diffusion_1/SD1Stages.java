@@ -35,8 +35,8 @@ public interface SD1Stages {
      * @param latentShape (1, 4, h, w)
      * @param maskLatents inpainting: the mask at latent size (1, 1, h, w), or null (then targetLatents is null too)
      * @param targetLatents inpainting: the latents of the masked image (1, 4, h, w)
-     * @param referenceStyleCfg reference-only control's style_cfg, or null without a reference image (then every
-     *                          step's noised reference latents come with the step, see {@link Denoiser})
+     * @param referenceStyleCfg reference-only control's style_cfg (each step then comes with its noised reference
+     *                          latents, see {@link Denoiser}), or null without a reference image
      */
     record Conditioning(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loras,
                         long[] latentShape, Tensor maskLatents, Tensor targetLatents, List<ControlnetCondition> controlnets,
