@@ -12,6 +12,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.ImagePromptInput;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.IpAdapterInput;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.ReferenceInput;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraSet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SolverOptions;
 import refiners.proto.orchestrator.v1.ControlnetRequest;
@@ -55,7 +56,8 @@ public final class GenerateRequests {
                 mask,
                 controlnets,
                 solverOptions(r),
-                ipAdapter(r)).validate(maxPixels);
+                ipAdapter(r),
+                reference(r, maxPixels)).validate(maxPixels);
     }
 
     /** The image prompts with their adapter, or null when the request names none of the three fields. */
@@ -70,6 +72,14 @@ public final class GenerateRequests {
                     p.hasScale() ? p.getScale() : 1.0));
         }
         return new IpAdapterInput(r.getIpAdapter(), r.hasIpAdapterScale() ? r.getIpAdapterScale() : 1.0, images);
+    }
+
+    /** The reference image with its style_cfg, or null when the request sets neither field. */
+    public static ReferenceInput reference(GenerateRequest r, long maxPixels) {
+        if (r.getReferenceImage().isEmpty() && !r.hasReferenceStyleCfg()) return null;
+        if (r.getReferenceImage().isEmpty()) throw new InvalidRequestException("reference_image", "is missing (reference_style_cfg goes with a reference image)");
+        return new ReferenceInput(decode("reference_image", r.getReferenceImage().toByteArray(), maxPixels, Images::decodeRgb),
+                r.hasReferenceStyleCfg() ? r.getReferenceStyleCfg() : GenerationRequest.DEFAULT_REFERENCE_STYLE_CFG);
     }
 
     /** The solver options set on the request (unset ones stay null: the solver's defaults). */

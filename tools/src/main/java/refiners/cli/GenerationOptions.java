@@ -23,7 +23,8 @@ import refiners.proto.orchestrator.v1.ImagePrompt;
 public final class GenerationOptions {
     static final List<String> NAMES = List.of("prompt", "negative-prompt", "steps", "guidance", "solver", "width", "height", "seed", "lora",
             "init-image", "strength", "mask", "controlnet", "out", "timesteps-spacing", "timesteps-offset", "noise-schedule", "sigma-schedule",
-            "sde-variance", "last-step-first-order", "image-prompt", "ip-adapter", "ip-adapter-scale");
+            "sde-variance", "last-step-first-order", "image-prompt", "ip-adapter", "ip-adapter-scale",
+            "reference-image", "reference-style-cfg");
     static final String USAGE = """
             --prompt TEXT [--negative-prompt TEXT] [--steps 30] [--guidance 7.5] [--solver dpm|ddim|euler|lcm]
                      [--width 512] [--height 512] [--seed S] [--lora NAME[=SCALE]]... [--out image.png]
@@ -37,7 +38,9 @@ public final class GenerationOptions {
                 [--timesteps-offset N] [--noise-schedule uniform|quadratic|karras]; dpm only: [--sigma-schedule
                 uniform|quadratic|karras] [--sde-variance 0|1] [--last-step-first-order true|false].
               Image prompts: [--image-prompt IMAGE[:WEIGHT]]... --ip-adapter NAME [--ip-adapter-scale 1.0]: the result looks
-                like the images (any size, up to 4), through an IP-Adapter of the IP-Adapter directory (plain or Plus).""";
+                like the images (any size, up to 4), through an IP-Adapter of the IP-Adapter directory (plain or Plus).
+              Reference-only control: --reference-image IMAGE [--reference-style-cfg 0.5]: the result follows the image's
+                look (the image has the request's size; needs guidance above 1, not with --mask).""";
 
     private GenerationOptions() {}
 
@@ -72,6 +75,8 @@ public final class GenerationOptions {
         for (String p : a.all("image-prompt")) r.addImagePrompts(imagePrompt(p));
         if (a.has("ip-adapter")) r.setIpAdapter(a.get("ip-adapter", ""));
         if (a.has("ip-adapter-scale")) r.setIpAdapterScale(a.getDouble("ip-adapter-scale", 1));
+        if (a.has("reference-image")) r.setReferenceImage(read("reference-image", a.get("reference-image", "")));
+        if (a.has("reference-style-cfg")) r.setReferenceStyleCfg(a.getDouble("reference-style-cfg", 0));
         if (a.has("timesteps-spacing")) r.setTimestepsSpacing(a.get("timesteps-spacing", ""));
         if (a.has("timesteps-offset")) r.setTimestepsOffset(a.getInt("timesteps-offset", 0));
         if (a.has("noise-schedule")) r.setNoiseSchedule(a.get("noise-schedule", ""));

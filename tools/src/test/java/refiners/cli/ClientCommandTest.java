@@ -57,6 +57,15 @@ class ClientCommandTest {
     }
 
     @Test
+    void referenceOptionsAreTheWireFields(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path ref = java.nio.file.Files.write(dir.resolve("ref.png"), new byte[] {7, 8});
+        assertEquals(refiners.proto.orchestrator.v1.GenerateRequest.newBuilder().setReferenceImage(com.google.protobuf.ByteString.copyFrom(new byte[] {7, 8}))
+                .setReferenceStyleCfg(0.25).build(), GenerationOptions.request(args("--reference-image", ref.toString(), "--reference-style-cfg", "0.25")));
+        var e = assertThrows(IllegalArgumentException.class, () -> GenerationOptions.request(args("--reference-image", dir.resolve("missing.png").toString())));
+        assertTrue(e.getMessage().contains("--reference-image"), e.getMessage());
+    }
+
+    @Test
     void bothGenerateCommandsShareTheOptionsAndTheMeshDefaults() {
         var g = GenerationOptions.generation(new Args(new String[] {"--prompt", "a fox", "--seed", "3"}, List.of(),
                 GenerationOptions.with("weights", "lora-dir", "threads")), Long.MAX_VALUE);

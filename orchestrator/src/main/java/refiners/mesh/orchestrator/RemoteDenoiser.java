@@ -71,9 +71,10 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
     }
 
     @Override
-    public Tensor guidedNoise(int stepIndex, double timestep, Tensor latents) {
-        DenoiseRequest step = DenoiseRequest.newBuilder().setStep(DenoiseStep.newBuilder()
-                .setStepIndex(stepIndex).setTimestep(timestep).setLatents(WireTensors.toMessage(latents))).build();
+    public Tensor guidedNoise(int stepIndex, double timestep, Tensor latents, Tensor reference) {
+        DenoiseStep.Builder builder = DenoiseStep.newBuilder().setStepIndex(stepIndex).setTimestep(timestep).setLatents(WireTensors.toMessage(latents));
+        if (reference != null) builder.setReferenceLatents(WireTensors.toMessage(reference));
+        DenoiseRequest step = DenoiseRequest.newBuilder().setStep(builder).build();
         DenoiseResponse r;
         long sent;
         while (true) {

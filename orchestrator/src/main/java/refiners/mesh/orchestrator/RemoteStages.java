@@ -95,6 +95,7 @@ public final class RemoteStages implements SD1Stages {
             start.addControlnets(DenoiseControlnet.newBuilder().setName(cn.name()).setCondition(WireTensors.toMessage(cn.condition()))
                     .setScale(cn.scale()).setScaleDecay(cn.scaleDecay()));
         if (c.imagePrompt() != null) start.setImagePrompt(wire(c.imagePrompt()));
+        if (c.referenced()) start.setReferenceStyleCfg(c.referenceStyleCfg());
         RemoteDenoiser opened = new RemoteDenoiser(clients.unet(), generationDeadline, stageTimeout, metrics);
         denoiser = opened;
         if (cancelled) opened.cancel();

@@ -106,7 +106,7 @@ class GenerateRequestsTest {
     @Test
     void restSolverOptionsAreTheWireFields() {
         ImageRequest body = new ImageRequest(null, null, null, null, "dpm", null, null, null, null, null, null, null, null,
-                "leading", 2, "uniform", "karras", 1.0, false, null, null, null, null, null);
+                "leading", 2, "uniform", "karras", 1.0, false, null, null, null, null, null, null, null);
         assertEquals(GenerateRequest.newBuilder().setSolver("dpm").setTimestepsSpacing("leading").setTimestepsOffset(2).setNoiseSchedule("uniform")
                 .setSigmaSchedule("karras").setSdeVariance(1).setLastStepFirstOrder(false).build(), body.toGenerateRequest());
     }
@@ -131,7 +131,7 @@ class GenerateRequestsTest {
     @Test
     void restImagePromptsAreTheWireFields() {
         ImageRequest body = new ImageRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                java.util.List.of(new ImageRequest.ImagePrompt(new byte[] {4}, 0.5), new ImageRequest.ImagePrompt(new byte[] {5}, null)), "plus", 0.7, null, null);
+                java.util.List.of(new ImageRequest.ImagePrompt(new byte[] {4}, 0.5), new ImageRequest.ImagePrompt(new byte[] {5}, null)), "plus", 0.7, null, null, null, null);
         assertEquals(GenerateRequest.newBuilder()
                 .addImagePrompts(refiners.proto.orchestrator.v1.ImagePrompt.newBuilder().setImage(com.google.protobuf.ByteString.copyFrom(new byte[] {4})).setScale(0.5))
                 .addImagePrompts(refiners.proto.orchestrator.v1.ImagePrompt.newBuilder().setImage(com.google.protobuf.ByteString.copyFrom(new byte[] {5})))
@@ -161,6 +161,35 @@ class GenerateRequestsTest {
         var five = GenerateRequest.newBuilder().setIpAdapter("plain");
         for (int i = 0; i <= GenerationRequest.MAX_IMAGE_PROMPTS; i++) five.addImagePrompts(prompt);
         assertEquals("image_prompts", refusedField(five));
+    }
+
+    @Test
+    void restReferenceFieldsAreTheWireFields() {
+        ImageRequest body = new ImageRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, new byte[] {6}, 0.3, null, null);
+        assertEquals(GenerateRequest.newBuilder().setReferenceImage(com.google.protobuf.ByteString.copyFrom(new byte[] {6})).setReferenceStyleCfg(0.3).build(),
+                body.toGenerateRequest());
+    }
+
+    @Test
+    void referenceFieldsAreChecked() {
+        var png = com.google.protobuf.ByteString.copyFrom(refiners.fluxion.utils.Images.rgbToPng(refiners.fluxion.Tensor.zeros(refiners.fluxion.DType.U8, 64, 96, 3)));
+        GenerateRequest.Builder sized = GenerateRequest.newBuilder().setWidth(96).setHeight(64);
+        GenerationRequest ok = GenerateRequests.toGenerationRequest(sized.clone().setReferenceImage(png).build(), Long.MAX_VALUE);
+        assertEquals(GenerationRequest.DEFAULT_REFERENCE_STYLE_CFG, ok.reference().styleCfg());
+        assertEquals(java.util.List.of(64L, 96L, 3L), java.util.Arrays.stream(ok.reference().image().shape()).boxed().toList());
+        assertEquals(ok.reference(), ok.withSeed(5).reference());
+        assertEquals(0.2, GenerateRequests.toGenerationRequest(sized.clone().setReferenceImage(png).setReferenceStyleCfg(0.2).build(), Long.MAX_VALUE).reference().styleCfg());
+        assertEquals(null, GenerateRequests.toGenerationRequest(GenerateRequest.getDefaultInstance(), Long.MAX_VALUE).reference());
+        assertEquals("reference_image", refusedField(sized.clone().setReferenceStyleCfg(0.5)));
+        assertEquals("reference_image", refusedField(sized.clone().setReferenceImage(com.google.protobuf.ByteString.copyFromUtf8("no image"))));
+        assertEquals("reference_image", refusedField(GenerateRequest.newBuilder().setReferenceImage(png)), "not the request's size");
+        assertEquals("reference_image", refusedField(sized.clone().setReferenceImage(png).setGuidanceScale(1)), "without guidance");
+        assertEquals("reference_style_cfg", refusedField(sized.clone().setReferenceImage(png).setReferenceStyleCfg(1.5)));
+        assertEquals("reference_style_cfg", refusedField(sized.clone().setReferenceImage(png).setReferenceStyleCfg(Double.NaN)));
+        InvalidRequestException large = assertThrows(InvalidRequestException.class,
+                () -> GenerateRequests.toGenerationRequest(sized.clone().setReferenceImage(png).build(), 64 * 64));
+        assertEquals("reference_image", large.field());
     }
 
     @Test

@@ -12,12 +12,14 @@ import refiners.fluxion.Tensor;
  *
  * <p>The noise a stochastic solver step draws ({@link #forStep}) is the same generator seeded with
  * mix(seed ^ mix(STEP_SALT + step)), mix being SplitMix64's finalizer: a stream of its own per (seed, step), apart from
- * the initial noise's, computed by whoever runs the solver.
+ * the initial noise's, computed by whoever runs the solver. The noise reference-only control adds to its reference
+ * latents at a step ({@link #forReference}) is seeded likewise with REFERENCE_SALT: apart from both.
  */
 public final class GaussianNoise {
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     /** Sets the step streams apart from the seeds themselves (any constant, fixed: it is part of the definition). */
     private static final long STEP_SALT = 0x5EED5EED00000000L;
+    private static final long REFERENCE_SALT = 0x2EF02EF000000000L;
 
     private GaussianNoise() {}
 
@@ -42,6 +44,11 @@ public final class GaussianNoise {
     /** The standard-normal noise of solver step {@code step} of the generation seeded {@code seed}. */
     public static Tensor forStep(long seed, int step, long... shape) {
         return sample(mix(seed ^ mix(STEP_SALT + step)), shape);
+    }
+
+    /** The standard-normal noise reference-only control adds to its reference latents at step {@code step}. */
+    public static Tensor forReference(long seed, int step, long... shape) {
+        return sample(mix(seed ^ mix(REFERENCE_SALT + step)), shape);
     }
 
     private static long mix(long z) {

@@ -49,8 +49,11 @@ public class SelfAttentionInjectionAdapter extends Chain implements Adapter<Self
 
     private static Value averageUnconditioned(Value guided, Value unguided, double styleCfg) {
         long batch = guided.dim(0);
-        if (batch != 2) throw new IllegalArgumentException("reference-only control takes a batch of 2 ([unconditional, conditional]), got " + batch);
-        Value first = guided.slice(0, 0, 1, 1).mul(styleCfg).add(unguided.mul(1.0 - styleCfg));
+        // a dynamic batch (-1, e.g. after run-time LoRA slots) is the caller's to keep at 2 (LocalUNet runs such steps alone)
+        if (batch != 2 && batch != -1) throw new IllegalArgumentException("reference-only control takes a batch of 2 ([unconditional, conditional]), got " + batch);
+        // per-sample run-time layers (batched LoRA slots) broadcast the one-row plain pass to the call's batch: its first
+        // row is the unconditional sample's, under that sample's LoRA set
+        Value first = guided.slice(0, 0, 1, 1).mul(styleCfg).add(unguided.slice(0, 0, 1, 1).mul(1.0 - styleCfg));
         return Value.concat(List.of(first, guided.slice(0, 1, 2, 1)), 0);
     }
 

@@ -30,7 +30,7 @@ import refiners.proto.unet.v1.DenoiseStep;
 
 /**
  * One Denoise stream: the Start opens a generation (LoRAs, inpainting conditions, ControlNets and their conditions,
- * image prompts)
+ * image prompts, reference-only control)
  * on the worker pool, each Step goes to {@link UNetSteps}, which computes it together with the waiting steps of other
  * streams. Nothing but the Start is kept between steps, so any replica can take a generation over from its next step.
  * Closing (end, failure or cancellation of the stream) drops a step still waiting; a step already in a call finishes
@@ -50,6 +50,7 @@ final class DenoiseSession {
     private final Tracer tracer;
 
     private long[] latentShape;
+    private boolean referenced;
     private String generationId = "";
     private volatile LocalUNet.Generation generation;
     private volatile boolean closed;
@@ -118,8 +119,10 @@ final class DenoiseSession {
             conditions.add(new SD1Stages.ControlnetCondition(c.getName(), condition, c.getScale(), c.getScaleDecay()));
         }
         SD1Stages.ImagePrompt imagePrompt = start.hasImagePrompt() ? ImagePromptStart.parse(start.getImagePrompt(), ipAdapters) : null;
-        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(cond, uncond, guidance, weights, shape, mask, target, conditions, imagePrompt);
+        Double styleCfg = start.hasReferenceStyleCfg() ? referenceStyleCfg(start.getReferenceStyleCfg(), uncond, mask) : null;
+        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(cond, uncond, guidance, weights, shape, mask, target, conditions, imagePrompt, styleCfg);
         latentShape = shape;
+        referenced = styleCfg != null;
         generationId = start.getGenerationId();
         GenerationIds.within(generationId, () -> LOG.infof("denoise stream: latents %s, guidance %.2f, %d LoRAs, on %s", Arrays.toString(shape), guidance, weights.size(), REPLICA));
         return GenerationIds.within(generationId, () -> work.run(() -> {
@@ -129,16 +132,29 @@ final class DenoiseSession {
         }));
     }
 
+    /** Reference-only control's style_cfg checked: in 0..1, with guidance (the pair layout), without inpainting. */
+    private static double referenceStyleCfg(double styleCfg, Tensor uncond, Tensor mask) {
+        String field = "start.reference_style_cfg";
+        if (!(styleCfg >= 0 && styleCfg <= 1)) throw WireTensors.invalid(field, "must be in 0..1, got " + styleCfg);
+        if (uncond == null) throw WireTensors.invalid(field, "reference-only control needs guidance (guidance_scale above " + (int) GenerationRequest.GUIDANCE_OFF + ")");
+        if (mask != null) throw WireTensors.invalid(field, "reference-only control does not go with inpainting");
+        return styleCfg;
+    }
+
     private Uni<DenoiseResponse> step(DenoiseStep step) {
         if (latentShape == null) throw Status.FAILED_PRECONDITION.withDescription("step: a Denoise stream must begin with a start").asRuntimeException();
         Tensor latents = WireTensors.expect(WireTensors.fromMessage(step.getLatents(), "step.latents"), "step.latents", DType.F32, latentShape);
+        Tensor reference = null;
+        if (referenced) reference = WireTensors.expect(WireTensors.fromMessage(step.getReferenceLatents(), "step.reference_latents"), "step.reference_latents",
+                DType.F32, 2, latentShape[1], latentShape[2], latentShape[3]);
+        else if (step.hasReferenceLatents()) throw WireTensors.invalid("step.reference_latents", "the stream's start has no reference_style_cfg");
         double timestep = step.getTimestep();
         if (!Double.isFinite(timestep) || timestep < 0) throw WireTensors.invalid("step.timestep", "must be a finite non-negative number, got " + timestep);
         if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
         // one span per step, child of the stream's (the generation's trace): its wait for a batch and its call
         Span span = tracer.spanBuilder("unet step").setParent(Context.current()).setAttribute("refiners.step", step.getStepIndex())
                 .setAttribute("refiners.timestep", timestep).startSpan();
-        return steps.submit(this, new LocalUNet.Step(generation, timestep, latents)).map(r -> {
+        return steps.submit(this, new LocalUNet.Step(generation, timestep, latents, reference)).map(r -> {
             span.setAttribute("refiners.batch_size", r.batchSize());
             return DenoiseResponse.newBuilder().setResult(DenoiseResult.newBuilder().setStepIndex(step.getStepIndex()).setNoise(WireTensors.toMessage(r.output()))
                     .setSeconds(r.callSeconds()).setQueueSeconds(r.queueSeconds()).setBatchSize(r.batchSize())).build();

@@ -9,7 +9,7 @@ import refiners.proto.orchestrator.v1.GenerateRequest;
 
 /**
  * The JSON body of POST /v1/images; absent fields take the same defaults as over gRPC. Images (init_image, mask,
- * controlnets[].image, image_prompts[].image) are PNG or JPEG bytes in base64.
+ * controlnets[].image, image_prompts[].image, reference_image) are PNG or JPEG bytes in base64.
  */
 public record ImageRequest(
         String prompt,
@@ -34,6 +34,8 @@ public record ImageRequest(
         @JsonProperty("image_prompts") List<ImagePrompt> imagePrompts,
         @JsonProperty("ip_adapter") String ipAdapter,
         @JsonProperty("ip_adapter_scale") Double ipAdapterScale,
+        @JsonProperty("reference_image") byte[] referenceImage,
+        @JsonProperty("reference_style_cfg") Double referenceStyleCfg,
         @JsonProperty("num_images") Integer numImages,
         @JsonProperty("preview_every") Integer previewEvery) {
 
@@ -43,14 +45,14 @@ public record ImageRequest(
                         String timestepsSpacing, Integer timestepsOffset, String noiseSchedule, String sigmaSchedule, Double sdeVariance,
                         Boolean lastStepFirstOrder) {
         this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets,
-                timestepsSpacing, timestepsOffset, noiseSchedule, sigmaSchedule, sdeVariance, lastStepFirstOrder, null, null, null, null, null);
+                timestepsSpacing, timestepsOffset, noiseSchedule, sigmaSchedule, sdeVariance, lastStepFirstOrder, null, null, null, null, null, null, null);
     }
 
     /** Without solver options (the solvers' defaults). */
     public ImageRequest(String prompt, String negativePrompt, Integer steps, Double guidanceScale, String solver, Integer width, Integer height,
                         Long seed, List<Lora> loras, byte[] initImage, Double strength, byte[] mask, List<Controlnet> controlnets) {
         this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets,
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** A request without a body: every field at its default. */
@@ -108,6 +110,8 @@ public record ImageRequest(
             }
         if (ipAdapter != null) b.setIpAdapter(ipAdapter);
         if (ipAdapterScale != null) b.setIpAdapterScale(ipAdapterScale);
+        if (referenceImage != null) b.setReferenceImage(ByteString.copyFrom(referenceImage));
+        if (referenceStyleCfg != null) b.setReferenceStyleCfg(referenceStyleCfg);
         if (numImages != null) b.setNumImages(numImages);
         if (previewEvery != null) b.setPreviewEvery(previewEvery);
         return b.build();

@@ -23,6 +23,7 @@ import refiners.foundationals.latent_diffusion.solvers.Timesteps;
  * @param controlnets ControlNets by name with their condition images
  * @param solverOptions the solver's options (null: its defaults)
  * @param ipAdapter image prompts through an IP-Adapter, or null
+ * @param reference reference-only control's reference image, or null
  */
 public record GenerationRequest(
         String prompt,
@@ -39,7 +40,8 @@ public record GenerationRequest(
         Tensor mask,
         List<ControlnetInput> controlnets,
         SolverOptions solverOptions,
-        IpAdapterInput ipAdapter) {
+        IpAdapterInput ipAdapter,
+        ReferenceInput reference) {
 
     public static final int DEFAULT_STEPS = 30;
     public static final double DEFAULT_GUIDANCE = 7.5;
@@ -64,7 +66,17 @@ public record GenerationRequest(
     /** Bounds of an IP-Adapter's scale and of an image prompt's weight. */
     public static final double MAX_IMAGE_PROMPT_SCALE = 10;
 
+    /** refiners' default style_cfg (the sd-webui extension's recommendation). */
+    public static final double DEFAULT_REFERENCE_STYLE_CFG = 0.5;
+
     public record LoraWeight(String name, double scale) {}
+
+    /**
+     * Reference-only control: the reference image (H, W, 3) U8 RGB of the request's size (refiners encodes it at the
+     * generation's latent size) and style_cfg in [0, 1], the weight of the reference-guided attention in the
+     * unconditional half (1 - style_cfg: the plain one).
+     */
+    public record ReferenceInput(Tensor image, double styleCfg) {}
 
     /**
      * A ControlNet of the ControlNet directory, by name, with its condition image (H, W, 3) U8 RGB (or a photo, with
@@ -96,10 +108,24 @@ public record GenerationRequest(
         this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets, solverOptions, null);
     }
 
+    /** Without a reference image. */
+    public GenerationRequest(String prompt, String negativePrompt, int steps, double guidanceScale, String solver, int width, int height,
+                             long seed, List<LoraWeight> loras, Tensor initImage, double strength, Tensor mask, List<ControlnetInput> controlnets,
+                             SolverOptions solverOptions, IpAdapterInput ipAdapter) {
+        this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets, solverOptions,
+                ipAdapter, null);
+    }
+
     /** The same request with these image prompts (null: none). */
     public GenerationRequest withIpAdapter(IpAdapterInput ipAdapter) {
         return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask,
-                controlnets, solverOptions, ipAdapter);
+                controlnets, solverOptions, ipAdapter, reference);
+    }
+
+    /** The same request with this reference image (null: none). */
+    public GenerationRequest withReference(ReferenceInput reference) {
+        return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask,
+                controlnets, solverOptions, ipAdapter, reference);
     }
 
     public GenerationRequest {
@@ -127,7 +153,7 @@ public record GenerationRequest(
     /** The same request with another seed (the images of a num_images request: seed + i). */
     public GenerationRequest withSeed(long seed) {
         return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask,
-                controlnets, solverOptions, ipAdapter);
+                controlnets, solverOptions, ipAdapter, reference);
     }
 
     public static GenerationRequest of(String prompt, long seed) {
@@ -168,7 +194,18 @@ public record GenerationRequest(
                 throw new InvalidRequestException(field + ".preprocess", "unknown preprocessing '" + c.preprocess() + "' (known: " + String.join(", ", PREPROCESSORS) + ")");
         }
         if (ipAdapter != null) checkIpAdapter();
+        if (reference != null) checkReference();
         return this;
+    }
+
+    private void checkReference() {
+        if (reference.image() == null) throw new InvalidRequestException("reference_image", "is missing (PNG or JPEG)");
+        checkImage("reference_image", reference.image(), 3);
+        // the guide pass is batched as refiners' [unconditional, conditional] pair, and runs the 4-channel UNet
+        if (!guided()) throw new InvalidRequestException("reference_image", "needs guidance (guidance_scale above " + (int) GUIDANCE_OFF + ")");
+        if (mask != null) throw new InvalidRequestException("reference_image", "does not go with a mask (inpainting)");
+        double cfg = reference.styleCfg();
+        if (!(cfg >= 0 && cfg <= 1)) throw new InvalidRequestException("reference_style_cfg", "must be in 0..1, got " + cfg);
     }
 
     private void checkIpAdapter() {

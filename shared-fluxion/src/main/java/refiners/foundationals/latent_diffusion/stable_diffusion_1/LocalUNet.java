@@ -17,6 +17,7 @@ import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.ClassifierFreeGuidance;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
+import refiners.foundationals.latent_diffusion.SelfAttentionInjectionPassthrough;
 import refiners.foundationals.latent_diffusion.image_prompt.IPAdapter;
 
 /**
@@ -26,7 +27,8 @@ import refiners.foundationals.latent_diffusion.image_prompt.IPAdapter;
  * <p>A generation is {@link #open opened} once; its steps run alone ({@link Generation#guidedNoise}) or together with
  * other generations' steps in one UNet call ({@link #guidedNoise(List)}): each generation contributes its pair
  * (unconditional, conditional) with its own timestep, embeddings, LoRA set (see {@link refiners.fluxion.adapters.BatchedLoraSlots}),
- * inpainting conditions and ControlNet conditions and scales. Generations share a call when their {@link Generation#batchKey}
+ * inpainting conditions, ControlNet conditions and scales, image-prompt tokens. With reference-only control a
+ * generation's steps run alone, each with its noised reference latents (see BatchKey). Generations share a call when their {@link Generation#batchKey}
  * is equal: same UNet (standard or inpainting) with the same ControlNet set, same latent size, same LoRA weights on
  * convolutions that cannot take them per sample. A generation's result does not depend on its company (ONNX Runtime's
  * CPU kernels compute each sample alike at any batch size from 2; tested bit for bit). A generation with guidance off
@@ -76,18 +78,22 @@ public final class LocalUNet {
         }
 
         /**
-         * The UNet with this IP-Adapter (null: none) and these ControlNets (by name order) injected: built once per
-         * set, the oldest set forgotten. The IP-Adapter goes first, so it adapts the UNet's cross-attentions only.
+         * The UNet with this IP-Adapter (null: none), these ControlNets (by name order) and reference-only control at
+         * this style_cfg (null: none) injected: built once per set, the oldest set forgotten. The IP-Adapter goes
+         * first, so it adapts the UNet's cross-attentions only; reference-only control goes last, so its guide pass
+         * (a copy of the UNet made then) runs the image prompts and LoRAs of the sample pair too, as refiners' does
+         * when it is injected after them.
          */
-        synchronized Adapted with(List<SD1Stages.ControlnetCondition> conditions, String ipAdapter) {
-            if (conditions.isEmpty() && ipAdapter == null) return new Adapted(model, null);
+        synchronized Adapted with(List<SD1Stages.ControlnetCondition> conditions, String ipAdapter, Double referenceStyleCfg) {
+            if (conditions.isEmpty() && ipAdapter == null && referenceStyleCfg == null) return new Adapted(model, null);
             List<String> names = conditions.stream().map(SD1Stages.ControlnetCondition::name).sorted().toList();
-            AdapterSet set = new AdapterSet(names, ipAdapter);
+            AdapterSet set = new AdapterSet(names, ipAdapter, referenceStyleCfg);
             Adapted adapted = adaptedSets.get(set);
             if (adapted != null) return adapted;
             SD1UNet copy = (SD1UNet) model.structuralCopy();
             SD1IPAdapter ip = ipAdapter == null ? null : ipAdapter(copy, ipAdapter);
             for (String name : names) new SD1ControlnetAdapter(copy, load(name, conditions).structuralCopy()).inject();
+            if (referenceStyleCfg != null) new ReferenceOnlyControlAdapter(copy, referenceStyleCfg).inject();
             adapted = new Adapted(copy, ip);
             adaptedSets.put(set, adapted);
             if (adaptedSets.size() > CACHED_ADAPTER_SETS) {
@@ -118,8 +124,8 @@ public final class LocalUNet {
         }
     }
 
-    /** ControlNet names and an IP-Adapter name (or null): what makes a UNet's adapted copy. */
-    private record AdapterSet(List<String> controlnets, String ipAdapter) {}
+    /** ControlNet names, an IP-Adapter name and a reference style_cfg (or nulls): what makes a UNet's adapted copy. */
+    private record AdapterSet(List<String> controlnets, String ipAdapter, Double referenceStyleCfg) {}
 
     /** A UNet with its adapters injected, and its IP-Adapter (null: none). */
     private record Adapted(SD1UNet model, SD1IPAdapter ipAdapter) {}
@@ -171,13 +177,16 @@ public final class LocalUNet {
         Variant variant = c.inpainting() ? inpainting : standard;
         if (variant == null)
             throw new IllegalStateException(c.inpainting() ? "mask: inpainting needs an inpainting UNet, and none is loaded" : "this UNet stage only serves inpainting");
-        return new Generation(variant, variant.with(c.controlnets(), c.imagePrompt() == null ? null : c.imagePrompt().adapter()), c);
+        if (c.referenced() && c.inpainting()) throw new IllegalArgumentException("reference-only control does not go with inpainting");
+        return new Generation(variant, variant.with(c.controlnets(), c.imagePrompt() == null ? null : c.imagePrompt().adapter(), c.referenceStyleCfg()), c);
     }
 
     /**
      * What generations that share a UNet call have in common. A guidance-off generation (one sample) has a key of its
      * own ({@code alone}): ONNX Runtime's batch-1 kernels round differently from its larger batches (which agree with
-     * each other), so its steps always run as a batch of 1, the same alone as among others.
+     * each other), so its steps always run as a batch of 1, the same alone as among others. A generation with
+     * reference-only control runs alone too: its adapter takes the call's batch as one [unconditional, conditional]
+     * pair (refiners' layout: the guide pass's tokens join each sample's, the first sample is the unconditional one).
      */
     private record BatchKey(Variant variant, SD1UNet model, List<Long> latentShape, List<LoraWeights> convolutionLoras, long imageTokens, Object alone) {}
 
@@ -213,7 +222,7 @@ public final class LocalUNet {
             BatchedLoraSlots.Prepared loras = variant.loras.prepare(c.loras());
             List<Long> shape = c.latentShape() == null ? null : Arrays.stream(c.latentShape()).boxed().toList();
             this.key = new BatchKey(variant, model, shape, loras == null ? List.of() : loras.sharedWeights(),
-                    imageTokens == null ? 0 : imageTokens.dim(1), c.guided() ? null : new Object());
+                    imageTokens == null ? 0 : imageTokens.dim(1), c.guided() && !c.referenced() ? null : new Object());
         }
 
         /** UNet samples per step: 2 with guidance, 1 without. */
@@ -227,8 +236,8 @@ public final class LocalUNet {
         }
 
         @Override
-        public Tensor guidedNoise(int stepIndex, double timestep, Tensor latents) {
-            return LocalUNet.this.guidedNoise(List.of(new Step(this, timestep, latents))).get(0);
+        public Tensor guidedNoise(int stepIndex, double timestep, Tensor latents, Tensor reference) {
+            return LocalUNet.this.guidedNoise(List.of(new Step(this, timestep, latents, reference))).get(0);
         }
 
         @Override
@@ -240,8 +249,15 @@ public final class LocalUNet {
     /** A ControlNet's condition (S, 3, 8h, 8w) and residual scales (S, 13) for a generation's S samples. */
     private record ControlnetPair(Tensor condition, Tensor scales) {}
 
-    /** One generation's step: its model input (1, 4, h, w) at {@code timestep}. */
-    public record Step(Generation generation, double timestep, Tensor latents) {}
+    /**
+     * One generation's step: its model input (1, 4, h, w) at {@code timestep}; with reference-only control, the
+     * reference latents noised to the step (2, 4, h, w), else null.
+     */
+    public record Step(Generation generation, double timestep, Tensor latents, Tensor reference) {
+        public Step(Generation generation, double timestep, Tensor latents) {
+            this(generation, timestep, latents, null);
+        }
+    }
 
     /**
      * The guided noise of several generations' steps in one UNet call (2 samples per generation, 1 with guidance off), in their order. All
@@ -257,6 +273,7 @@ public final class LocalUNet {
             if (!Arrays.equals(s.latents().shape(), shape) || opened != null && !Arrays.equals(opened, shape))
                 throw new IllegalArgumentException("latents " + Arrays.toString(s.latents().shape()) + " in a batch of " + Arrays.toString(shape)
                         + (opened == null ? "" : ", opened for " + Arrays.toString(opened)));
+            checkReference(s, shape);
         }
         int n = steps.size();
         int samples = 0;
@@ -285,6 +302,10 @@ public final class LocalUNet {
         ctx.put("diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {samples}, timesteps)));
         if (!first.conditioning.controlnets().isEmpty()) ctx.put(Controlnet.CONTEXT, controlnetFeeds(steps));
         if (first.imageTokens != null) ctx.put(IPAdapter.context(), imagePromptFeeds(steps, samples));
+        if (first.conditioning.referenced()) {
+            if (n > 1) throw new IllegalArgumentException("a reference-only step runs alone (see BatchKey), got " + n + " steps");
+            ctx.put(SelfAttentionInjectionPassthrough.CONTEXT, Map.of("guide", steps.get(0).reference()));
+        }
         Tensor prediction = runner.run(first.model, first.variant.options, List.of(Tensors.concat(inputs)), ctx).output();
         List<Tensor> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -293,6 +314,17 @@ public final class LocalUNet {
                     : Tensors.narrow(prediction, offsets[i], 1));
         }
         return out;
+    }
+
+    /** A reference-only step comes with its noised reference (2, 4, h, w), any other without one. */
+    private static void checkReference(Step s, long[] shape) {
+        boolean referenced = s.generation().conditioning.referenced();
+        if (!referenced && s.reference() != null) throw new IllegalArgumentException("a reference for a generation opened without reference-only control");
+        if (!referenced) return;
+        long[] expected = {2, shape[1], shape[2], shape[3]};
+        if (s.reference() == null || !Arrays.equals(s.reference().shape(), expected))
+            throw new IllegalArgumentException("reference-only control needs the step's noised reference latents " + Arrays.toString(expected)
+                    + ", got " + (s.reference() == null ? "none" : Arrays.toString(s.reference().shape())));
     }
 
     /** Per ControlNet of the set: each sample's condition (B, 3, 8h, 8w) and its 13 residual scales (B, 13). */

@@ -35,10 +35,18 @@ public interface SD1Stages {
      * @param latentShape (1, 4, h, w)
      * @param maskLatents inpainting: the mask at latent size (1, 1, h, w), or null (then targetLatents is null too)
      * @param targetLatents inpainting: the latents of the masked image (1, 4, h, w)
+     * @param referenceStyleCfg reference-only control's style_cfg (each step then comes with its noised reference
+     *                          latents, see {@link Denoiser}), or null without a reference image
      */
     record Conditioning(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loras,
                         long[] latentShape, Tensor maskLatents, Tensor targetLatents, List<ControlnetCondition> controlnets,
-                        ImagePrompt imagePrompt) {
+                        ImagePrompt imagePrompt, Double referenceStyleCfg) {
+        public Conditioning(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loras,
+                            long[] latentShape, Tensor maskLatents, Tensor targetLatents, List<ControlnetCondition> controlnets,
+                            ImagePrompt imagePrompt) {
+            this(conditional, unconditional, guidanceScale, loras, latentShape, maskLatents, targetLatents, controlnets, imagePrompt, null);
+        }
+
         public Conditioning(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loras,
                             long[] latentShape, Tensor maskLatents, Tensor targetLatents, List<ControlnetCondition> controlnets) {
             this(conditional, unconditional, guidanceScale, loras, latentShape, maskLatents, targetLatents, controlnets, null);
@@ -49,6 +57,13 @@ public interface SD1Stages {
             controlnets = List.copyOf(controlnets);
             if ((maskLatents == null) != (targetLatents == null)) throw new IllegalArgumentException("inpainting needs both the mask and the target latents");
             if (guidanceScale > GenerationRequest.GUIDANCE_OFF && unconditional == null) throw new IllegalArgumentException("guidance needs the unconditional embedding");
+            // the reference pass's batch layout is refiners': exactly [unconditional, conditional]
+            if (referenceStyleCfg != null && guidanceScale <= GenerationRequest.GUIDANCE_OFF) throw new IllegalArgumentException("reference-only control needs guidance");
+        }
+
+        /** Whether each step runs reference-only control's guide pass (its noised reference latents come with the step). */
+        public boolean referenced() {
+            return referenceStyleCfg != null;
         }
 
         /** Whether the UNet runs the unconditional branch too (classifier-free guidance); else one sample, the conditional. */
@@ -98,7 +113,15 @@ public interface SD1Stages {
     /** One generation's UNet. */
     interface Denoiser extends AutoCloseable {
         /** uncond + guidance * (cond - uncond) (without guidance: cond) for the model input of step {@code stepIndex} at {@code timestep}. */
-        Tensor guidedNoise(int stepIndex, double timestep, Tensor latents);
+        default Tensor guidedNoise(int stepIndex, double timestep, Tensor latents) {
+            return guidedNoise(stepIndex, timestep, latents, null);
+        }
+
+        /**
+         * The same with reference-only control: {@code reference} is the reference latents noised to this step
+         * (2, 4, h, w), null for a generation without a reference image.
+         */
+        Tensor guidedNoise(int stepIndex, double timestep, Tensor latents, Tensor reference);
 
         @Override
         void close();

@@ -5,6 +5,7 @@ import java.util.List;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
 import refiners.fluxion.utils.Images;
+import refiners.foundationals.latent_diffusion.ClassifierFreeGuidance;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
 import refiners.foundationals.latent_diffusion.preprocessors.CannyEdges;
 import refiners.foundationals.latent_diffusion.solvers.DDIM;
@@ -17,7 +18,8 @@ import refiners.foundationals.latent_diffusion.solvers.Solver;
 /**
  * Stable Diffusion 1.x, as refiners' StableDiffusion_1 runs it: CLIP embeddings of (negative, prompt), the initial
  * latents (noise from the seed; with an init image, refiners' init_latents: its latents noised to the first step),
- * the UNet's conditions (inpainting's mask and masked-image latents, ControlNet conditions), then per step from the
+ * the UNet's conditions (inpainting's mask and masked-image latents, ControlNet conditions, the reference image's
+ * latents), then per step from the
  * first one the solver's model input, the guided UNet noise, the solver step; finally the autoencoder decodes. The
  * loop is the same over in-process stages and over the mesh.
  */
@@ -86,6 +88,15 @@ public final class StableDiffusion_1 {
         return Images.imageToTensor(image);
     }
 
+    /**
+     * Reference-only control's condition at a step, as refiners' e2e test makes it: the reference latents, twice
+     * (2, 4, h, w), noised to the step with noise of their own ({@link GaussianNoise#forReference}), where the solver runs.
+     */
+    public static Tensor noisedReference(Tensor doubledReference, Solver solver, long seed, int step) {
+        Tensor noise = GaussianNoise.forReference(seed, step, doubledReference.shape());
+        return Tensor.ofFloats(doubledReference.shape(), solver.addNoise(doubledReference.toFloatArray(), noise.toFloatArray(), step));
+    }
+
     public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener) {
         return generate(request, stages, listener, GaussianNoise.sample(request.seed(), request.latentShape()));
     }
@@ -115,20 +126,24 @@ public final class StableDiffusion_1 {
         List<SD1Stages.ControlnetCondition> controlnets = new ArrayList<>();
         for (GenerationRequest.ControlnetInput c : request.controlnets())
             controlnets.add(new SD1Stages.ControlnetCondition(c.name(), controlnetCondition(c), c.scale(), c.scaleDecay()));
+        Tensor reference = request.reference() == null ? null
+                : ClassifierFreeGuidance.batch(imageToLatents(stages, request.reference().image()));
         double encodeSeconds = seconds(e0);
         float[] x = solver.scaleModelInput(init.toFloatArray(), -1);
         double unetSeconds = 0, solverSeconds = 0;
         int[] steps = solver.inferenceSteps();
         SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(text.conditional(), text.unconditional(), request.guidanceScale(),
                 request.loras(), shape, inpainting == null ? null : inpainting.maskLatents(),
-                inpainting == null ? null : inpainting.targetImageLatents(), controlnets, imagePrompt);
+                inpainting == null ? null : inpainting.targetImageLatents(), controlnets, imagePrompt,
+                request.reference() == null ? null : request.reference().styleCfg());
         try (SD1Stages.Denoiser unet = stages.openDenoiser(conditioning)) {
             for (int i = 0; i < steps.length; i++) {
                 int step = steps[i];
                 long t0 = System.nanoTime();
                 float[] modelInput = solver.scaleModelInput(x, step);
                 long t1 = System.nanoTime();
-                Tensor noisePrediction = unet.guidedNoise(step, solver.timestep(step), Tensor.ofFloats(shape, modelInput));
+                Tensor noisePrediction = unet.guidedNoise(step, solver.timestep(step), Tensor.ofFloats(shape, modelInput),
+                        reference == null ? null : noisedReference(reference, solver, request.seed(), step));
                 long t2 = System.nanoTime();
                 float[] stepNoise = solver.isStochastic(step) ? GaussianNoise.forStep(request.seed(), step, shape).toFloatArray() : null;
                 x = solver.step(x, noisePrediction.toFloatArray(), step, stepNoise);

@@ -225,4 +225,32 @@ class BatchedUNetTest {
         assertNotEquals(g.batchKey(), other.batchKey());
         assertThrows(IllegalArgumentException.class, () -> unet.guidedNoise(List.of(new LocalUNet.Step(g, 1, Tensor.zeros(DType.F32, 1, 4, 8, 16)))));
     }
+
+    static SD1Stages.Conditioning referenced(SD1Stages.Conditioning c, double styleCfg) {
+        return new SD1Stages.Conditioning(c.conditional(), c.unconditional(), c.guidanceScale(), c.loras(), c.latentShape(), null, null,
+                c.controlnets(), c.imagePrompt(), styleCfg);
+    }
+
+    /**
+     * Reference-only control: its steps run alone (its adapter takes the whole call as one pair), carry their noised
+     * reference, which changes the noise, as style_cfg and a LoRA do; the same step twice gives the same bits.
+     */
+    @Test
+    void referenceOnlyStepsRunAloneWithTheirReference() {
+        var a = text(1, 7.5, List.of());
+        var withLora = text(1, 7.5, List.of(new LoraWeight("attention", 1f)));
+        Tensor x = GaussianNoise.sample(11, LATENTS), ref = GaussianNoise.sample(30, 2, 4, 8, 8), otherRef = GaussianNoise.sample(31, 2, 4, 8, 8);
+        LocalUNet.Generation g = unet.open(referenced(a, 0.5));
+        assertNotEquals(g.batchKey(), unet.open(referenced(a, 0.5)).batchKey(), "reference-only generations share a call");
+        float[] first = g.guidedNoise(0, 500, x, ref).toFloatArray();
+        assertArrayEquals(first, unet.open(referenced(a, 0.5)).guidedNoise(0, 500, x, ref).toFloatArray());
+        assertFalse(Arrays.equals(first, unet.open(a).guidedNoise(0, 500, x).toFloatArray()), "the reference changes nothing");
+        assertFalse(Arrays.equals(first, g.guidedNoise(0, 500, x, otherRef).toFloatArray()), "another reference changes nothing");
+        assertFalse(Arrays.equals(first, unet.open(referenced(a, 0.9)).guidedNoise(0, 500, x, ref).toFloatArray()), "style_cfg changes nothing");
+        assertFalse(Arrays.equals(first, unet.open(referenced(withLora, 0.5)).guidedNoise(0, 500, x, ref).toFloatArray()), "the LoRA changes nothing");
+        assertThrows(IllegalArgumentException.class, () -> g.guidedNoise(0, 500, x));
+        assertThrows(IllegalArgumentException.class, () -> g.guidedNoise(0, 500, x, GaussianNoise.sample(30, 1, 4, 8, 8)));
+        assertThrows(IllegalArgumentException.class, () -> unet.open(a).guidedNoise(0, 500, x, ref));
+        assertThrows(IllegalArgumentException.class, () -> referenced(text(1, 1.0, List.of()), 0.5));
+    }
 }

@@ -24,7 +24,7 @@ class GenerationRequestTest {
     void withSeedChangesTheSeedAlone() throws ReflectiveOperationException {
         var images = new GenerationRequest.IpAdapterInput("plus", 0.7, List.of(new GenerationRequest.ImagePromptInput(RGB, 0.5)));
         GenerationRequest r = request(RGB, 0.6, GRAY, List.of(new GenerationRequest.ControlnetInput("canny", RGB, 0.8, 1.0, "canny")))
-                .withIpAdapter(images), other = r.withSeed(99);
+                .withIpAdapter(images).withReference(new GenerationRequest.ReferenceInput(RGB, 0.3)), other = r.withSeed(99);
         assertEquals(99, other.seed());
         // every other component, present or added later, travels with the new seed
         for (var c : GenerationRequest.class.getRecordComponents())
