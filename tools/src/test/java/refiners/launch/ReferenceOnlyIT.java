@@ -71,7 +71,10 @@ class ReferenceOnlyIT {
         List<GenerateRequest> requests = List.of(
                 small(0).setReferenceImage(reference(1)).build(),
                 small(1).setReferenceImage(reference(2)).setReferenceStyleCfg(0.8).addLoras(LoraWeight.newBuilder().setName("style").setScale(0.9f)).build(),
-                small(2).build());
+                small(2).build(),
+                // both image conditionings and a LoRA: the IP-Adapter and the LoRA also act in the reference's guide pass
+                small(3).setReferenceImage(reference(4)).addImagePrompts(ImagePromptIT.prompt(2, 0.9)).setIpAdapter("plain")
+                        .addLoras(LoraWeight.newBuilder().setName("style").setScale(0.7f)).build());
         List<CompletableFuture<Result>> results = new ArrayList<>();
         for (GenerateRequest r : requests) results.add(CompletableFuture.supplyAsync(() -> generate(r), callers));
         for (int i = 0; i < requests.size(); i++) {
