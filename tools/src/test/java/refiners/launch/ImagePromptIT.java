@@ -13,7 +13,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,11 +64,17 @@ class ImagePromptIT {
      * The IP-Adapter directory: the detinit plain and Plus adapters in refiners' layout, the plain one again in the
      * published layout (the same tensors under h94/IP-Adapter's keys), and a LoRA file that is no IP-Adapter.
      */
+    /** Linked, not copied: the detinit files are hundreds of MB, and every test JVM writes this directory again. */
+    private static void link(Path file, Path at) throws java.io.IOException {
+        Files.deleteIfExists(at);
+        Files.createLink(at, file);
+    }
+
     static Path ipAdapterDir(Path dir) throws Exception {
         Files.createDirectories(dir);
         Path plain = IpAdapterLibrary.detinitFile(false);
-        Files.copy(plain, dir.resolve("plain.safetensors"), StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(IpAdapterLibrary.detinitFile(true), dir.resolve("plus.safetensors"), StandardCopyOption.REPLACE_EXISTING);
+        link(plain, dir.resolve("plain.safetensors"));
+        link(IpAdapterLibrary.detinitFile(true), dir.resolve("plus.safetensors"));
         Map<String, String> published = new LinkedHashMap<>();
         ModuleMap.load("ipadapter_sd15.published").modules().forEach((external, e) -> published.put(e.refinersModule(), external));
         Map<String, Tensor> out = new LinkedHashMap<>();
