@@ -117,6 +117,14 @@ public final class Checkpoints {
         return out;
     }
 
+    /** Every tensor of one model's file in a refiners-format folder, mapped; a missing file says so. */
+    public static Map<String, Tensor> refinersFile(Path file) {
+        if (!Files.exists(file)) throw new ConversionException(file + " is missing from the refiners-format folder");
+        try (SafeTensors st = SafeTensors.open(file)) {
+            return st.all();
+        }
+    }
+
     /** The first of several candidate files that exists (e.g. full precision before fp16). */
     public static Path firstExisting(Path dir, String... names) {
         for (String n : names) {

@@ -36,7 +36,8 @@ public final class KeyConversion {
     /**
      * Converts {@code external} for a model whose keys and shapes are {@code expected}. Keys matching {@code droppable}
      * are ignored (buffers, EMA copies ...); anything else that does not map, any expected key without a tensor and any
-     * shape mismatch are reported together in one ConversionException. Tensors are renamed or reshaped, never copied.
+     * shape mismatch are reported together in one ConversionException. Tensors are renamed or reshaped, never copied (but for the
+     * rare matrix a table marks 'transpose').
      */
     public static Result convert(String source, Map<String, Tensor> external, ModuleMap map, Map<String, long[]> expected, Predicate<String> droppable) {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -55,6 +56,7 @@ public final class KeyConversion {
             Tensor t = e.getValue();
             long[] want = expected.get(target);
             if (ModuleMap.CONV1X1_TO_LINEAR.equals(entry.op()) && t.rank() == 4 && t.dim(2) == 1 && t.dim(3) == 1) t = t.reshape(t.dim(0), t.dim(1));
+            if (ModuleMap.TRANSPOSE.equals(entry.op()) && t.rank() == 2) t = refiners.fluxion.Tensors.transpose(t);
             if (!Arrays.equals(want, t.shape())) {
                 misshaped.add(key + " " + Arrays.toString(t.shape()) + " (" + target + " needs " + Arrays.toString(want) + ")");
                 misshapedTargets.add(target);

@@ -20,6 +20,8 @@ public final class ModuleMap {
     public record Entry(String refinersModule, String op) {}
 
     public static final String CONV1X1_TO_LINEAR = "conv1x1_to_linear";
+    /** A matrix stored (in, out) for a Linear weight (out, in): transposed (a copy). */
+    public static final String TRANSPOSE = "transpose";
 
     private final String name;
     private final Map<String, Entry> modules;

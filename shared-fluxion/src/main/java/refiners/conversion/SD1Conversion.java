@@ -15,6 +15,8 @@ public final class SD1Conversion {
 
     /** One model of a diffusers folder ({@code unet/}, {@code text_encoder/}, {@code vae/}), keyed as its state dict. */
     public static KeyConversion.Result diffusersFolder(Path dir, SD1Component part, Map<String, long[]> expected) {
+        if (java.nio.file.Files.isDirectory(dir.resolve("text_encoder_2")))
+            throw new ConversionException(dir + " is an SDXL diffusers folder (text_encoder_2/): it does not fit Stable Diffusion 1.x");
         Path file = Checkpoints.firstExisting(dir.resolve(part.diffusersFolder), part.diffusersFiles.toArray(String[]::new));
         return KeyConversion.convert(file.toString(), Checkpoints.open(file), part.diffusersMap(), expected,
                 k -> k.equals("text_model.embeddings.position_ids"));

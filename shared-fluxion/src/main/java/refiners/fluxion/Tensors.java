@@ -3,19 +3,13 @@ package refiners.fluxion;
 import java.nio.ByteBuffer;
 import java.util.List;
 
-/** The few host-side tensor manipulations pipelines need (batching, channel concatenation, affine maps), as copies. */
+/** The few host-side tensor manipulations pipelines need (batching, channel concatenation, affine maps), as copies, and the row views weight conversion needs. */
 public final class Tensors {
     private Tensors() {}
 
     /** Rows [start, start + length) of the first dimension. */
     public static Tensor narrow(Tensor t, long start, long length) {
-        long[] s = t.shape();
-        if (start < 0 || length < 0 || start + length > s[0]) throw new IndexOutOfBoundsException("rows " + start + "+" + length + " of " + s[0]);
-        long row = t.byteSize() / Math.max(1, s[0]);
-        ByteBuffer b = t.data();
-        b.position((int) (start * row)).limit((int) ((start + length) * row));
-        s[0] = length;
-        return new Tensor(t.dtype(), s, b.slice()).copy();
+        return rows(t, start, length).copy();
     }
 
     /** Concatenation along the first dimension (same dtype and trailing shape). */
@@ -76,5 +70,28 @@ public final class Tensors {
         float fa = (float) a, fb = (float) b;
         for (int i = 0; i < v.length; i++) v[i] = clampToUnit ? Math.min(1f, Math.max(0f, fa * v[i] + fb)) : fa * v[i] + fb;
         return Tensor.ofFloats(shape, v);
+    }
+
+    /** Rows [start, start + length) of the first dimension as a view (no copy; a mapped file's origin follows). */
+    public static Tensor rows(Tensor t, long start, long length) {
+        long[] s = t.shape();
+        if (start < 0 || length < 0 || start + length > s[0]) throw new IndexOutOfBoundsException("rows " + start + "+" + length + " of " + s[0]);
+        long row = t.byteSize() / Math.max(1, s[0]);
+        ByteBuffer b = t.data();
+        b.position((int) (start * row)).limit((int) ((start + length) * row));
+        s[0] = length;
+        Tensor.Origin o = t.origin();
+        return new Tensor(t.dtype(), s, b.slice(), o == null ? null : new Tensor.Origin(o.file(), o.offset() + start * row));
+    }
+
+    /** A 2-D tensor transposed (a copy), any dtype. */
+    public static Tensor transpose(Tensor t) {
+        if (t.rank() != 2) throw new IllegalArgumentException("transpose needs a matrix, got " + t);
+        int rows = Math.toIntExact(t.dim(0)), cols = Math.toIntExact(t.dim(1)), size = t.dtype().size;
+        ByteBuffer in = t.data(), out = Tensor.allocate(t.byteSize());
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                for (int k = 0; k < size; k++) out.put((c * rows + r) * size + k, in.get((r * cols + c) * size + k));
+        return new Tensor(t.dtype(), new long[] {cols, rows}, out);
     }
 }

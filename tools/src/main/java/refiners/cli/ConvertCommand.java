@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import refiners.conversion.Checkpoints;
 import refiners.conversion.SD1Component;
+import refiners.conversion.SDXLComponent;
+import refiners.conversion.SDXLConversion;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.layers.Module;
@@ -15,14 +17,19 @@ import refiners.foundationals.clip.CLIPTextEncoderL;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Autoencoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.DoubleTextEncoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLAutoencoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLUNet;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLWeights;
 import refiners.options.Args;
 
-/** convert: an SD 1.x checkpoint (diffusers folder or CompVis single file) to refiners-format files, one per model. */
+/** convert: an SD 1.x or SDXL checkpoint (diffusers folder or single file) to refiners-format files, one per model. */
 final class ConvertCommand {
     static final String USAGE = """
             convert --input PATH --output DIR [--dtype keep|f32|f16] [--inpainting]
-              PATH: a diffusers folder (unet/, text_encoder/, vae/) or a single-file SD 1.x .safetensors checkpoint
-              (--inpainting: an inpainting one, e.g. sd-v1-5-inpainting, whose UNet has 9 input channels).
+              PATH: a diffusers folder (unet/, text_encoder/, vae/; SDXL: and text_encoder_2/) or a single-file SD 1.x
+              or SDXL .safetensors checkpoint (--inpainting: an SD 1.x inpainting one, e.g. sd-v1-5-inpainting, whose
+              UNet has 9 input channels); with --dtype f32 or f16, also a refiners folder (to change its dtype).
               Writes DIR/text_encoder.safetensors, DIR/unet.safetensors, DIR/autoencoder.safetensors (refiners keys)
               and reports the keys mapped and dropped per model. Pickle files (.ckpt, .bin, .pt) are refused.""";
 
@@ -34,10 +41,21 @@ final class ConvertCommand {
         Path out = Path.of(a.get("output", ""));
         if (a.get("input", "").isBlank() || a.get("output", "").isBlank()) throw new IllegalArgumentException("convert needs --input and --output");
         String dtype = a.get("dtype", "keep");
-        if (Checkpoints.detect(in) == Checkpoints.Format.REFINERS_FOLDER) throw new IllegalArgumentException(in + " is already in refiners format");
-        SD1Weights weights = new SD1Weights(in);
+        if (!List.of("keep", "f32", "f16").contains(dtype)) throw new IllegalArgumentException("--dtype must be keep, f32 or f16");
+        if (Checkpoints.detect(in) == Checkpoints.Format.REFINERS_FOLDER && dtype.equals("keep"))
+            throw new IllegalArgumentException(in + " is already in refiners format (give --dtype f32 or f16 to change its dtype)");
+        if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
+            throw new IllegalArgumentException("--output must differ from --input (the input's files are read while the output is written)");
+        if (SDXLConversion.isSdxl(in)) {
+            if (a.flag("inpainting")) throw new IllegalArgumentException("--inpainting: SDXL inpainting checkpoints are not supported");
+            convertSdxl(new SDXLWeights(in), out, dtype);
+        } else convertSd1(new SD1Weights(in), a.flag("inpainting"), out, dtype);
+        System.out.println("wrote " + out + " (load it with --weights " + out + " or REFINERS_WEIGHTS=" + out + ")");
+        return 0;
+    }
+
+    private static void convertSd1(SD1Weights weights, boolean inpainting, Path out, String dtype) {
         System.out.println(weights.describe());
-        boolean inpainting = a.flag("inpainting");
         Map<SD1Component, Module> models = Map.of(SD1Component.TEXT_ENCODER, new CLIPTextEncoderL(), SD1Component.UNET, new SD1UNet(inpainting ? 9 : 4),
                 SD1Component.AUTOENCODER, new SD1Autoencoder());
         for (SD1Component part : SD1Component.TEXT_TO_IMAGE) {
@@ -45,18 +63,25 @@ final class ConvertCommand {
             SD1Component source = inpainting && part == SD1Component.UNET ? SD1Component.INPAINTING_UNET : part;
             write(out.resolve(part.refinersFile), weights.stateDict(source, m.className(), m.stateDictShapes()), dtype);
         }
-        System.out.println("wrote " + out + " (load it with --weights " + out + " or REFINERS_WEIGHTS=" + out + ")");
-        return 0;
+    }
+
+    private static void convertSdxl(SDXLWeights weights, Path out, String dtype) {
+        System.out.println(weights.describe());
+        Map<SDXLComponent, Module> models = Map.of(SDXLComponent.TEXT_ENCODER, new DoubleTextEncoder(), SDXLComponent.UNET, new SDXLUNet(4),
+                SDXLComponent.AUTOENCODER, new SDXLAutoencoder());
+        for (SDXLComponent part : SDXLComponent.values()) {
+            Module m = models.get(part);
+            write(out.resolve(part.refinersFile), weights.stateDict(part, m.className(), m.stateDictShapes()), dtype);
+        }
     }
 
     private static void write(Path file, Map<String, Tensor> tensors, String dtype) {
         Map<String, SafeTensorsWriter.Entry> entries = new LinkedHashMap<>();
         tensors.forEach((k, t) -> {
-            DType target = switch (dtype) {
-                case "keep" -> t.dtype();
+            DType target = !t.dtype().isFloatingPoint() ? t.dtype() : switch (dtype) {
                 case "f32" -> DType.F32;
                 case "f16" -> DType.F16;
-                default -> throw new IllegalArgumentException("--dtype must be keep, f32 or f16");
+                default -> t.dtype();
             };
             entries.put(k, new SafeTensorsWriter.Entry(target, t.shape(), () -> t.to(target)));
         });

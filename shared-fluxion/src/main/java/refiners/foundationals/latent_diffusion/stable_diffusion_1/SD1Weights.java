@@ -1,16 +1,13 @@
 package refiners.foundationals.latent_diffusion.stable_diffusion_1;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.logging.Logger;
 import refiners.conversion.Checkpoints;
-import refiners.conversion.ConversionException;
 import refiners.conversion.SD1Component;
 import refiners.conversion.SD1Conversion;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
-import refiners.fluxion.safetensors.SafeTensors;
 
 /**
  * Where Stable Diffusion 1.x weights come from: a location (a refiners folder, a diffusers folder or a single-file
@@ -57,17 +54,10 @@ public record SD1Weights(Path location) {
             return DetInit.cachedStateDict(modelName, expected, part.detinitSeed);
         }
         return switch (Checkpoints.detect(location)) {
-            case REFINERS_FOLDER -> refinersFile(location.resolve(part.refinersFile));
+            case REFINERS_FOLDER -> Checkpoints.refinersFile(location.resolve(part.refinersFile));
             case DIFFUSERS_FOLDER -> report(SD1Conversion.diffusersFolder(location, part, expected), part);
             case COMPVIS_FILE -> report(SD1Conversion.compvisFile(location, part, expected), part);
         };
-    }
-
-    private static Map<String, Tensor> refinersFile(Path file) {
-        if (!Files.exists(file)) throw new ConversionException(file + " is missing from the refiners-format folder");
-        try (SafeTensors st = SafeTensors.open(file)) {
-            return st.all();
-        }
     }
 
     private static Map<String, Tensor> report(refiners.conversion.KeyConversion.Result r, SD1Component part) {
