@@ -87,7 +87,7 @@ public final class Checkpoints {
 
     /** The files of a checkpoint with the keys each holds (null: all of its own), in index order. */
     private static Map<Path, List<String>> shards(Path file) {
-        Path index = file.resolveSibling(file.getFileName() + ".index.json");
+        Path index = index(file);
         Map<Path, List<String>> out = new LinkedHashMap<>();
         if (Files.exists(file) || !Files.exists(index)) {
             out.put(file, null);
@@ -125,11 +125,24 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * The index of a sharded set: file.safetensors.index.json, or for a variant (model.fp16.safetensors) also the name
+     * diffusers and transformers give it, model.safetensors.index.fp16.json.
+     */
+    private static Path index(Path file) {
+        String n = file.getFileName().toString();
+        Path plain = file.resolveSibling(n + ".index.json");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+)\\.([A-Za-z0-9]+)\\.safetensors").matcher(n);
+        if (Files.exists(plain) || !m.matches()) return plain;
+        Path variant = file.resolveSibling(m.group(1) + ".safetensors.index." + m.group(2) + ".json");
+        return Files.exists(variant) ? variant : plain;
+    }
+
     /** The first of several candidate files that exists (e.g. full precision before fp16). */
     public static Path firstExisting(Path dir, String... names) {
         for (String n : names) {
             Path p = dir.resolve(n);
-            if (Files.exists(p) || Files.exists(p.resolveSibling(n + ".index.json"))) return p;
+            if (Files.exists(p) || Files.exists(index(p))) return p;
         }
         try (java.util.stream.Stream<Path> files = Files.isDirectory(dir) ? Files.list(dir) : java.util.stream.Stream.empty()) {
             for (Path f : files.sorted().toList()) refusePickle(f); // a pickle-only folder says why it cannot be used
