@@ -20,16 +20,20 @@ import refiners.fluxion.Tensor;
  *       .lora_linear_layer.down / .up, attn processors' to_q_lora.down ...), text_encoder.{module} likewise;</li>
  *   <li>refiners: unet.{refiners module}.down.weight / .up.weight [/ .alpha], text_encoder.{refiners module} ...</li>
  * </ul>
- * Keys that name no layer of SD 1.x, or files for another architecture (SDXL), are one clear error.
+ * The family (SD 1.x or SDXL) is the target model's: SDXL files name UNet layers by their diffusers or SGM paths
+ * (lora_unet_down_blocks_… / lora_unet_input_blocks_…) and the two text encoders as lora_te1_ / lora_te2_ (diffusers:
+ * text_encoder. / text_encoder_2.), all landing on the DoubleTextEncoder. Keys that name no layer of the family, or
+ * files for the other family, are one clear error.
  */
 public final class LoraFormats {
-    private static final Pattern KOHYA = Pattern.compile("(lora_unet_|lora_te_)(.+)\\.(lora_down\\.weight|lora_up\\.weight|alpha)");
-    private static final Pattern PEFT = Pattern.compile("(unet|text_encoder)\\.(.+?)\\.(lora_A\\.weight|lora_B\\.weight|lora\\.down\\.weight|lora\\.up\\.weight"
+    private static final Pattern KOHYA = Pattern.compile("(lora_unet_|lora_te_|lora_te1_|lora_te2_)(.+)\\.(lora_down\\.weight|lora_up\\.weight|alpha)");
+    private static final Pattern PEFT = Pattern.compile("(unet|text_encoder|text_encoder_2)\\.(.+?)\\.(lora_A\\.weight|lora_B\\.weight|lora\\.down\\.weight|lora\\.up\\.weight"
             + "|lora_linear_layer\\.down\\.weight|lora_linear_layer\\.up\\.weight|alpha)");
     private static final Pattern PROCESSOR = Pattern.compile("(.*)\\.processor\\.(to_q|to_k|to_v|to_out)_lora\\.(down|up)\\.weight");
     private static final Pattern REFINERS = Pattern.compile("(unet|text_encoder)\\.(.+)\\.(down\\.weight|up\\.weight|alpha)");
 
     private static volatile Map<String, String> kohyaUnet, kohyaTextEncoder;
+    private static volatile LoraFamily sdxl;
 
     private LoraFormats() {}
 
@@ -48,33 +52,37 @@ public final class LoraFormats {
 
     public static LoraFile parse(String source, String name, Map<String, Tensor> tensors, Map<String, long[]> unetKeys, Map<String, long[]> textEncoderKeys, long size) {
         if (tensors.isEmpty()) throw new ConversionException(source + ": empty LoRA file");
-        rejectOtherArchitectures(source, tensors);
+        LoraFamily family = LoraFamily.SDXL_MARK.test(unetKeys) ? sdxl() : sd1();
+        family.rejectOtherFamily(source, tensors);
         String first = tensors.keySet().iterator().next();
         Parts parts;
         String format;
-        if (tensors.keySet().stream().allMatch(k -> k.startsWith("lora_unet_") || k.startsWith("lora_te_"))) {
+        if (tensors.keySet().stream().allMatch(k -> k.startsWith("lora_unet_") || k.startsWith("lora_te"))) {
             format = "kohya";
-            parts = kohya(source, tensors);
+            parts = kohya(family, tensors);
         } else if (tensors.keySet().stream().anyMatch(k -> k.contains("lora_A") || k.contains(".lora.") || k.contains("lora_linear_layer") || k.contains("_lora."))) {
             format = "diffusers";
-            parts = diffusers(source, tensors);
+            parts = diffusers(family, tensors);
         } else if (REFINERS.matcher(first).matches()) {
             format = "refiners";
-            parts = refiners(source, tensors);
+            parts = refiners(family, tensors);
         } else {
             throw new ConversionException(source + ": unrecognised LoRA key layout (first key " + first + "): expected kohya (lora_unet_...), diffusers/PEFT (unet....lora_A.weight) or refiners (unet.<refiners path>.down.weight) keys");
         }
         return new LoraFile(name, format, parts.build(source, "unet", unetKeys), parts.build(source, "text_encoder", textEncoderKeys), size);
     }
 
-    private static void rejectOtherArchitectures(String source, Map<String, Tensor> tensors) {
-        for (String k : tensors.keySet()) {
-            if (k.startsWith("lora_te1_") || k.startsWith("lora_te2_") || k.startsWith("text_encoder_2.") || k.contains("transformer_blocks_1") || k.contains("transformer_blocks.1.")
-                    || k.contains("add_embedding") || k.startsWith("lora_unet_input_blocks") || k.startsWith("lora_unet_output_blocks"))
-                throw new ConversionException(source + " is a LoRA for another architecture (SDXL-style key " + k + "): it does not fit Stable Diffusion 1.x");
-            if (k.contains("hada_w") || k.contains("lokr_w") || k.contains(".oft_"))
-                throw new ConversionException(source + ": LyCORIS LoHa/LoKr/OFT weights (" + k + ") are not LoRA: unsupported");
-        }
+    /** The SD 1.x names: kohya's lora_unet_ / lora_te_ and diffusers' unet. / text_encoder. over the SD1 tables. */
+    private static LoraFamily sd1() {
+        return new LoraFamily("SD 1.x", Map.of("lora_unet_", kohyaUnet(), "lora_te_", kohyaTextEncoder()),
+                Map.of("unet", ModuleMap.load("sd1_unet.diffusers"), "text_encoder", ModuleMap.load("clip_text_l.transformers")), java.util.Set.of(),
+                "SDXL", k -> k.startsWith("lora_te1_") || k.startsWith("lora_te2_") || k.startsWith("text_encoder_2.") || k.contains("transformer_blocks_1")
+                        || k.contains("transformer_blocks.1.") || k.contains("add_embedding") || k.startsWith("lora_unet_input_blocks") || k.startsWith("lora_unet_output_blocks"));
+    }
+
+    private static LoraFamily sdxl() {
+        if (sdxl == null) sdxl = LoraFamily.sdxl();
+        return sdxl;
     }
 
     /** Per model, per target module: collected tensors, resolved to refiners modules at build time. */
@@ -82,12 +90,18 @@ public final class LoraFormats {
         final Map<String, Map<String, Map<String, Tensor>>> byModel = new LinkedHashMap<>();
         final List<String> unknown = new ArrayList<>();
 
+        final String family;
+
+        Parts(String family) {
+            this.family = family;
+        }
+
         void put(String model, String refinersModule, String role, Tensor t) {
             byModel.computeIfAbsent(model, m -> new LinkedHashMap<>()).computeIfAbsent(refinersModule, m -> new LinkedHashMap<>()).put(role, t);
         }
 
         Map<String, LoraFile.Layer> build(String source, String model, Map<String, long[]> keys) {
-            if (!unknown.isEmpty()) throw new ConversionException(source + ": " + unknown.size() + " keys name no SD 1.x layer: "
+            if (!unknown.isEmpty()) throw new ConversionException(source + ": " + unknown.size() + " keys name no " + family + " layer: "
                     + String.join(", ", unknown.subList(0, Math.min(10, unknown.size()))) + (unknown.size() > 10 ? ", ..." : ""));
             Map<String, LoraFile.Layer> out = new LinkedHashMap<>();
             List<String> problems = new ArrayList<>();
@@ -138,28 +152,24 @@ public final class LoraFormats {
         }
     }
 
-    private static Parts kohya(String source, Map<String, Tensor> tensors) {
-        Parts p = new Parts();
+    private static Parts kohya(LoraFamily family, Map<String, Tensor> tensors) {
+        Parts p = new Parts(family.label());
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Matcher m = KOHYA.matcher(e.getKey());
-            if (!m.matches()) {
-                p.unknown.add(e.getKey());
-                continue;
-            }
-            boolean unet = m.group(1).equals("lora_unet_");
-            String module = (unet ? kohyaUnet() : kohyaTextEncoder()).get(m.group(2));
+            Map<String, String> names = m.matches() ? family.kohya().get(m.group(1)) : null;
+            if (names != null && family.unused().contains(m.group(1) + m.group(2))) continue;
+            String module = names == null ? null : names.get(m.group(2));
             if (module == null) {
                 p.unknown.add(e.getKey());
                 continue;
             }
-            p.put(unet ? "unet" : "text_encoder", module, role(m.group(3)), e.getValue());
+            p.put(m.group(1).equals("lora_unet_") ? "unet" : "text_encoder", module, role(m.group(3)), e.getValue());
         }
         return p;
     }
 
-    private static Parts diffusers(String source, Map<String, Tensor> tensors) {
-        Parts p = new Parts();
-        ModuleMap unet = ModuleMap.load("sd1_unet.diffusers"), te = ModuleMap.load("clip_text_l.transformers");
+    private static Parts diffusers(LoraFamily family, Map<String, Tensor> tensors) {
+        Parts p = new Parts(family.label());
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             String key = e.getKey();
             Matcher proc = PROCESSOR.matcher(key);
@@ -171,7 +181,9 @@ public final class LoraFormats {
                 continue;
             }
             boolean isUnet = m.group(1).equals("unet");
-            ModuleMap.Entry entry = (isUnet ? unet : te).modules().get(m.group(2));
+            ModuleMap table = family.peft().get(m.group(1));
+            if (table != null && family.unused().contains(m.group(1) + "." + m.group(2))) continue;
+            ModuleMap.Entry entry = table == null ? null : table.modules().get(m.group(2));
             if (entry == null) {
                 p.unknown.add(e.getKey());
                 continue;
@@ -181,8 +193,8 @@ public final class LoraFormats {
         return p;
     }
 
-    private static Parts refiners(String source, Map<String, Tensor> tensors) {
-        Parts p = new Parts();
+    private static Parts refiners(LoraFamily family, Map<String, Tensor> tensors) {
+        Parts p = new Parts(family.label());
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             Matcher m = REFINERS.matcher(e.getKey());
             if (!m.matches()) {
@@ -210,7 +222,7 @@ public final class LoraFormats {
         return kohyaTextEncoder;
     }
 
-    private static Map<String, String> kohyaNames(String table) {
+    static Map<String, String> kohyaNames(String table) {
         Map<String, String> out = new LinkedHashMap<>();
         ModuleMap.load(table).modules().forEach((ext, e) -> out.put(ext.replace('.', '_'), e.refinersModule()));
         return java.util.Collections.unmodifiableMap(out);
