@@ -22,6 +22,18 @@ public final class Checkpoints {
 
     private Checkpoints() {}
 
+    /** The weights setting that selects full-size detinit stand-ins instead of files. */
+    public static final String DETINIT = "detinit";
+
+    /**
+     * The location a weights setting names, or null for {@value #DETINIT}; an empty setting is an error listing
+     * {@code choices}.
+     */
+    public static Path location(String setting, String choices) {
+        if (setting == null || setting.isBlank()) throw new IllegalArgumentException("no model weights given: " + choices);
+        return setting.trim().equals(DETINIT) ? null : Path.of(setting.trim());
+    }
+
     /** The weight layouts the loaders understand. */
     public enum Format { REFINERS_FOLDER, DIFFUSERS_FOLDER, COMPVIS_FILE }
 

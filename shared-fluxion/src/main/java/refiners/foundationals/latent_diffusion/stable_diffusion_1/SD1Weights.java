@@ -21,7 +21,7 @@ public record SD1Weights(Path location) {
     private static final java.util.Set<SD1Component> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The setting that selects detinit weights. */
-    public static final String DETINIT = "detinit";
+    public static final String DETINIT = Checkpoints.DETINIT;
 
     /** What a weights setting may name, for the messages of whoever reads the setting. */
     public static final String CHOICES = "a diffusers folder, a single-file SD 1.x .safetensors checkpoint or a folder written by the "
@@ -33,8 +33,7 @@ public record SD1Weights(Path location) {
 
     /** From a setting: a path, or "detinit"; an empty setting is an error saying how to choose. */
     public static SD1Weights parse(String setting) {
-        if (setting == null || setting.isBlank()) throw new IllegalArgumentException("no model weights given: " + CHOICES);
-        return setting.trim().equals(DETINIT) ? detinit() : new SD1Weights(Path.of(setting.trim()));
+        return new SD1Weights(Checkpoints.location(setting, CHOICES));
     }
 
     public boolean isDetinit() {

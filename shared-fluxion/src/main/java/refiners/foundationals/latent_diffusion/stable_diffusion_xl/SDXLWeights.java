@@ -22,7 +22,7 @@ public record SDXLWeights(Path location) {
     private static final Logger LOG = Logger.getLogger(SDXLWeights.class.getName());
     private static final java.util.Set<SDXLComponent> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    public static final String DETINIT = "detinit";
+    public static final String DETINIT = Checkpoints.DETINIT;
 
     /** What a weights setting may name, for the messages of whoever reads the setting. */
     public static final String CHOICES = "an SDXL diffusers folder, a single-file SDXL .safetensors checkpoint or a folder written by the "
@@ -34,8 +34,7 @@ public record SDXLWeights(Path location) {
 
     /** From a setting: a path, or "detinit"; an empty setting is an error saying how to choose. */
     public static SDXLWeights parse(String setting) {
-        if (setting == null || setting.isBlank()) throw new IllegalArgumentException("no SDXL weights given: " + CHOICES);
-        return setting.trim().equals(DETINIT) ? detinit() : new SDXLWeights(Path.of(setting.trim()));
+        return new SDXLWeights(Checkpoints.location(setting, CHOICES));
     }
 
     public boolean isDetinit() {
