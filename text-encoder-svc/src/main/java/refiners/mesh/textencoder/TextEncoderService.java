@@ -110,7 +110,7 @@ public class TextEncoderService implements TextEncoder {
             Tensor embeddings = Tensors.concat(prompts.stream().map(rows::get).toList());
             EncodeResponse.Builder response = EncodeResponse.newBuilder().setEmbeddings(WireTensors.toMessage(embeddings));
             for (String p : prompts) {
-                var t = encoder.model().tokenizer().tokenization(p);
+                var t = encoder.tokenizer().tokenization(p);
                 response.addTokens(PromptTokens.newBuilder().setCount(t.length()).setTruncated(t.truncated()));
             }
             return response.build();

@@ -1,0 +1,44 @@
+package refiners.foundationals.latent_diffusion.stable_diffusion_xl;
+
+import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.layers.Chain;
+import refiners.fluxion.runtime.Runner;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
+
+/** SDXL's three models with their weights bound; a service loads only its own ({@link #textEncoder}, {@link #unet}, {@link #autoencoder}). */
+public record SDXLModels(DoubleTextEncoder textEncoder, SDXLUNet unet, SDXLAutoencoder autoencoder) {
+    public static SDXLModels load(SDXLWeights weights) {
+        return new SDXLModels(textEncoder(weights), unet(weights), autoencoder(weights));
+    }
+
+    public static DoubleTextEncoder textEncoder(SDXLWeights weights) {
+        return bind(new DoubleTextEncoder(), weights, SDXLWeights.Component.TEXT_ENCODER);
+    }
+
+    public static SDXLUNet unet(SDXLWeights weights) {
+        return bind(new SDXLUNet(4), weights, SDXLWeights.Component.UNET);
+    }
+
+    public static SDXLAutoencoder autoencoder(SDXLWeights weights) {
+        return bind(new SDXLAutoencoder(), weights, SDXLWeights.Component.AUTOENCODER);
+    }
+
+    private static <M extends Chain> M bind(M model, SDXLWeights weights, SDXLWeights.Component part) {
+        model.loadStateDict(weights.stateDict(part, model.className(), model.stateDictShapes()));
+        return model;
+    }
+
+    /** The text-encoder stage: DoubleTextEncoder on CLIP-L's token ids. */
+    public static LocalTextEncoder textEncoderStage(DoubleTextEncoder model, CompileOptions options, LocalStages.LoraSource loras, Runner runner) {
+        return new LocalTextEncoder(model, model.tokenizer(), options, loras, runner);
+    }
+
+    /** The three stages in this process, as the in-process pipeline runs them. */
+    public LocalStages stages(CompileOptions options, LocalStages.LoraSource loras, Runner runner) {
+        return new LocalStages(textEncoderStage(textEncoder, options, loras, runner), new LocalUNet(unet, options, loras, runner),
+                new LocalAutoencoder(autoencoder, options, runner));
+    }
+}
