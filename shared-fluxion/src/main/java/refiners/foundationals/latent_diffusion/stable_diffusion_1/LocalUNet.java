@@ -239,6 +239,11 @@ public final class LocalUNet {
                     imageTokens == null ? 0 : imageTokens.dim(1), c.guided() && !c.referenced() ? null : new Object());
         }
 
+        /** The UNet stage this generation was opened on (its steps' batches run there). */
+        public LocalUNet stage() {
+            return LocalUNet.this;
+        }
+
         /** UNet samples per step: 2 with guidance, 1 without. */
         public int samples() {
             return conditioning.samples();
