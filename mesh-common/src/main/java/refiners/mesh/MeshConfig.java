@@ -45,4 +45,13 @@ public interface MeshConfig {
     @WithDefault("false")
     boolean deterministic();
 
+    /** The model families this service serves (ModelFamilies), the first the default; the orchestrator: those it routes. */
+    @WithDefault("sd15")
+    java.util.List<String> models();
+
+    /** {@link #models()} checked. */
+    default java.util.List<String> servedModels() {
+        return ModelFamilies.served(models());
+    }
+
 }

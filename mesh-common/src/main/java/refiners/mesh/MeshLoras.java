@@ -9,15 +9,22 @@ import refiners.conversion.WeightsDirectory;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraSet;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.DoubleTextEncoder;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLUNet;
 
 /** The LoRA library of the configured directory (REFINERS_LORA_DIR), shared by the text encoder and the UNet. */
 @ApplicationScoped
 public class MeshLoras {
     private final Optional<LoraLibrary> library;
+    /** The same directory read for SDXL's models (a LoRA's file is parsed for each family it is used with). */
+    private final Optional<LoraLibrary> sdxlLibrary;
 
     @Inject
-    public MeshLoras(ModelConfig config) {
-        library = config.loraDir().filter(d -> !d.isBlank()).map(d -> new LoraLibrary(Path.of(d)));
+    public MeshLoras(ModelConfig config, MeshConfig mesh) {
+        Optional<Path> dir = config.loraDir().filter(d -> !d.isBlank()).map(Path::of);
+        library = dir.map(LoraLibrary::new);
+        sdxlLibrary = mesh.servedModels().contains(ModelFamilies.SDXL)
+                ? dir.map(d -> new LoraLibrary(d, new SDXLUNet(4).stateDictShapes(), new DoubleTextEncoder().stateDictShapes())) : Optional.empty();
     }
 
     /**
@@ -46,5 +53,10 @@ public class MeshLoras {
     /** Empty when no directory is configured: then only requests without LoRAs are served. */
     public Optional<LoraLibrary> library() {
         return library;
+    }
+
+    /** The library of a model family (ModelFamilies). */
+    public Optional<LoraLibrary> library(String family) {
+        return family.equals(ModelFamilies.SDXL) ? sdxlLibrary : library;
     }
 }

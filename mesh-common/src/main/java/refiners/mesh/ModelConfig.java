@@ -17,6 +17,9 @@ public interface ModelConfig {
     /** A diffusers folder, a single-file SD 1.x checkpoint, a refiners folder, or "detinit"; unset: a model service refuses to start. */
     Optional<String> weights();
 
+    /** SDXL's weights (a refiners-format folder or "detinit"), needed when REFINERS_MODELS names sdxl. */
+    Optional<String> sdxlWeights();
+
     /** cpu, cuda or cuda:N. */
     @WithDefault("cpu")
     String device();

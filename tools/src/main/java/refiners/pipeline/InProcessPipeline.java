@@ -17,13 +17,29 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListen
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.StableDiffusion_1;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLModels;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLWeights;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.StableDiffusion_XL;
 
 /**
  * The same generation in this JVM (the reference the mesh must match bit for bit, and the benches' baseline): the same
- * loop over the in-process stages, built as the services build theirs.
+ * loop over the in-process stages, built as the services build theirs; SD 1.x's, or SDXL's ({@link #sdxl}).
  */
 public final class InProcessPipeline {
     private final LocalStages stages;
+    private final boolean sdxl;
+
+    private InProcessPipeline(LocalStages stages, boolean sdxl) {
+        this.stages = stages;
+        this.sdxl = sdxl;
+    }
+
+    /** SDXL's stages as the services build them ({@code loraDir}: the LoRA directory, read for SDXL's models). */
+    public static InProcessPipeline sdxl(SDXLWeights weights, Optional<String> loraDir, Runner runner) {
+        SDXLModels models = SDXLModels.load(weights);
+        LoraLibrary loras = present(loraDir).map(d -> new LoraLibrary(Path.of(d), models.unet().stateDictShapes(), models.textEncoder().stateDictShapes())).orElse(null);
+        return new InProcessPipeline(models.stages(LocalStages.DEFAULT_OPTIONS, loras, runner), true);
+    }
 
     /** @param loraDir as REFINERS_LORA_DIR (empty: no LoRAs) */
     public InProcessPipeline(SD1Weights weights, Optional<String> loraDir) {
@@ -44,6 +60,7 @@ public final class InProcessPipeline {
      */
     public InProcessPipeline(SD1Weights weights, Optional<String> loraDir, Optional<String> inpaintingWeights, Optional<String> controlnetDir,
                              Optional<String> imageEncoderWeights, Optional<String> ipAdapterDir, Runner runner) {
+        this.sdxl = false;
         SD1Models models = SD1Models.load(weights);
         LoraLibrary loras = present(loraDir).map(d -> new LoraLibrary(Path.of(d))).orElse(null);
         this.stages = new LocalStages(new LocalTextEncoder(models.textEncoder(), LocalStages.DEFAULT_OPTIONS, loras, runner),
@@ -59,7 +76,7 @@ public final class InProcessPipeline {
     }
 
     public GenerationResult generate(GenerationRequest request, ProgressListener listener) {
-        return StableDiffusion_1.generate(request, stages, listener);
+        return sdxl ? StableDiffusion_XL.generate(request, stages, listener) : StableDiffusion_1.generate(request, stages, listener);
     }
 
     public LocalStages stages() {

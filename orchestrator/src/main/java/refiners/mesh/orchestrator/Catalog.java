@@ -6,6 +6,8 @@ import jakarta.inject.Inject;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import refiners.mesh.MeshConfig;
+import refiners.mesh.ModelFamilies;
 import refiners.proto.orchestrator.v1.Controlnet;
 import refiners.proto.orchestrator.v1.Lora;
 import refiners.proto.orchestrator.v1.Model;
@@ -25,11 +27,16 @@ public class Catalog {
     StageClients clients;
     @Inject
     OrchestratorConfig config;
+    @Inject
+    MeshConfig mesh;
 
+    /** Each model family the orchestrator routes (REFINERS_MODELS, the default first), described by a unet-svc serving it. */
     public List<Model> models() {
-        var d = ask(unet -> unet.describeModel(DescribeModelRequest.getDefaultInstance()));
-        return List.of(Model.newBuilder().setName(d.getWeights()).setTextToImage(true).setImageToImage(true)
-                .setInpainting(!d.getInpaintingWeights().isEmpty()).setInpaintingWeights(d.getInpaintingWeights()).build());
+        return mesh.servedModels().stream().map(family -> {
+            var d = ask(family, unet -> unet.describeModel(DescribeModelRequest.newBuilder().setModel(family).build()));
+            return Model.newBuilder().setName(d.getWeights()).setId(family).setTextToImage(true).setImageToImage(true)
+                    .setInpainting(!d.getInpaintingWeights().isEmpty()).setInpaintingWeights(d.getInpaintingWeights()).build();
+        }).toList();
     }
 
     public List<Lora> loras() {
@@ -45,8 +52,12 @@ public class Catalog {
     }
 
     private <T> T ask(Function<MutinyUNetStub, io.smallrye.mutiny.Uni<T>> call) {
+        return ask(ModelFamilies.SD15, call);
+    }
+
+    private <T> T ask(String family, Function<MutinyUNetStub, io.smallrye.mutiny.Uni<T>> call) {
         try {
-            MutinyUNetStub unet = MutinyUNetGrpc.newMutinyStub(clients.unet())
+            MutinyUNetStub unet = MutinyUNetGrpc.newMutinyStub(clients.unet(family))
                     .withDeadline(Deadline.after(config.stageTimeout().toMillis(), TimeUnit.MILLISECONDS));
             return call.apply(unet).await().indefinitely();
         } catch (Throwable t) {

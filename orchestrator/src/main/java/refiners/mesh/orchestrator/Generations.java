@@ -20,11 +20,14 @@ import refiners.fluxion.InvalidRequestException;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResult;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.StableDiffusion_1;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.StableDiffusion_XL;
 import refiners.mesh.GenerateRequests;
 import refiners.mesh.GenerationIds;
 import refiners.mesh.GrpcErrors;
 import refiners.mesh.MeshConfig;
+import refiners.mesh.ModelFamilies;
 import refiners.mesh.ModelWork;
 import refiners.proto.orchestrator.v1.GenerateEvent;
 import refiners.proto.orchestrator.v1.GenerateRequest;
@@ -64,16 +67,36 @@ public class Generations {
         }
     }
 
-    /** @param callerDeadline the caller's deadline, or null for the configured generation timeout */
-    public Multi<GenerateEvent> generate(GenerationRequest request, int previewEvery, Deadline callerDeadline) {
+    /**
+     * The model family the request names (empty: the first served), INVALID_ARGUMENT naming {@code model} when it is
+     * not served; for SDXL, a field it does not serve is INVALID_ARGUMENT naming it, a size far from its training is
+     * logged (served, but the images degrade).
+     */
+    public String family(GenerateRequest wire, GenerationRequest request) {
+        String family = ModelFamilies.resolve(wire.getModel(), mesh.servedModels(), "model");
+        if (!family.equals(ModelFamilies.SDXL)) return family;
+        try {
+            String warning = StableDiffusion_XL.check(request);
+            if (warning != null) LOG.warn(warning);
+        } catch (InvalidRequestException e) {
+            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+        return family;
+    }
+
+    /**
+     * @param family the model family (see {@link #family})
+     * @param callerDeadline the caller's deadline, or null for the configured generation timeout
+     */
+    public Multi<GenerateEvent> generate(GenerationRequest request, String family, int previewEvery, Deadline callerDeadline) {
         Deadline deadline = callerDeadline != null ? callerDeadline
                 : Deadline.after(config.generationTimeout().toMillis(), TimeUnit.MILLISECONDS);
         Context caller = Context.current(); // the caller's trace (the gRPC or REST server span)
         String id = newId();
         return Multi.createFrom().emitter(em -> {
-            RemoteStages stages = new RemoteStages(clients, deadline, config.stageTimeout(), metrics, id);
+            RemoteStages stages = new RemoteStages(clients, deadline, config.stageTimeout(), metrics, id, family);
             AtomicBoolean finished = new AtomicBoolean();
-            Cancellable task = GenerationIds.within(id, () -> work.run(() -> traced(caller, id, request, () -> run(request, previewEvery, deadline, stages, em))))
+            Cancellable task = GenerationIds.within(id, () -> work.run(() -> traced(caller, id, request, () -> run(request, family, previewEvery, deadline, stages, em))))
                     .subscribe().with(result -> {
                         finished.set(true);
                         em.emit(result);
@@ -116,18 +139,20 @@ public class Generations {
         }
     }
 
-    private GenerateEvent run(GenerationRequest request, int previewEvery, Deadline deadline, RemoteStages stages,
+    private GenerateEvent run(GenerationRequest request, String family, int previewEvery, Deadline deadline, RemoteStages stages,
                               MultiEmitter<? super GenerateEvent> em) {
         if (em.isCancelled()) throw Status.CANCELLED.withDescription("the caller cancelled the generation").asRuntimeException();
         metrics.started();
         try {
-            GenerationResult r = StableDiffusion_1.generate(request, stages, (step, total, elapsed, latents) -> {
+            ProgressListener progress = (step, total, elapsed, latents) -> {
                 if (em.isCancelled()) throw Status.CANCELLED.withDescription("the caller cancelled the generation").asRuntimeException();
                 if (deadline.isExpired()) throw Status.DEADLINE_EXCEEDED.withDescription("generation deadline exceeded at step " + step + " of " + total).asRuntimeException();
                 Progress.Builder p = Progress.newBuilder().setStep(step).setTotalSteps(total).setElapsedSeconds(elapsed);
                 if (previewEvery > 0 && step % previewEvery == 0) p.setPreviewPng(com.google.protobuf.ByteString.copyFrom(LatentPreview.png(latents)));
                 em.emit(GenerateEvent.newBuilder().setProgress(p).build());
-            });
+            };
+            GenerationResult r = family.equals(ModelFamilies.SDXL) ? StableDiffusion_XL.generate(request, stages, progress)
+                    : StableDiffusion_1.generate(request, stages, progress);
             metrics.record(r.timings(), request.steps() - request.firstStep()); // the steps run
             var t = r.timings();
             return GenerateEvent.newBuilder().setResult(Result.newBuilder()

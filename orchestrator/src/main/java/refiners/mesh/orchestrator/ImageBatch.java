@@ -40,15 +40,16 @@ public final class ImageBatch {
      */
     public static Multi<GenerateEvent> generate(Generations generations, GenerateRequest request, Deadline callerDeadline) {
         int count = count(request);
-        return generate(generations, images(generations.validate(request), count), request.getPreviewEvery(), callerDeadline);
+        GenerationRequest first = generations.validate(request);
+        return generate(generations, images(first, count), generations.family(request, first), request.getPreviewEvery(), callerDeadline);
     }
 
-    static Multi<GenerateEvent> generate(Generations generations, List<GenerationRequest> images, int previewEvery, Deadline callerDeadline) {
-        if (images.size() == 1) return generations.generate(images.get(0), previewEvery, callerDeadline);
+    static Multi<GenerateEvent> generate(Generations generations, List<GenerationRequest> images, String family, int previewEvery, Deadline callerDeadline) {
+        if (images.size() == 1) return generations.generate(images.get(0), family, previewEvery, callerDeadline);
         List<Multi<GenerateEvent>> streams = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             int index = i;
-            streams.add(generations.generate(images.get(i), previewEvery, callerDeadline).map(e -> indexed(e, index)));
+            streams.add(generations.generate(images.get(i), family, previewEvery, callerDeadline).map(e -> indexed(e, index)));
         }
         return Multi.createBy().merging().withConcurrency(images.size()).streams(streams);
     }

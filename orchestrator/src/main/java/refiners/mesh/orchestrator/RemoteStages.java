@@ -10,6 +10,7 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
+import refiners.mesh.ModelFamilies;
 import refiners.mesh.WireTensors;
 import refiners.proto.textencoder.v1.EncodeImageRequest;
 import refiners.proto.textencoder.v1.EncodeRequest;
@@ -34,12 +35,20 @@ public final class RemoteStages implements SD1Stages {
 
     private final GenerationMetrics metrics;
     private final String generationId;
+    private final String family;
 
     /**
      * @param metrics told of each step's transport and of a broken UNet stream resumed on a new one
      * @param generationId the generation's id, for the stages' logs
      */
     public RemoteStages(StageClients clients, Deadline generationDeadline, Duration stageTimeout, GenerationMetrics metrics, String generationId) {
+        this(clients, generationDeadline, stageTimeout, metrics, generationId, ModelFamilies.SD15);
+    }
+
+    /** @param family the generation's model family: every stage call names it and goes to that family's replicas */
+    public RemoteStages(StageClients clients, Deadline generationDeadline, Duration stageTimeout, GenerationMetrics metrics, String generationId,
+                        String family) {
+        this.family = family;
         this.clients = clients;
         this.generationId = generationId;
         this.metrics = metrics;
@@ -55,11 +64,25 @@ public final class RemoteStages implements SD1Stages {
 
     @Override
     public Tensor encodeText(List<String> prompts, List<LoraWeight> loras) {
+        return encodeText(prompts, loras, false).get(0);
+    }
+
+    @Override
+    public List<Tensor> encodeTextWithPooling(List<String> prompts, List<LoraWeight> loras) {
+        return encodeText(prompts, loras, true);
+    }
+
+    /** The embeddings (N, 77, 768; SDXL: 2048) and, for SDXL, the pooled embeddings (N, 1280). */
+    private List<Tensor> encodeText(List<String> prompts, List<LoraWeight> loras, boolean pooled) {
         try {
-            EncodeRequest.Builder request = EncodeRequest.newBuilder().addAllPrompts(prompts).setGenerationId(generationId);
+            EncodeRequest.Builder request = EncodeRequest.newBuilder().addAllPrompts(prompts).setGenerationId(generationId).setModel(family);
             for (LoraWeight l : loras) request.addLoras(wire(l));
-            var response = clients.textEncoder().withDeadline(stageDeadline()).encode(request.build()).await().indefinitely();
-            return WireTensors.expect(WireTensors.fromMessage(response.getEmbeddings(), "embeddings"), "embeddings", DType.F32, prompts.size(), 77, 768);
+            var response = clients.textEncoder(family).withDeadline(stageDeadline()).encode(request.build()).await().indefinitely();
+            Tensor embeddings = WireTensors.expect(WireTensors.fromMessage(response.getEmbeddings(), "embeddings"), "embeddings", DType.F32, prompts.size(), 77,
+                    pooled ? 2048 : 768);
+            if (!pooled) return List.of(embeddings);
+            return List.of(embeddings, WireTensors.expect(WireTensors.fromMessage(response.getPooledEmbeddings(), "pooled_embeddings"), "pooled_embeddings",
+                    DType.F32, prompts.size(), 1280));
         } catch (Throwable t) {
             throw Stage.TEXT_ENCODER.failure(t);
         }
@@ -86,7 +109,12 @@ public final class RemoteStages implements SD1Stages {
         DenoiseStart.Builder start = DenoiseStart.newBuilder()
                 .setConditionalEmbedding(WireTensors.toMessage(c.conditional()))
                 .setGuidanceScale((float) c.guidanceScale())
-                .setGenerationId(generationId);
+                .setGenerationId(generationId)
+                .setModel(family);
+        if (c.textTime() != null) {
+            start.setPooledConditional(WireTensors.toMessage(c.textTime().pooledConditional())).setTimeIds(WireTensors.toMessage(c.textTime().timeIds()));
+            if (c.guided()) start.setPooledUnconditional(WireTensors.toMessage(c.textTime().pooledUnconditional()));
+        }
         if (c.guided()) start.setUnconditionalEmbedding(WireTensors.toMessage(c.unconditional()));
         for (long d : c.latentShape()) start.addLatentShape(d);
         for (LoraWeight l : c.loras()) start.addLoras(wire(l));
@@ -96,7 +124,7 @@ public final class RemoteStages implements SD1Stages {
                     .setScale(cn.scale()).setScaleDecay(cn.scaleDecay()));
         if (c.imagePrompt() != null) start.setImagePrompt(wire(c.imagePrompt()));
         if (c.referenced()) start.setReferenceStyleCfg(c.referenceStyleCfg());
-        RemoteDenoiser opened = new RemoteDenoiser(clients.unet(), generationDeadline, stageTimeout, metrics);
+        RemoteDenoiser opened = new RemoteDenoiser(clients.unet(family), generationDeadline, stageTimeout, metrics);
         denoiser = opened;
         if (cancelled) opened.cancel();
         opened.start(start.build());
@@ -116,8 +144,9 @@ public final class RemoteStages implements SD1Stages {
     @Override
     public Tensor encode(Tensor image) {
         try {
-            var response = clients.vae().withDeadline(stageDeadline())
-                    .encode(refiners.proto.vae.v1.EncodeRequest.newBuilder().setTensor(WireTensors.toMessage(image)).setGenerationId(generationId).build()).await().indefinitely();
+            var response = clients.vae(family).withDeadline(stageDeadline())
+                    .encode(refiners.proto.vae.v1.EncodeRequest.newBuilder().setTensor(WireTensors.toMessage(image)).setGenerationId(generationId).setModel(family).build())
+                    .await().indefinitely();
             return WireTensors.expect(WireTensors.fromMessage(response.getLatents(), "latents"), "latents", DType.F32, 1, 4, image.dim(2) / 8, image.dim(3) / 8);
         } catch (Throwable t) {
             throw Stage.VAE.failure(t);
@@ -127,9 +156,9 @@ public final class RemoteStages implements SD1Stages {
     @Override
     public Tensor decode(Tensor latents) {
         try {
-            var response = clients.vae().withDeadline(stageDeadline())
+            var response = clients.vae(family).withDeadline(stageDeadline())
                     .decode(DecodeRequest.newBuilder().setLatents(WireTensors.toMessage(latents)).setFormat(ImageFormat.IMAGE_FORMAT_TENSOR)
-                            .setGenerationId(generationId).build())
+                            .setGenerationId(generationId).setModel(family).build())
                     .await().indefinitely();
             return WireTensors.expect(WireTensors.fromMessage(response.getTensor(), "image"), "image", DType.F32, 1, 3, 8 * latents.dim(2), 8 * latents.dim(3));
         } catch (Throwable t) {

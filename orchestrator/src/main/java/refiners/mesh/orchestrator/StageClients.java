@@ -9,11 +9,13 @@ import jakarta.inject.Inject;
 import java.util.concurrent.atomic.AtomicBoolean;
 import refiners.mesh.Batcher;
 import refiners.mesh.MeshConfig;
+import refiners.mesh.ModelFamilies;
 import refiners.proto.textencoder.v1.MutinyTextEncoderGrpc.MutinyTextEncoderStub;
 import refiners.proto.vae.v1.MutinyAutoencoderGrpc.MutinyAutoencoderStub;
 
 /**
- * gRPC clients of the three stages (addresses, message limits, balancing: quarkus.grpc.clients.{text-encoder,unet,vae}.*).
+ * gRPC clients of the three stages (addresses, message limits, balancing: quarkus.grpc.clients.{text-encoder,unet,vae}.*),
+ * and of SDXL's (quarkus.grpc.clients.*-sdxl).
  * Before the channels are built, registers the load-aware balancing policies (refiners_spread, refiners_fill) and the
  * static name resolver (a fixed list of replicas).
  */
@@ -31,6 +33,14 @@ public class StageClients {
     @GrpcClient("vae")
     MutinyAutoencoderStub vae;
 
+    /** SDXL's stages (quarkus.grpc.clients.*-sdxl: by default the same hosts as the others). */
+    @GrpcClient("text-encoder-sdxl")
+    MutinyTextEncoderStub sdxlTextEncoder;
+    @GrpcClient("unet-sdxl")
+    Channel sdxlUnet;
+    @GrpcClient("vae-sdxl")
+    MutinyAutoencoderStub sdxlVae;
+
     @Inject
     public StageClients(MeshConfig config) {
         register(Batcher.Settings.of(config).maxBatch()); // 1 with REFINERS_DETERMINISTIC: a replica then takes one step at a time
@@ -47,4 +57,13 @@ public class StageClients {
     public MutinyTextEncoderStub textEncoder() { return textEncoder; }
     public Channel unet() { return unet; }
     public MutinyAutoencoderStub vae() { return vae; }
+
+    /** The clients of a model family's stages: SDXL's go to the replicas that serve it. */
+    public MutinyTextEncoderStub textEncoder(String family) { return sdxl(family) ? sdxlTextEncoder : textEncoder; }
+    public Channel unet(String family) { return sdxl(family) ? sdxlUnet : unet; }
+    public MutinyAutoencoderStub vae(String family) { return sdxl(family) ? sdxlVae : vae; }
+
+    private static boolean sdxl(String family) {
+        return ModelFamilies.SDXL.equals(family);
+    }
 }

@@ -106,7 +106,7 @@ class GenerateRequestsTest {
     @Test
     void restSolverOptionsAreTheWireFields() {
         ImageRequest body = new ImageRequest(null, null, null, null, "dpm", null, null, null, null, null, null, null, null,
-                "leading", 2, "uniform", "karras", 1.0, false, null, null, null, null, null, null, null);
+                "leading", 2, "uniform", "karras", 1.0, false, null, null, null, null, null, null, null, null);
         assertEquals(GenerateRequest.newBuilder().setSolver("dpm").setTimestepsSpacing("leading").setTimestepsOffset(2).setNoiseSchedule("uniform")
                 .setSigmaSchedule("karras").setSdeVariance(1).setLastStepFirstOrder(false).build(), body.toGenerateRequest());
     }
@@ -131,7 +131,7 @@ class GenerateRequestsTest {
     @Test
     void restImagePromptsAreTheWireFields() {
         ImageRequest body = new ImageRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                java.util.List.of(new ImageRequest.ImagePrompt(new byte[] {4}, 0.5), new ImageRequest.ImagePrompt(new byte[] {5}, null)), "plus", 0.7, null, null, null, null);
+                java.util.List.of(new ImageRequest.ImagePrompt(new byte[] {4}, 0.5), new ImageRequest.ImagePrompt(new byte[] {5}, null)), "plus", 0.7, null, null, null, null, null);
         assertEquals(GenerateRequest.newBuilder()
                 .addImagePrompts(refiners.proto.orchestrator.v1.ImagePrompt.newBuilder().setImage(com.google.protobuf.ByteString.copyFrom(new byte[] {4})).setScale(0.5))
                 .addImagePrompts(refiners.proto.orchestrator.v1.ImagePrompt.newBuilder().setImage(com.google.protobuf.ByteString.copyFrom(new byte[] {5})))
@@ -166,8 +166,8 @@ class GenerateRequestsTest {
     @Test
     void restReferenceFieldsAreTheWireFields() {
         ImageRequest body = new ImageRequest(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, new byte[] {6}, 0.3, null, null);
-        assertEquals(GenerateRequest.newBuilder().setReferenceImage(com.google.protobuf.ByteString.copyFrom(new byte[] {6})).setReferenceStyleCfg(0.3).build(),
+                null, null, null, new byte[] {6}, 0.3, null, null, "sdxl");
+        assertEquals(GenerateRequest.newBuilder().setReferenceImage(com.google.protobuf.ByteString.copyFrom(new byte[] {6})).setReferenceStyleCfg(0.3).setModel("sdxl").build(),
                 body.toGenerateRequest());
     }
 

@@ -47,7 +47,9 @@ public class ImageEncoding {
     }
 
     private LocalImageEncoder encoder() {
-        LocalImageEncoder encoder = model.get().image();
+        model.get(); // UNAVAILABLE while loading
+        // image prompts are SD 1.5's: its encoders hold the image encoder, whichever family is the default
+        LocalImageEncoder encoder = model.all().stream().map(TextEncoderModel.Encoders::image).filter(java.util.Objects::nonNull).findFirst().orElse(null);
         if (encoder == null)
             throw Status.FAILED_PRECONDITION.withDescription("images: image prompts need the image encoder, and none is configured (REFINERS_IMAGE_ENCODER_WEIGHTS)")
                     .asRuntimeException();

@@ -13,6 +13,8 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncod
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLModels;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLWeights;
 import refiners.mesh.ServiceModel;
 
 /**
@@ -44,5 +46,12 @@ public class TextEncoderModel extends ServiceModel<TextEncoderModel.Encoders> {
             return e;
         }).orElse(null);
         return new Encoders(encoder, image);
+    }
+
+    @Override
+    protected Encoders loadSdxl(SDXLWeights weights, CompileOptions options, Runner runner, LoraLibrary loras) {
+        LocalTextEncoder encoder = SDXLModels.textEncoderStage(SDXLModels.textEncoder(weights), options, loras, runner);
+        encoder.encodeAll(List.of("", "warm-up"), List.of());
+        return new Encoders(encoder, null); // image prompts are SD 1.x's
     }
 }

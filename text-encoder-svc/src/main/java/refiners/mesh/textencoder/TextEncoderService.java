@@ -19,6 +19,7 @@ import refiners.mesh.Batcher.Batched;
 import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshConfig;
 import refiners.mesh.MeshLoras;
+import refiners.mesh.ModelFamilies;
 import refiners.mesh.ModelWork;
 import refiners.mesh.StageTimers;
 import refiners.mesh.WireTensors;
@@ -41,7 +42,8 @@ public class TextEncoderService implements TextEncoder {
     private final MeshLoras loras;
     private final TextEncoderConfig config;
     private final Timer timer;
-    private final Batcher<Request, Tensor> batcher;
+    private final Batcher<Request, List<Tensor>> batcher;
+    private final List<String> served;
     private final PromptCache cache;
     private final ImageEncoding images;
 
@@ -56,17 +58,22 @@ public class TextEncoderService implements TextEncoder {
         this.batcher = new Batcher<>("text-encoder", work, Batcher.Settings.of(mesh), registry, this::encodeAll);
         // the deterministic mode promises nothing of rows computed amid other prompts (devices not tested), so no reuse
         this.cache = new PromptCache(mesh.deterministic() ? 0 : config.promptCache(), registry);
+        this.served = mesh.servedModels();
     }
 
-    /** One CLIP call for the prompts of several requests (one LoRA set), split back per request. */
-    private List<Tensor> encodeAll(List<Request> requests) {
+    /**
+     * One text-encoder call for the prompts of several requests (one model family, one LoRA set), split back per
+     * request: each gets its rows of every output (SDXL: embeddings and pooled embeddings).
+     */
+    private List<List<Tensor>> encodeAll(List<Request> requests) {
         List<String> prompts = new ArrayList<>();
         for (Request r : requests) prompts.addAll(r.prompts());
-        Tensor all = timer.record(() -> model.get().text().encode(prompts, requests.get(0).loras()));
-        List<Tensor> out = new ArrayList<>();
+        List<Tensor> all = timer.record(() -> model.get(requests.get(0).model()).text().encodeAll(prompts, requests.get(0).loras()));
+        List<List<Tensor>> out = new ArrayList<>();
         int row = 0;
         for (Request r : requests) {
-            out.add(Tensors.narrow(all, row, r.prompts().size()));
+            int from = row;
+            out.add(all.stream().map(t -> Tensors.narrow(t, from, r.prompts().size())).toList());
             row += r.prompts().size();
         }
         return out;
@@ -77,40 +84,44 @@ public class TextEncoderService implements TextEncoder {
         return images.encode(request);
     }
 
-    private record Request(List<String> prompts, List<LoraWeight> loras) {}
+    private record Request(String model, List<String> prompts, List<LoraWeight> loras) {}
 
     @Override
     public Uni<EncodeResponse> encode(EncodeRequest request) {
         List<String> prompts = request.getPromptsList();
         if (prompts.isEmpty()) throw WireTensors.invalid("prompts", "is empty");
         if (prompts.size() > config.maxPrompts()) throw WireTensors.invalid("prompts", prompts.size() + " prompts exceed the limit of " + config.maxPrompts());
+        String family = ModelFamilies.resolve(request.getModel(), served, "model");
         List<LoraWeight> loraSet = loras.require(request.getLorasList());
         // a LoRA without text-encoder layers (UNet-only) changes nothing here: left out, such a request shares a CLIP
         // call with those without LoRAs, and gets the same embeddings as with it
         List<LoraWeight> textEncoderSet = loraSet.stream().filter(l -> !loras.knownWithoutTextEncoderLayers(l.name())).toList();
-        LocalTextEncoder encoder = model.get().text();
+        LocalTextEncoder encoder = model.get(family).text();
         String id = request.getGenerationId();
-        Map<String, Tensor> rows = new LinkedHashMap<>();
+        Map<String, List<Tensor>> rows = new LinkedHashMap<>();
         for (String p : prompts) {
-            Tensor row = rows.containsKey(p) ? rows.get(p) : cache.get(new PromptCache.Key(p, textEncoderSet));
+            List<Tensor> row = rows.containsKey(p) ? rows.get(p) : cache.get(new PromptCache.Key(family, p, textEncoderSet));
             rows.put(p, row);
         }
         List<String> missing = rows.entrySet().stream().filter(e -> e.getValue() == null).map(Map.Entry::getKey).toList();
-        Uni<Batched<Tensor>> encoded = missing.isEmpty() ? Uni.createFrom().item(new Batched<>(null, 0, 0, 0))
-                : batcher.submit(textEncoderSet, null, new Request(missing, textEncoderSet));
+        Uni<Batched<List<Tensor>>> encoded = missing.isEmpty() ? Uni.createFrom().item(new Batched<>(null, 0, 0, 0))
+                : batcher.submit(List.of(family, textEncoderSet), null, new Request(family, missing, textEncoderSet));
         return encoded.map(r -> GenerationIds.within(id, () -> {
             for (int i = 0; i < missing.size(); i++) {
-                Tensor row = Tensors.narrow(r.output(), i, 1);
-                cache.put(new PromptCache.Key(missing.get(i), textEncoderSet), row);
+                int index = i;
+                List<Tensor> row = r.output().stream().map(t -> Tensors.narrow(t, index, 1)).toList();
+                cache.put(new PromptCache.Key(family, missing.get(i), textEncoderSet), row);
                 rows.put(missing.get(i), row);
             }
             if (missing.isEmpty()) LOG.infof("encoded %d prompts, %d LoRAs, from the cache", prompts.size(), loraSet.size());
             else LOG.infof("encoded %d prompts (%d from the cache), %d LoRAs, in %.0f ms (a call of %d)", prompts.size(), prompts.size() - missing.size(),
                     loraSet.size(), 1e3 * r.callSeconds(), r.batchSize());
-            Tensor embeddings = Tensors.concat(prompts.stream().map(rows::get).toList());
+            Tensor embeddings = Tensors.concat(prompts.stream().map(p -> rows.get(p).get(0)).toList());
             EncodeResponse.Builder response = EncodeResponse.newBuilder().setEmbeddings(WireTensors.toMessage(embeddings));
+            if (family.equals(ModelFamilies.SDXL))
+                response.setPooledEmbeddings(WireTensors.toMessage(Tensors.concat(prompts.stream().map(p -> rows.get(p).get(1)).toList())));
             for (String p : prompts) {
-                var t = encoder.model().tokenizer().tokenization(p);
+                var t = encoder.tokenizer().tokenization(p);
                 response.addTokens(PromptTokens.newBuilder().setCount(t.length()).setTruncated(t.truncated()));
             }
             return response.build();

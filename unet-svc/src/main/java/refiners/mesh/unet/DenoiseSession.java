@@ -18,6 +18,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshLoras;
+import refiners.mesh.ModelFamilies;
 import refiners.mesh.ModelWork;
 import refiners.mesh.WireTensors;
 import refiners.proto.unet.v1.DenoiseControlnet;
@@ -40,7 +41,8 @@ final class DenoiseSession {
     private static final Logger LOG = Logger.getLogger(DenoiseSession.class);
     static final String REPLICA = System.getenv().getOrDefault("HOSTNAME", "local") + "/" + ProcessHandle.current().pid();
 
-    private final LocalUNet unet;
+    private final UNetModel unets;
+    private final List<String> served;
     private final MeshLoras loras;
     private final UNetControlnets controlnets;
     private final UNetIpAdapters ipAdapters;
@@ -55,11 +57,12 @@ final class DenoiseSession {
     private volatile LocalUNet.Generation generation;
     private volatile boolean closed;
 
-    DenoiseSession(LocalUNet unet, MeshLoras loras, UNetControlnets controlnets, UNetIpAdapters ipAdapters, ModelWork work, UNetSteps steps,
-                   long maxPixels, Tracer tracer) {
+    DenoiseSession(UNetModel unets, List<String> served, MeshLoras loras, UNetControlnets controlnets, UNetIpAdapters ipAdapters, ModelWork work,
+                   UNetSteps steps, long maxPixels, Tracer tracer) {
         this.ipAdapters = ipAdapters;
         this.tracer = tracer;
-        this.unet = unet;
+        this.unets = unets;
+        this.served = served;
         this.loras = loras;
         this.controlnets = controlnets;
         this.work = work;
@@ -86,14 +89,18 @@ final class DenoiseSession {
             throw WireTensors.invalid("start.latent_shape", "expected (1, 4, h, w), got " + Arrays.toString(shape));
         if (shape[2] * shape[3] * 64 > maxPixels)
             throw WireTensors.invalid("start.latent_shape", Arrays.toString(shape) + " exceeds the " + maxPixels + "-pixel budget");
+        String family = ModelFamilies.resolve(start.getModel(), served, "start.model");
+        boolean sdxl = family.equals(ModelFamilies.SDXL);
+        LocalUNet unet = unets.get(family);
+        long width = sdxl ? 2048 : 768;
         Tensor cond = WireTensors.expect(WireTensors.fromMessage(start.getConditionalEmbedding(), "start.conditional_embedding"),
-                "start.conditional_embedding", DType.F32, 1, 77, 768);
+                "start.conditional_embedding", DType.F32, 1, 77, width);
         double guidance = start.getGuidanceScale();
         if (!Double.isFinite(guidance)) throw WireTensors.invalid("start.guidance_scale", "must be a finite number, got " + guidance);
         // guidance off: one sample per step, the negative prompt (sent or not) plays no part
         Tensor uncond = guidance <= GenerationRequest.GUIDANCE_OFF ? null
                 : WireTensors.expect(WireTensors.fromMessage(start.getUnconditionalEmbedding(), "start.unconditional_embedding"),
-                        "start.unconditional_embedding", DType.F32, 1, 77, 768);
+                        "start.unconditional_embedding", DType.F32, 1, 77, width);
         List<LoraWeight> weights = loras.require(start.getLorasList());
         Tensor mask = null, target = null;
         if (start.hasMaskLatents() || start.hasTargetLatents()) {
@@ -120,11 +127,17 @@ final class DenoiseSession {
         }
         SD1Stages.ImagePrompt imagePrompt = start.hasImagePrompt() ? ImagePromptStart.parse(start.getImagePrompt(), ipAdapters) : null;
         Double styleCfg = start.hasReferenceStyleCfg() ? referenceStyleCfg(start.getReferenceStyleCfg(), uncond, mask) : null;
-        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(cond, uncond, guidance, weights, shape, mask, target, conditions, imagePrompt, styleCfg);
+        SD1Stages.TextTimeConditions textTime = sdxl ? SDXLStart.textTime(start, uncond != null) : SDXLStart.refuse(start);
+        if (sdxl && (mask != null || !conditions.isEmpty() || imagePrompt != null || styleCfg != null))
+            throw WireTensors.invalid(mask != null ? "start.mask_latents" : !conditions.isEmpty() ? "start.controlnets" : imagePrompt != null ? "start.image_prompt"
+                    : "start.reference_style_cfg", "is served for Stable Diffusion 1.x only, not SDXL");
+        SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(cond, uncond, guidance, weights, shape, mask, target, conditions, imagePrompt, styleCfg,
+                textTime);
         latentShape = shape;
         referenced = styleCfg != null;
         generationId = start.getGenerationId();
-        GenerationIds.within(generationId, () -> LOG.infof("denoise stream: latents %s, guidance %.2f, %d LoRAs, on %s", Arrays.toString(shape), guidance, weights.size(), REPLICA));
+        GenerationIds.within(generationId, () -> LOG.infof("denoise stream: %s, latents %s, guidance %.2f, %d LoRAs, on %s", family, Arrays.toString(shape), guidance,
+                weights.size(), REPLICA));
         return GenerationIds.within(generationId, () -> work.run(() -> {
             if (closed) throw Status.CANCELLED.withDescription("stream closed").asRuntimeException();
             generation = unet.open(conditioning);

@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Optional;
 import refiners.conversion.WeightsDirectory;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.mesh.MeshConfig;
 import refiners.mesh.ModelConfig;
+import refiners.mesh.ModelFamilies;
 import refiners.proto.unet.v1.ControlnetInfo;
 import refiners.proto.unet.v1.ModelDescription;
 
@@ -26,8 +28,13 @@ public class UNetCatalog {
     UNetConfig config;
     @Inject
     UNetControlnets controlnets;
+    @Inject
+    MeshConfig mesh;
 
-    public ModelDescription describe() {
+    /** The model family {@code family} (empty: the first served; one not served: INVALID_ARGUMENT naming {@code model}). */
+    public ModelDescription describe(String family) {
+        if (ModelFamilies.resolve(family, mesh.servedModels(), "model").equals(ModelFamilies.SDXL))
+            return ModelDescription.newBuilder().setWeights(model.sdxlWeights().map(UNetCatalog::name).orElse("")).build();
         return ModelDescription.newBuilder().setWeights(model.weights().map(UNetCatalog::name).orElse(""))
                 .setInpaintingWeights(config.inpaintingWeights().map(UNetCatalog::name).orElse("")).build();
     }

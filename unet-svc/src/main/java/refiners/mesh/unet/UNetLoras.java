@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
 import refiners.conversion.WeightsDirectory;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 import refiners.mesh.MeshLoras;
 import refiners.proto.unet.v1.LoraInfo;
@@ -37,7 +38,7 @@ public class UNetLoras {
 
     /** A (re)loaded or unloaded file must not be served from feeds built before. */
     private void forgetPreparedSets() {
-        if (model.ready()) model.get().clearLoraCache();
+        if (model.ready()) model.all().forEach(LocalUNet::clearLoraCache);
     }
 
     private static LoraInfo info(LoraLibrary.Info i) {

@@ -14,11 +14,15 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLModels;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLWeights;
+import refiners.foundationals.latent_diffusion.stable_diffusion_xl.StableDiffusion_XL;
 import refiners.mesh.ServiceModel;
 
 /**
  * SD1UNet with batched run-time LoRA slots when a LoRA directory is configured, the inpainting UNet when its weights are
- * configured (REFINERS_INPAINTING_WEIGHTS), ControlNets from the ControlNet directory. Generations compute the guided
+ * configured (REFINERS_INPAINTING_WEIGHTS), ControlNets from the ControlNet directory; SDXLUNet (its own LocalUNet, so
+ * its steps batch only with SDXL's) when REFINERS_MODELS names sdxl. Generations compute the guided
  * noise exactly as in process (same compiled graphs, a pair of samples per generation, classifier-free guidance in the
  * same place), alone or batched with others (UNetSteps).
  */
@@ -51,6 +55,15 @@ public class UNetModel extends ServiceModel<LocalUNet> {
         if (inpainting != null)
             warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents, Tensor.zeros(DType.F32, 1, 1, 8, 8),
                     Tensor.zeros(DType.F32, latents), List.of()));
+        return unet;
+    }
+
+    @Override
+    protected LocalUNet loadSdxl(SDXLWeights weights, CompileOptions options, Runner runner, LoraLibrary loras) {
+        LocalUNet unet = new LocalUNet(SDXLModels.unet(weights), options, loras, runner);
+        Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 2048), pooled = Tensor.zeros(DType.F32, 1, 1280);
+        warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 5.0, List.of(), new long[] {1, 4, 8, 8}, null, null, List.of(), null, null,
+                new SD1Stages.TextTimeConditions(pooled, pooled, StableDiffusion_XL.timeIds(64, 64))));
         return unet;
     }
 

@@ -52,9 +52,9 @@ public class UNetService implements UNet {
 
     @Override
     public Multi<DenoiseResponse> denoise(Multi<DenoiseRequest> requests) {
-        var unet = model.get();
+        model.get(); // UNAVAILABLE while loading
         return Multi.createFrom().deferred(() -> {
-            DenoiseSession session = new DenoiseSession(unet, loras, controlnets, ipAdapters, work, steps, config.maxPixels(), tracer);
+            DenoiseSession session = new DenoiseSession(model, config.servedModels(), loras, controlnets, ipAdapters, work, steps, config.maxPixels(), tracer);
             AtomicBoolean open = new AtomicBoolean(true);
             metrics.streamOpened();
             return requests.onItem().transformToUniAndConcatenate(session::handle)
@@ -87,7 +87,7 @@ public class UNetService implements UNet {
 
     @Override
     public Uni<ModelDescription> describeModel(DescribeModelRequest request) {
-        return Uni.createFrom().item(catalog::describe);
+        return Uni.createFrom().item(() -> catalog.describe(request.getModel()));
     }
 
     @Override

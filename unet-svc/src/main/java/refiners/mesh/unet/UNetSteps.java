@@ -15,7 +15,8 @@ import refiners.mesh.ModelWork;
 
 /**
  * Denoising steps of every stream, batched: steps of generations with the same batch key (UNet, ControlNet set,
- * latent size, LoRAs on convolutions) that wait together run as one UNet call (see LocalUNet and Batcher).
+ * latent size, LoRAs on convolutions) that wait together run as one UNet call (see LocalUNet and Batcher). A batch key
+ * holds its LocalUNet, so the steps of two model families (sd15, sdxl) never share a call.
  */
 @ApplicationScoped
 public class UNetSteps {
@@ -27,7 +28,7 @@ public class UNetSteps {
         Batcher.Settings settings = Batcher.Settings.of(config);
         if (unetConfig.dryRun()) LOG.warn("REFINERS_UNET_DRY_RUN: steps answer zero noise without running the UNet (a transport diagnostic: images are not generated)");
         batcher = new Batcher<>("unet", work, settings, registry, steps -> {
-            List<Tensor> noise = unetConfig.dryRun() ? zeros(steps) : model.get().guidedNoise(steps);
+            List<Tensor> noise = unetConfig.dryRun() ? zeros(steps) : steps.get(0).generation().stage().guidedNoise(steps);
             metrics.computed(steps.stream().mapToInt(s -> s.generation().samples()).sum());
             return noise;
         });

@@ -17,6 +17,7 @@ import refiners.fluxion.utils.Images;
 import refiners.mesh.Batcher;
 import refiners.mesh.GenerationIds;
 import refiners.mesh.MeshConfig;
+import refiners.mesh.ModelFamilies;
 import refiners.mesh.ModelWork;
 import refiners.mesh.StageTimers;
 import refiners.mesh.WireTensors;
@@ -37,8 +38,12 @@ public class AutoencoderService implements Autoencoder {
     private static final Logger LOG = Logger.getLogger(AutoencoderService.class);
     private final AutoencoderModel model;
     private final MeshConfig config;
-    private final Batcher<Tensor, Tensor> decoder;
-    private final Batcher<Tensor, Tensor> encoder;
+    private final Batcher<Input, Tensor> decoder;
+    private final Batcher<Input, Tensor> encoder;
+    private final List<String> served;
+
+    /** A call's tensor and the model family it goes to (each batch holds one family: it is in the batch key). */
+    private record Input(String model, Tensor tensor) {}
 
     @Inject
     public AutoencoderService(AutoencoderModel model, ModelWork work, MeshConfig config, MeterRegistry registry) {
@@ -46,8 +51,13 @@ public class AutoencoderService implements Autoencoder {
         this.config = config;
         Timer decodeTimer = StageTimers.register(registry, "vae-decode"), encodeTimer = StageTimers.register(registry, "vae-encode");
         Batcher.Settings settings = Batcher.Settings.of(config);
-        this.decoder = new Batcher<>("vae-decode", work, settings, registry, latents -> split(decodeTimer.record(() -> model.get().decode(Tensors.concat(latents)))));
-        this.encoder = new Batcher<>("vae-encode", work, settings, registry, images -> split(encodeTimer.record(() -> model.get().encode(Tensors.concat(images)))));
+        this.decoder = new Batcher<>("vae-decode", work, settings, registry, in -> split(decodeTimer.record(() -> model.get(in.get(0).model()).decode(concat(in)))));
+        this.encoder = new Batcher<>("vae-encode", work, settings, registry, in -> split(encodeTimer.record(() -> model.get(in.get(0).model()).encode(concat(in)))));
+        this.served = config.servedModels();
+    }
+
+    private static Tensor concat(List<Input> inputs) {
+        return Tensors.concat(inputs.stream().map(Input::tensor).toList());
     }
 
     /** A batch's outputs, one per request (each request holds one image). */
@@ -57,9 +67,9 @@ public class AutoencoderService implements Autoencoder {
         return out;
     }
 
-    /** The batch key of an input: its shape (images of one size share a call). */
-    private static List<Long> size(Tensor t) {
-        return Arrays.stream(t.shape()).boxed().toList();
+    /** The batch key of an input: its model family and shape (images of one family and size share a call). */
+    private static List<Object> key(String family, Tensor t) {
+        return List.of(family, Arrays.stream(t.shape()).boxed().toList());
     }
 
     @Override
@@ -68,9 +78,10 @@ public class AutoencoderService implements Autoencoder {
         checkPixels("latents", 64 * latents.dim(2) * latents.dim(3));
         ImageFormat format = request.getFormat();
         if (format == ImageFormat.UNRECOGNIZED) throw WireTensors.invalid("format", "unknown image format");
-        model.get(); // UNAVAILABLE while loading
+        String family = ModelFamilies.resolve(request.getModel(), served, "model");
+        model.get(family); // UNAVAILABLE while loading
         String id = request.getGenerationId();
-        return decoder.submit(size(latents), null, latents).map(b -> GenerationIds.within(id, () -> {
+        return decoder.submit(key(family, latents), null, new Input(family, latents)).map(b -> GenerationIds.within(id, () -> {
             LOG.infof("decoded latents %s in %.0f ms (a call of %d)", Arrays.toString(latents.shape()), 1e3 * b.callSeconds(), b.batchSize());
             Tensor image = b.output();
             DecodeResponse.Builder r = DecodeResponse.newBuilder();
@@ -95,9 +106,10 @@ public class AutoencoderService implements Autoencoder {
         if (image.dim(2) % 8 != 0 || image.dim(3) % 8 != 0)
             throw WireTensors.invalid(field, "image sides must be multiples of 8, got " + image.dim(3) + "x" + image.dim(2));
         checkPixels(field, image.dim(2) * image.dim(3));
-        model.get(); // UNAVAILABLE while loading
+        String family = ModelFamilies.resolve(request.getModel(), served, "model");
+        model.get(family); // UNAVAILABLE while loading
         String id = request.getGenerationId();
-        return encoder.submit(size(image), null, image).map(b -> GenerationIds.within(id, () -> {
+        return encoder.submit(key(family, image), null, new Input(family, image)).map(b -> GenerationIds.within(id, () -> {
             LOG.infof("encoded an image %s in %.0f ms (a call of %d)", Arrays.toString(image.shape()), 1e3 * b.callSeconds(), b.batchSize());
             return EncodeResponse.newBuilder().setLatents(WireTensors.toMessage(b.output())).build();
         }));

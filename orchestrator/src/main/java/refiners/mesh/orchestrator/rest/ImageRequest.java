@@ -37,7 +37,8 @@ public record ImageRequest(
         @JsonProperty("reference_image") byte[] referenceImage,
         @JsonProperty("reference_style_cfg") Double referenceStyleCfg,
         @JsonProperty("num_images") Integer numImages,
-        @JsonProperty("preview_every") Integer previewEvery) {
+        @JsonProperty("preview_every") Integer previewEvery,
+        String model) {
 
     /** One image, no previews. */
     public ImageRequest(String prompt, String negativePrompt, Integer steps, Double guidanceScale, String solver, Integer width, Integer height,
@@ -45,14 +46,14 @@ public record ImageRequest(
                         String timestepsSpacing, Integer timestepsOffset, String noiseSchedule, String sigmaSchedule, Double sdeVariance,
                         Boolean lastStepFirstOrder) {
         this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets,
-                timestepsSpacing, timestepsOffset, noiseSchedule, sigmaSchedule, sdeVariance, lastStepFirstOrder, null, null, null, null, null, null, null);
+                timestepsSpacing, timestepsOffset, noiseSchedule, sigmaSchedule, sdeVariance, lastStepFirstOrder, null, null, null, null, null, null, null, null);
     }
 
     /** Without solver options (the solvers' defaults). */
     public ImageRequest(String prompt, String negativePrompt, Integer steps, Double guidanceScale, String solver, Integer width, Integer height,
                         Long seed, List<Lora> loras, byte[] initImage, Double strength, byte[] mask, List<Controlnet> controlnets) {
         this(prompt, negativePrompt, steps, guidanceScale, solver, width, height, seed, loras, initImage, strength, mask, controlnets,
-                null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** A request without a body: every field at its default. */
@@ -114,6 +115,7 @@ public record ImageRequest(
         if (referenceStyleCfg != null) b.setReferenceStyleCfg(referenceStyleCfg);
         if (numImages != null) b.setNumImages(numImages);
         if (previewEvery != null) b.setPreviewEvery(previewEvery);
+        if (model != null) b.setModel(model);
         return b.build();
     }
 }

@@ -50,8 +50,11 @@ public class OpenAiImages {
             throw refused("response_format", responseFormat.equals("url") ? "url is not served (no image hosting): use b64_json"
                     : "must be b64_json, got '" + responseFormat + "'");
         if (model != null && !model.isBlank()) {
-            List<String> served = catalog.models().stream().map(refiners.proto.orchestrator.v1.Model::getName).toList();
-            if (!served.contains(model)) throw refused("model", "unknown model '" + model + "' (served: " + String.join(", ", served) + ")");
+            // a served model by its id (sd15, sdxl) or its weights' name
+            var served = catalog.models().stream().filter(m -> m.getId().equals(model) || m.getName().equals(model)).findFirst();
+            if (served.isEmpty()) throw refused("model", "unknown model '" + model + "' (served: " + String.join(", ", catalog.models().stream()
+                    .map(m -> m.getId() + " (" + m.getName() + ")").toList()) + ")");
+            b.setModel(served.get().getId());
         }
         return b;
     }

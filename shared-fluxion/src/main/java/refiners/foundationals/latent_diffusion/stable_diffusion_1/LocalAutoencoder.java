@@ -3,20 +3,21 @@ package refiners.foundationals.latent_diffusion.stable_diffusion_1;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.runtime.Runner;
+import refiners.foundationals.latent_diffusion.LatentDiffusionAutoencoder;
 
-/** The autoencoder stage in this process, compiled with the same options as the other stages (same dtype). */
+/** The autoencoder stage in this process (SD 1.x's or SDXL's, which differ by their latents' scale), compiled with the same options as the other stages (same dtype). */
 public final class LocalAutoencoder {
-    private final SD1Autoencoder model;
+    private final LatentDiffusionAutoencoder model;
     private final CompileOptions options;
     private final Runner runner;
 
-    public LocalAutoencoder(SD1Autoencoder model, CompileOptions options, Runner runner) {
+    public LocalAutoencoder(LatentDiffusionAutoencoder model, CompileOptions options, Runner runner) {
         this.model = model;
         this.options = options;
         this.runner = runner;
     }
 
-    public SD1Autoencoder model() {
+    public LatentDiffusionAutoencoder model() {
         return model;
     }
 

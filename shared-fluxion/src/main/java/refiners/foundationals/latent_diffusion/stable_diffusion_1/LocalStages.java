@@ -68,6 +68,13 @@ public final class LocalStages implements SD1Stages {
     }
 
     @Override
+    public List<Tensor> encodeTextWithPooling(List<String> prompts, List<GenerationRequest.LoraWeight> loraSet) {
+        List<Tensor> out = textEncoder.encodeAll(prompts, loraSet);
+        if (out.size() != 2) throw new IllegalStateException("model: this text encoder is Stable Diffusion 1.x's, not SDXL's");
+        return out;
+    }
+
+    @Override
     public ImageFeatures encodeImages(List<Tensor> images) {
         if (imageEncoder == null) throw new IllegalStateException("image_prompts: no image encoder is configured (REFINERS_IMAGE_ENCODER_WEIGHTS)");
         return imageEncoder.encode(images);

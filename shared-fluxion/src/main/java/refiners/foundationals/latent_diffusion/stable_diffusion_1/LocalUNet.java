@@ -14,6 +14,7 @@ import refiners.fluxion.Tensors;
 import refiners.fluxion.adapters.BatchedLoraSlots;
 import refiners.fluxion.adapters.LoraWeights;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.layers.Chain;
 import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.ClassifierFreeGuidance;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
@@ -22,7 +23,8 @@ import refiners.foundationals.latent_diffusion.image_prompt.IPAdapter;
 
 /**
  * The UNet stage in this process: SD1UNet (and, when given, the 9-channel inpainting SD1UNet) with batched run-time
- * LoRA slots when a LoRA source is given, ControlNets from a ControlNet source, classifier-free guidance.
+ * LoRA slots when a LoRA source is given, ControlNets from a ControlNet source, classifier-free guidance; or an
+ * SDXLUNet, whose samples also carry their pooled text embedding and time ids.
  *
  * <p>A generation is {@link #open opened} once; its steps run alone ({@link Generation#guidedNoise}) or together with
  * other generations' steps in one UNet call ({@link #guidedNoise(List)}): each generation contributes its pair
@@ -65,12 +67,12 @@ public final class LocalUNet {
 
     /** One UNet (4 or 9 input channels), its LoRA feeds and its ControlNet sets. */
     private final class Variant {
-        final SD1UNet model;
+        final Chain model;
         final BatchedLoraFeeds loras;
         final CompileOptions options, projectionOptions;
         final Map<AdapterSet, Adapted> adaptedSets = new LinkedHashMap<>(CACHED_ADAPTER_SETS, 0.75f, true);
 
-        Variant(SD1UNet model, CompileOptions options, LocalStages.LoraSource loraSource) {
+        Variant(Chain model, CompileOptions options, LocalStages.LoraSource loraSource) {
             this.model = model;
             this.loras = new BatchedLoraFeeds(model, loraSource == null ? null : loraSource::unet);
             this.options = loras.hasSlots() ? BatchedLoraSlots.options(options) : options;
@@ -128,30 +130,31 @@ public final class LocalUNet {
     private record AdapterSet(List<String> controlnets, String ipAdapter, Double referenceStyleCfg) {}
 
     /** A UNet with its adapters injected, and its IP-Adapter (null: none). */
-    private record Adapted(SD1UNet model, SD1IPAdapter ipAdapter) {}
+    private record Adapted(Chain model, SD1IPAdapter ipAdapter) {}
 
     /**
      * @param loras where LoRA sets come from (null: no LoRAs)
      * @param runner whose runtime configuration (device, threads, session cache) the model runs with
      */
-    public LocalUNet(SD1UNet model, CompileOptions options, LocalStages.LoraSource loras, Runner runner) {
+    public LocalUNet(Chain model, CompileOptions options, LocalStages.LoraSource loras, Runner runner) {
         this(model, null, null, options, loras, runner);
     }
 
     /**
-     * @param model the SD1UNet(4) requests without a mask use (null: only inpainting is served)
+     * @param model the SD1UNet(4) requests without a mask use (null: only inpainting is served), or an SDXLUNet(4)
+     *              (steps then take SDXL's text-time conditions; no inpainting, ControlNets, image prompts or reference)
      * @param inpaintingModel the SD1UNet(9) requests with a mask use (null: inpainting is refused)
      * @param controlnets where ControlNets come from (null: requests with ControlNets are refused)
      */
-    public LocalUNet(SD1UNet model, SD1UNet inpaintingModel, ControlnetSource controlnets, CompileOptions options,
+    public LocalUNet(Chain model, SD1UNet inpaintingModel, ControlnetSource controlnets, CompileOptions options,
                      LocalStages.LoraSource loras, Runner runner) {
         this(model, inpaintingModel, controlnets, null, options, loras, runner);
     }
 
     /** @param ipAdapters where IP-Adapters come from (null: requests with image prompts are refused) */
-    public LocalUNet(SD1UNet model, SD1UNet inpaintingModel, ControlnetSource controlnets, IpAdapterSource ipAdapters, CompileOptions options,
+    public LocalUNet(Chain model, SD1UNet inpaintingModel, ControlnetSource controlnets, IpAdapterSource ipAdapters, CompileOptions options,
                      LocalStages.LoraSource loras, Runner runner) {
-        if (model != null && model.inChannels() != 4) throw new IllegalArgumentException("the UNet must have 4 input channels, not " + model.inChannels());
+        if (model instanceof SD1UNet sd1 && sd1.inChannels() != 4) throw new IllegalArgumentException("the UNet must have 4 input channels, not " + sd1.inChannels());
         if (inpaintingModel != null && inpaintingModel.inChannels() != 9)
             throw new IllegalArgumentException("the inpainting UNet must have 9 input channels, not " + inpaintingModel.inChannels());
         if (model == null && inpaintingModel == null) throw new IllegalArgumentException("no UNet given");
@@ -178,6 +181,12 @@ public final class LocalUNet {
         if (variant == null)
             throw new IllegalStateException(c.inpainting() ? "mask: inpainting needs an inpainting UNet, and none is loaded" : "this UNet stage only serves inpainting");
         if (c.referenced() && c.inpainting()) throw new IllegalArgumentException("reference-only control does not go with inpainting");
+        boolean sd1 = variant.model instanceof SD1UNet;
+        if (sd1 == (c.textTime() != null))
+            throw new IllegalArgumentException(sd1 ? "SDXL's text-time conditions for a Stable Diffusion 1.x UNet" : "this SDXL UNet needs the text-time conditions (pooled embeddings, time ids)");
+        if (!sd1 && (!c.controlnets().isEmpty() || c.imagePrompt() != null || c.referenced()))
+            throw new IllegalArgumentException(!c.controlnets().isEmpty() ? "controlnets: not served for SDXL" : c.imagePrompt() != null
+                    ? "ip_adapter: not served for SDXL" : "reference_image: not served for SDXL");
         return new Generation(variant, variant.with(c.controlnets(), c.imagePrompt() == null ? null : c.imagePrompt().adapter(), c.referenceStyleCfg()), c);
     }
 
@@ -188,15 +197,17 @@ public final class LocalUNet {
      * reference-only control runs alone too: its adapter takes the call's batch as one [unconditional, conditional]
      * pair (refiners' layout: the guide pass's tokens join each sample's, the first sample is the unconditional one).
      */
-    private record BatchKey(Variant variant, SD1UNet model, List<Long> latentShape, List<LoraWeights> convolutionLoras, long imageTokens, Object alone) {}
+    private record BatchKey(Variant variant, Chain model, List<Long> latentShape, List<LoraWeights> convolutionLoras, long imageTokens, Object alone) {}
 
     /** One generation's UNet: its conditions, prepared once; its steps run alone or in a batch (see {@link LocalUNet}). */
     public final class Generation implements SD1Stages.Denoiser {
         private final Variant variant;
-        private final SD1UNet model;
+        private final Chain model;
         private final SD1Stages.Conditioning conditioning;
         /** (2, 77, 768): unconditional then conditional, refiners' order; (1, 77, 768) without guidance. */
         private final Tensor embedding;
+        /** SDXL: the pooled embeddings (samples, 1280) and time ids (samples, 6) in the embedding's order; else null. */
+        private final Tensor pooled, timeIds;
         /** Per ControlNet name, its feeds for this generation's pair of samples, built once. */
         private final Map<String, ControlnetPair> controlnetPairs = new HashMap<>();
         /** With an IP-Adapter: the image-prompt tokens of each sample (samples, tokens, 768) and its scale, built once. */
@@ -213,6 +224,9 @@ public final class LocalUNet {
             this.imageScales = new float[c.samples()];
             if (c.imagePrompt() != null) Arrays.fill(imageScales, (float) c.imagePrompt().scale());
             this.embedding = c.guided() ? Tensors.concat(List.of(c.unconditional(), c.conditional())) : c.conditional();
+            SD1Stages.TextTimeConditions tt = c.textTime();
+            this.pooled = tt == null ? null : c.guided() ? Tensors.concat(List.of(tt.pooledUnconditional(), tt.pooledConditional())) : tt.pooledConditional();
+            this.timeIds = tt == null ? null : Tensors.concat(Collections.nCopies(c.samples(), tt.timeIds()));
             for (SD1Stages.ControlnetCondition cn : c.controlnets()) {
                 Tensor factors = Controlnet.scales(cn.scale(), cn.scaleDecay());
                 factors = factors.reshape(1, factors.numel());
@@ -223,6 +237,11 @@ public final class LocalUNet {
             List<Long> shape = c.latentShape() == null ? null : Arrays.stream(c.latentShape()).boxed().toList();
             this.key = new BatchKey(variant, model, shape, loras == null ? List.of() : loras.sharedWeights(),
                     imageTokens == null ? 0 : imageTokens.dim(1), c.guided() && !c.referenced() ? null : new Object());
+        }
+
+        /** The UNet stage this generation was opened on (its steps' batches run there). */
+        public LocalUNet stage() {
+            return LocalUNet.this;
         }
 
         /** UNet samples per step: 2 with guidance, 1 without. */
@@ -278,7 +297,7 @@ public final class LocalUNet {
         int n = steps.size();
         int samples = 0;
         for (Step s : steps) samples += s.generation().samples();
-        List<Tensor> inputs = new ArrayList<>(samples), embeddings = new ArrayList<>(n);
+        List<Tensor> inputs = new ArrayList<>(samples), embeddings = new ArrayList<>(n), pooled = new ArrayList<>(n), timeIds = new ArrayList<>(n);
         float[] timesteps = new float[samples];
         List<List<GenerationRequest.LoraWeight>> distinct = new ArrayList<>();
         for (Step s : steps) if (!distinct.contains(s.generation().conditioning.loras())) distinct.add(s.generation().conditioning.loras());
@@ -296,10 +315,16 @@ public final class LocalUNet {
                 setIndex[k] = distinct.indexOf(c.loras());
             }
             embeddings.add(s.generation().embedding);
+            if (s.generation().pooled != null) {
+                pooled.add(s.generation().pooled);
+                timeIds.add(s.generation().timeIds);
+            }
         }
         Map<String, Map<String, Object>> ctx = new HashMap<>(first.variant.loras.feeds(distinct, setIndex));
         ctx.put(CrossAttentionBlock.CONTEXT, Map.of("clip_text_embedding", Tensors.concat(embeddings)));
-        ctx.put("diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {samples}, timesteps)));
+        Tensor timestep = Tensor.ofFloats(new long[] {samples}, timesteps);
+        ctx.put("diffusion", pooled.isEmpty() ? Map.of("timestep", timestep)
+                : Map.of("timestep", timestep, "pooled_text_embedding", Tensors.concat(pooled), "time_ids", Tensors.concat(timeIds)));
         if (!first.conditioning.controlnets().isEmpty()) ctx.put(Controlnet.CONTEXT, controlnetFeeds(steps));
         if (first.imageTokens != null) ctx.put(IPAdapter.context(), imagePromptFeeds(steps, samples));
         if (first.conditioning.referenced()) {

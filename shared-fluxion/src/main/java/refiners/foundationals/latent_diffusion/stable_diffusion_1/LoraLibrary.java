@@ -24,11 +24,19 @@ public final class LoraLibrary implements LocalStages.LoraSource {
 
     private final WeightsDirectory dir;
     private final Map<String, LoraFile> loaded = new ConcurrentHashMap<>();
-    private final Map<String, long[]> unetKeys = new SD1UNet(4).stateDictShapes();
-    private final Map<String, long[]> textEncoderKeys = new CLIPTextEncoderL().stateDictShapes();
+    private final Map<String, long[]> unetKeys;
+    private final Map<String, long[]> textEncoderKeys;
 
+    /** SD 1.x's LoRAs. */
     public LoraLibrary(Path dir) {
+        this(dir, new SD1UNet(4).stateDictShapes(), new CLIPTextEncoderL().stateDictShapes());
+    }
+
+    /** The LoRAs of the models of these state-dict keys (SDXL: SDXLUNet's and DoubleTextEncoder's); a LoRA of other keys is refused. */
+    public LoraLibrary(Path dir, Map<String, long[]> unetKeys, Map<String, long[]> textEncoderKeys) {
         this.dir = new WeightsDirectory(dir, "LoRA");
+        this.unetKeys = unetKeys;
+        this.textEncoderKeys = textEncoderKeys;
     }
 
     public WeightsDirectory directory() {

@@ -12,6 +12,14 @@ public interface SD1Stages {
     Tensor encodeText(List<String> prompts, List<GenerationRequest.LoraWeight> loras);
 
     /**
+     * SDXL's text encoding: the joined embeddings (N, 77, 2048) and the pooled embeddings (N, 1280), in one batch.
+     * Stages of SD 1.x refuse (IllegalStateException).
+     */
+    default List<Tensor> encodeTextWithPooling(List<String> prompts, List<GenerationRequest.LoraWeight> loras) {
+        throw new IllegalStateException("model: these stages serve Stable Diffusion 1.x, not SDXL");
+    }
+
+    /**
      * CLIP ViT-H/14 features of image prompts, (H, W, 3) uint8 each, computed in one batch. Stages without an image
      * encoder refuse (IllegalStateException).
      */
@@ -37,10 +45,17 @@ public interface SD1Stages {
      * @param targetLatents inpainting: the latents of the masked image (1, 4, h, w)
      * @param referenceStyleCfg reference-only control's style_cfg (each step then comes with its noised reference
      *                          latents, see {@link Denoiser}), or null without a reference image
+     * @param textTime SDXL's added conditions (pooled embeddings, time ids), null for SD 1.x
      */
     record Conditioning(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loras,
                         long[] latentShape, Tensor maskLatents, Tensor targetLatents, List<ControlnetCondition> controlnets,
-                        ImagePrompt imagePrompt, Double referenceStyleCfg) {
+                        ImagePrompt imagePrompt, Double referenceStyleCfg, TextTimeConditions textTime) {
+        public Conditioning(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loras,
+                            long[] latentShape, Tensor maskLatents, Tensor targetLatents, List<ControlnetCondition> controlnets,
+                            ImagePrompt imagePrompt, Double referenceStyleCfg) {
+            this(conditional, unconditional, guidanceScale, loras, latentShape, maskLatents, targetLatents, controlnets, imagePrompt, referenceStyleCfg, null);
+        }
+
         public Conditioning(Tensor conditional, Tensor unconditional, double guidanceScale, List<GenerationRequest.LoraWeight> loras,
                             long[] latentShape, Tensor maskLatents, Tensor targetLatents, List<ControlnetCondition> controlnets,
                             ImagePrompt imagePrompt) {
@@ -59,6 +74,8 @@ public interface SD1Stages {
             if (guidanceScale > GenerationRequest.GUIDANCE_OFF && unconditional == null) throw new IllegalArgumentException("guidance needs the unconditional embedding");
             // the reference pass's batch layout is refiners': exactly [unconditional, conditional]
             if (referenceStyleCfg != null && guidanceScale <= GenerationRequest.GUIDANCE_OFF) throw new IllegalArgumentException("reference-only control needs guidance");
+            if (textTime != null && guidanceScale > GenerationRequest.GUIDANCE_OFF && textTime.pooledUnconditional() == null)
+                throw new IllegalArgumentException("guidance needs the unconditional pooled embedding");
         }
 
         /** Whether each step runs reference-only control's guide pass (its noised reference latents come with the step). */
@@ -85,6 +102,13 @@ public interface SD1Stages {
             return maskLatents != null;
         }
     }
+
+    /**
+     * SDXL's added conditions, read by its TextTimeEmbedding: the prompt's pooled embedding (1, 1280), the negative
+     * prompt's (null without guidance), and the time ids (1, 6) int64: original height and width, crop top and left,
+     * target height and width.
+     */
+    record TextTimeConditions(Tensor pooledConditional, Tensor pooledUnconditional, Tensor timeIds) {}
 
     /**
      * The image encoder's features of N images: embeddings (N, 1024), penultimate hidden states (N, 257, 1280), and

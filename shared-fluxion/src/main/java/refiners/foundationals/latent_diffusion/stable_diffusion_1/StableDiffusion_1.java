@@ -50,9 +50,9 @@ public final class StableDiffusion_1 {
 
     /** The UNet's text conditions: with guidance (negative prompt's, prompt's) encoded in one batch; without, the prompt's alone. */
     private static TextConditions textConditions(SD1Stages stages, GenerationRequest request) {
-        if (!request.guided()) return new TextConditions(stages.encodeText(List.of(request.prompt()), request.loras()), null);
+        if (!request.guided()) return new TextConditions(stages.encodeText(List.of(request.prompt()), request.loras()), null, null);
         Tensor embedding = clipTextEmbedding(stages, request.prompt(), request.negativePrompt(), request.loras());
-        return new TextConditions(Tensors.narrow(embedding, 1, 1), Tensors.narrow(embedding, 0, 1));
+        return new TextConditions(Tensors.narrow(embedding, 1, 1), Tensors.narrow(embedding, 0, 1), null);
     }
 
     /** The image prompts' features (one image-encoder call) with the adapter and weights, or null without image prompts. */
@@ -63,8 +63,16 @@ public final class StableDiffusion_1 {
         return new SD1Stages.ImagePrompt(ipAdapter.name(), ipAdapter.scale(), images.stream().map(GenerationRequest.ImagePromptInput::scale).toList(), features);
     }
 
-    /** The prompt's embedding (1, 77, 768), the negative prompt's or null without guidance. */
-    private record TextConditions(Tensor conditional, Tensor unconditional) {}
+    /**
+     * The prompt's embedding (1, 77, D), the negative prompt's or null without guidance, and SDXL's added conditions
+     * (null for SD 1.x).
+     */
+    public record TextConditions(Tensor conditional, Tensor unconditional, SD1Stages.TextTimeConditions textTime) {}
+
+    /** How a model family computes a request's text conditions (SD 1.x: CLIP-L embeddings; SDXL: see StableDiffusion_XL). */
+    public interface TextConditioner {
+        TextConditions apply(SD1Stages stages, GenerationRequest request);
+    }
 
     /** refiners' lda.image_to_latents: an (H, W, 3) U8 image encoded as 2 * pixel / 255 - 1. */
     public static Tensor imageToLatents(SD1Stages stages, Tensor image) {
@@ -112,8 +120,14 @@ public final class StableDiffusion_1 {
      * of the request's seed, so the steps run the same wherever they run.
      */
     public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener, Tensor noise, Solver solver) {
+        return generate(request, stages, listener, noise, solver, StableDiffusion_1::textConditions);
+    }
+
+    /** The loop of every model family: {@code textConditioner} computes the family's text conditions (SDXL's StableDiffusion_XL). */
+    public static GenerationResult generate(GenerationRequest request, SD1Stages stages, ProgressListener listener, Tensor noise, Solver solver,
+                                            TextConditioner textConditioner) {
         long start = System.nanoTime();
-        TextConditions text = textConditions(stages, request);
+        TextConditions text = textConditioner.apply(stages, request);
         SD1Stages.ImagePrompt imagePrompt = imagePrompt(stages, request.ipAdapter());
         double textSeconds = seconds(start);
         long[] shape = noise.shape();
@@ -135,7 +149,7 @@ public final class StableDiffusion_1 {
         SD1Stages.Conditioning conditioning = new SD1Stages.Conditioning(text.conditional(), text.unconditional(), request.guidanceScale(),
                 request.loras(), shape, inpainting == null ? null : inpainting.maskLatents(),
                 inpainting == null ? null : inpainting.targetImageLatents(), controlnets, imagePrompt,
-                request.reference() == null ? null : request.reference().styleCfg());
+                request.reference() == null ? null : request.reference().styleCfg(), text.textTime());
         try (SD1Stages.Denoiser unet = stages.openDenoiser(conditioning)) {
             for (int i = 0; i < steps.length; i++) {
                 int step = steps[i];
