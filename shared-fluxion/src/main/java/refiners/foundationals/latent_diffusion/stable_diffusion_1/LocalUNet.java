@@ -66,15 +66,23 @@ public final class LocalUNet {
     /** One UNet (4 or 9 input channels), its LoRA feeds and its ControlNet sets. */
     private final class Variant {
         final SD1UNet model;
+        /**
+         * The same UNet without slots (null: the model has none), for calls in which no sample has a LoRA: empty
+         * slots still cost two thin products and their feeds per layer, about 9 % of a step on 8x8 latents. Its
+         * layers are the model's (a structural copy made before the slots went in), so a second session maps the
+         * same weights; a sample gets the same bits from either graph (an empty slot adds exact zeros).
+         */
+        final SD1UNet slotFree;
         final BatchedLoraFeeds loras;
-        final CompileOptions options, projectionOptions;
+        final CompileOptions options, plainOptions;
         final Map<AdapterSet, Adapted> adaptedSets = new LinkedHashMap<>(CACHED_ADAPTER_SETS, 0.75f, true);
 
         Variant(SD1UNet model, CompileOptions options, LocalStages.LoraSource loraSource) {
             this.model = model;
+            this.slotFree = loraSource == null ? null : (SD1UNet) model.structuralCopy();
             this.loras = new BatchedLoraFeeds(model, loraSource == null ? null : loraSource::unet);
             this.options = loras.hasSlots() ? BatchedLoraSlots.options(options) : options;
-            this.projectionOptions = options;
+            this.plainOptions = options;
         }
 
         /**
@@ -209,7 +217,7 @@ public final class LocalUNet {
             this.model = adapted.model();
             this.conditioning = c;
             this.imageTokens = c.imagePrompt() == null ? null
-                    : ImagePromptTokens.of(adapted.ipAdapter(), c.imagePrompt(), c.samples(), runner, variant.projectionOptions);
+                    : ImagePromptTokens.of(adapted.ipAdapter(), c.imagePrompt(), c.samples(), runner, variant.plainOptions);
             this.imageScales = new float[c.samples()];
             if (c.imagePrompt() != null) Arrays.fill(imageScales, (float) c.imagePrompt().scale());
             this.embedding = c.guided() ? Tensors.concat(List.of(c.unconditional(), c.conditional())) : c.conditional();
@@ -297,7 +305,10 @@ public final class LocalUNet {
             }
             embeddings.add(s.generation().embedding);
         }
-        Map<String, Map<String, Object>> ctx = new HashMap<>(first.variant.loras.feeds(distinct, setIndex));
+        // no LoRA in the call, no adapter: the slot-free graph (see Variant.slotFree)
+        Variant v = first.variant;
+        boolean slotFree = v.slotFree != null && first.model == v.model && distinct.size() == 1 && distinct.get(0).isEmpty();
+        Map<String, Map<String, Object>> ctx = slotFree ? new HashMap<>() : new HashMap<>(v.loras.feeds(distinct, setIndex));
         ctx.put(CrossAttentionBlock.CONTEXT, Map.of("clip_text_embedding", Tensors.concat(embeddings)));
         ctx.put("diffusion", Map.of("timestep", Tensor.ofFloats(new long[] {samples}, timesteps)));
         if (!first.conditioning.controlnets().isEmpty()) ctx.put(Controlnet.CONTEXT, controlnetFeeds(steps));
@@ -306,7 +317,8 @@ public final class LocalUNet {
             if (n > 1) throw new IllegalArgumentException("a reference-only step runs alone (see BatchKey), got " + n + " steps");
             ctx.put(SelfAttentionInjectionPassthrough.CONTEXT, Map.of("guide", steps.get(0).reference()));
         }
-        Tensor prediction = runner.run(first.model, first.variant.options, List.of(Tensors.concat(inputs)), ctx).output();
+        Tensor prediction = slotFree ? runner.run(v.slotFree, v.plainOptions, List.of(Tensors.concat(inputs)), ctx).output()
+                : runner.run(first.model, v.options, List.of(Tensors.concat(inputs)), ctx).output();
         List<Tensor> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             SD1Stages.Conditioning c = steps.get(i).generation().conditioning;
