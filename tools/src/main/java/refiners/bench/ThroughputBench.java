@@ -213,7 +213,7 @@ public final class ThroughputBench {
     private static void block(MeshProcesses mesh, ManagedChannel channel, ExecutorService pool, Options o, int size, int n, int from, int to, Totals t) throws Exception {
         var stub = OrchestratorGrpc.newBlockingStub(channel);
         double[] before = batches(mesh, o.unetReplicas());
-        TreeMap<Double, Double> transportBefore = transportBuckets(mesh);
+        TreeMap<Double, Double> transportBefore = MeshBench.transportBuckets(mesh);
         String loadBefore = loadAverage();
         AtomicInteger next = new AtomicInteger(from);
         List<Future<List<double[]>>> clients = new ArrayList<>();
@@ -241,7 +241,7 @@ public final class ThroughputBench {
         double[] after = batches(mesh, o.unetReplicas());
         t.batchSum += after[0] - before[0];
         t.calls += after[1] - before[1];
-        Prometheus.difference(transportBuckets(mesh), transportBefore).forEach((le, count) -> t.transportBuckets.merge(le, count, Double::sum));
+        Prometheus.difference(MeshBench.transportBuckets(mesh), transportBefore).forEach((le, count) -> t.transportBuckets.merge(le, count, Double::sum));
         t.load += (t.load.isEmpty() ? "" : ", ") + loadBefore + " -> " + loadAverage();
     }
 
@@ -259,11 +259,6 @@ public final class ThroughputBench {
             out[1] += Prometheus.sample(text, "refiners_batch_size_count{stage=\"unet\"}").orElse(0);
         }
         return out;
-    }
-
-    /** The orchestrator's histogram of step transports (cumulative buckets). */
-    private static TreeMap<Double, Double> transportBuckets(MeshProcesses mesh) throws IOException, InterruptedException {
-        return Prometheus.buckets(Prometheus.scrape(mesh.httpUrl(MeshService.ORCHESTRATOR)), "refiners_unet_step_transport_seconds");
     }
 
     private static String loadAverage() {
