@@ -31,15 +31,15 @@ import refiners.proto.orchestrator.v1.Result;
  * difference of the two sides' steps. Both sides have a LoRA folder, as deployed services do (an empty one unless
  * given), and the requests have no LoRA.
  *
- * <p>Options: --requests N (5), --steps N (5), --size PIXELS (64), --solver NAME (dpm), --lora-dir DIR; --fewsteps: the
- * few-step comparison instead ({@link FewStepsBench}).
+ * <p>Options: --requests N (5), --steps N (5), --size PIXELS (64), --solver NAME (dpm), --warmup N (1 request per side),
+ * --lora-dir DIR; --fewsteps: the few-step comparison instead ({@link FewStepsBench}).
  */
 public final class MeshBench {
     private MeshBench() {}
 
     public static int run(String[] args) throws Exception {
         if (java.util.Arrays.asList(args).contains("--fewsteps")) return FewStepsBench.run(args);
-        int requests = 5, steps = 5, size = 64;
+        int requests = 5, steps = 5, size = 64, warmups = 1;
         String solver = "dpm";
         Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
         Path loraDir = root.resolve("target/mesh-bench-loras");
@@ -49,6 +49,7 @@ public final class MeshBench {
                 case "--steps" -> steps = Integer.parseInt(args[i + 1]);
                 case "--size" -> size = Integer.parseInt(args[i + 1]);
                 case "--solver" -> solver = args[i + 1];
+                case "--warmup" -> warmups = Integer.parseInt(args[i + 1]);
                 case "--lora-dir" -> loraDir = Path.of(args[i + 1]).toAbsolutePath();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -69,10 +70,12 @@ public final class MeshBench {
                     .maxInboundMessageSize(64 << 20).build();
             try {
                 var stub = OrchestratorGrpc.newBlockingStub(channel);
-                // warm-up: session builds on both sides
-                GenerateRequest warm = request(0, steps, size, solver);
-                generate(stub, warm);
-                inProcess.generate(GenerateRequests.toGenerationRequest(warm, Long.MAX_VALUE), ProgressListener.NONE);
+                // warm-up: session builds on both sides, and the JIT's first compilations
+                for (int w = 0; w < warmups; w++) {
+                    GenerateRequest warm = request(-w, steps, size, solver);
+                    generate(stub, warm);
+                    inProcess.generate(GenerateRequests.toGenerationRequest(warm, Long.MAX_VALUE), ProgressListener.NONE);
+                }
 
                 double meshTotal = 0, localTotal = 0, meshUnet = 0, localUnet = 0;
                 double[] meshStages = new double[4], localStages = new double[4];
