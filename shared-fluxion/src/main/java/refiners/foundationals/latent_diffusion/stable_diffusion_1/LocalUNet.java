@@ -68,9 +68,9 @@ public final class LocalUNet {
         final SD1UNet model;
         /**
          * The same UNet without slots (null: the model has none), for calls in which no sample has a LoRA: empty
-         * slots still cost two thin products and their feeds per layer, about 9 % of a step on 8x8 latents. Its
-         * layers are the model's (a structural copy made before the slots went in), so a second session maps the
-         * same weights; a sample gets the same bits from either graph (an empty slot adds exact zeros).
+         * slots still cost two thin products and a gather per layer on every step. Its layers are the model's (a
+         * structural copy made before the slots went in), so its session (compiled on first use) maps the same
+         * weights; a sample gets the same bits from either graph (an empty slot adds exact zeros).
          */
         final SD1UNet slotFree;
         final BatchedLoraFeeds loras;
