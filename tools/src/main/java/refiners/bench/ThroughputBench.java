@@ -37,8 +37,8 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
  * and each N, N clients each starting its next generation as soon as its last one ends (half with a LoRA: N in flight
  * all the time, as a serving load is, not rounds that end with a lone straggler), until {@code --generations} have run;
  * generations per minute, p50/p95 latency, the UNet's mean batch size (generations per call, from unet-svc's
- * metrics), and per step the time waited in unet-svc's queue and the transport (a step's round trip from the
- * orchestrator minus its UNet call and its queue wait: the mean, and the median from the orchestrator's
+ * metrics), and per step the time waited in unet-svc's queue and the transport (a step's time in the generation minus
+ * its UNet call and its queue wait, as {@link MeshBench} defines it: the mean, and the median from the orchestrator's
  * refiners_unet_step_transport_seconds histogram). The services' JIT warms up over about a thousand steps (a cold
  * mesh's transport is several times its warm one): {@code --warmup-steps} runs that many steps per mesh first.
  * "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic switch does). With {@code --unet-replicas 2}
