@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
@@ -25,54 +26,62 @@ import refiners.proto.orchestrator.v1.Result;
 
 /**
  * The same requests through the mesh (four processes on loopback) and in this JVM, alternately, after one warm-up
- * each: end-to-end times, their ratio, and the UNet's per-step transport overhead (the orchestrator's time per UNet
- * step minus the service's own compute time per step, scraped from unet-svc's metrics).
+ * each: end-to-end times, their ratio, and per UNet step the transport (the generation's time for the step minus
+ * unet-svc's call and queue wait, as refiners_unet_step_transport_seconds measures it: mean and median) beside the
+ * difference of the two sides' steps. Both sides have a LoRA folder, as deployed services do (an empty one unless
+ * given), and the requests have no LoRA.
  *
- * <p>Options: --requests N (5), --steps N (5), --size PIXELS (64), --solver NAME (dpm); --fewsteps: the few-step
- * comparison instead ({@link FewStepsBench}).
+ * <p>Options: --requests N (5), --steps N (5), --size PIXELS (64), --solver NAME (dpm), --warmup N (1 request per side),
+ * --lora-dir DIR; --fewsteps: the few-step comparison instead ({@link FewStepsBench}).
  */
 public final class MeshBench {
     private MeshBench() {}
 
     public static int run(String[] args) throws Exception {
         if (java.util.Arrays.asList(args).contains("--fewsteps")) return FewStepsBench.run(args);
-        int requests = 5, steps = 5, size = 64;
+        int requests = 5, steps = 5, size = 64, warmups = 1;
         String solver = "dpm";
+        Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
+        Path loraDir = root.resolve("target/mesh-bench-loras");
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--requests" -> requests = Integer.parseInt(args[i + 1]);
                 case "--steps" -> steps = Integer.parseInt(args[i + 1]);
                 case "--size" -> size = Integer.parseInt(args[i + 1]);
                 case "--solver" -> solver = args[i + 1];
+                case "--warmup" -> warmups = Integer.parseInt(args[i + 1]);
+                case "--lora-dir" -> loraDir = Path.of(args[i + 1]).toAbsolutePath();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
+        java.nio.file.Files.createDirectories(loraDir);
         SD1Weights weights = SD1Weights.parse(MeshProcesses.weights());
         System.out.println("weights: " + weights.describe());
-        System.out.printf(Locale.ROOT, "requests: %d x (%dx%d, %d steps, %s)%n", requests, size, size, steps, solver);
+        System.out.printf(Locale.ROOT, "requests: %d x (%dx%d, %d steps, %s), LoRA folder %s on both sides%n", requests, size, size, steps, solver, loraDir);
 
         long t0 = System.nanoTime();
-        InProcessPipeline inProcess = new InProcessPipeline(weights, Optional.empty()); // first: writes detinit files once
+        InProcessPipeline inProcess = new InProcessPipeline(weights, Optional.of(loraDir.toString())); // first: writes detinit files once
         System.out.printf(Locale.ROOT, "in-process models loaded in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         try (MeshProcesses mesh = new MeshProcesses(root, root.resolve("target/mesh-bench-logs"), MeshProcesses.freePorts())) {
             t0 = System.nanoTime();
-            mesh.start(Duration.ofMinutes(15));
+            mesh.env("REFINERS_LORA_DIR", loraDir.toString()).start(Duration.ofMinutes(15));
             System.out.printf(Locale.ROOT, "mesh ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             ManagedChannel channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext()
                     .maxInboundMessageSize(64 << 20).build();
             try {
                 var stub = OrchestratorGrpc.newBlockingStub(channel);
-                // warm-up: session builds on both sides
-                GenerateRequest warm = request(0, steps, size, solver);
-                generate(stub, warm);
-                inProcess.generate(GenerateRequests.toGenerationRequest(warm, Long.MAX_VALUE), ProgressListener.NONE);
+                // warm-up: session builds on both sides, and the JIT's first compilations
+                for (int w = 0; w < warmups; w++) {
+                    GenerateRequest warm = request(-w, steps, size, solver);
+                    generate(stub, warm);
+                    inProcess.generate(GenerateRequests.toGenerationRequest(warm, Long.MAX_VALUE), ProgressListener.NONE);
+                }
 
                 double meshTotal = 0, localTotal = 0, meshUnet = 0, localUnet = 0;
                 double[] meshStages = new double[4], localStages = new double[4];
                 double[] ratios = new double[requests];
-                double outsideLoop = 0;
-                double[] before = unetCompute(mesh);
+                double outsideLoop = 0, meshCompute = 0, meshQueue = 0;
+                TreeMap<Double, Double> transportBefore = transportBuckets(mesh);
                 for (int i = 1; i <= requests; i++) {
                     GenerateRequest r = request(i, steps, size, solver);
                     GenerationRequest g = GenerateRequests.toGenerationRequest(r, Long.MAX_VALUE);
@@ -95,6 +104,8 @@ public final class MeshBench {
                     meshTotal += meshSeconds;
                     localTotal += localSeconds;
                     meshUnet += viaMesh.getTimings().getUnetSeconds();
+                    meshCompute += viaMesh.getTimings().getUnetComputeSeconds();
+                    meshQueue += viaMesh.getTimings().getUnetQueueSeconds();
                     localUnet += local.timings().unetSeconds();
                     var mt = viaMesh.getTimings();
                     var lt = local.timings();
@@ -103,8 +114,7 @@ public final class MeshBench {
                     ratios[i - 1] = meshSeconds / localSeconds;
                     System.out.printf(Locale.ROOT, "request %d: mesh %.3f s, in process %.3f s%n", i, meshSeconds, localSeconds);
                 }
-                double[] after = unetCompute(mesh);
-                double serviceSteps = after[1] - before[1], serviceSeconds = after[0] - before[0];
+                double transportMedian = Prometheus.quantile(Prometheus.difference(transportBuckets(mesh), transportBefore), 0.5);
                 int totalSteps = requests * steps;
                 java.util.Arrays.sort(ratios);
                 System.out.printf(Locale.ROOT, "end to end: mesh %.3f s, in process %.3f s per request; ratio mesh / in process = %.3f (median of per-request ratios %.3f)%n",
@@ -114,10 +124,10 @@ public final class MeshBench {
                         1e3 * meshStages[2] / requests, 1e3 * localStages[2] / requests, 1e3 * meshStages[3] / requests, 1e3 * localStages[3] / requests);
                 System.out.printf(Locale.ROOT, "mesh time outside the generation loop (call, validation, queue, PNG, result transfer): %.1f ms per request%n",
                         1e3 * outsideLoop / requests);
-                System.out.printf(Locale.ROOT, "UNet per step: in process %.2f ms; through the mesh %.2f ms, of which unet-svc compute %.2f ms%n",
-                        1e3 * localUnet / totalSteps, 1e3 * meshUnet / totalSteps, 1e3 * serviceSeconds / serviceSteps);
-                System.out.printf(Locale.ROOT, "per-step transport overhead: %.2f ms (mesh step - service compute), %.2f ms (mesh step - in-process step)%n",
-                        1e3 * (meshUnet / totalSteps - serviceSeconds / serviceSteps), 1e3 * (meshUnet - localUnet) / totalSteps);
+                System.out.printf(Locale.ROOT, "UNet per step: in process %.2f ms; through the mesh %.2f ms, of which unet-svc's call %.2f ms and queue wait %.2f ms%n",
+                        1e3 * localUnet / totalSteps, 1e3 * meshUnet / totalSteps, 1e3 * meshCompute / totalSteps, 1e3 * meshQueue / totalSteps);
+                System.out.printf(Locale.ROOT, "per-step transport (step - call - queue wait, refiners_unet_step_transport_seconds): mean %.2f ms, median %.2f ms; mesh step - in-process step %.2f ms%n",
+                        1e3 * (meshUnet - meshCompute - meshQueue) / totalSteps, 1e3 * transportMedian, 1e3 * (meshUnet - localUnet) / totalSteps);
             } finally {
                 channel.shutdownNow();
             }
@@ -146,13 +156,8 @@ public final class MeshBench {
         return result;
     }
 
-    /** unet-svc's own step compute: [sum of seconds, count]. */
-    private static double[] unetCompute(MeshProcesses mesh) throws IOException, InterruptedException {
-        String text = Prometheus.scrape(mesh.httpUrl(MeshService.UNET));
-        return new double[] {sample(text, "refiners_stage_seconds_sum{stage=\"unet\"}"), sample(text, "refiners_stage_seconds_count{stage=\"unet\"}")};
-    }
-
-    private static double sample(String text, String name) {
-        return Prometheus.sample(text, name).orElseThrow(() -> new IllegalStateException("no " + name + " in unet-svc's metrics"));
+    /** The orchestrator's histogram of step transports (cumulative buckets). */
+    static TreeMap<Double, Double> transportBuckets(MeshProcesses mesh) throws IOException, InterruptedException {
+        return Prometheus.buckets(Prometheus.scrape(mesh.httpUrl(MeshService.ORCHESTRATOR)), "refiners_unet_step_transport_seconds");
     }
 }

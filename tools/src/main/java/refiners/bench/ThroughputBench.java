@@ -37,8 +37,8 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
  * and each N, N clients each starting its next generation as soon as its last one ends (half with a LoRA: N in flight
  * all the time, as a serving load is, not rounds that end with a lone straggler), until {@code --generations} have run;
  * generations per minute, p50/p95 latency, the UNet's mean batch size (generations per call, from unet-svc's
- * metrics), and per step the time waited in unet-svc's queue and the transport (a step's round trip from the
- * orchestrator minus its UNet call and its queue wait: the mean, and the median from the orchestrator's
+ * metrics), and per step the time waited in unet-svc's queue and the transport (a step's time in the generation minus
+ * its UNet call and its queue wait, as {@link MeshBench} defines it: the mean, and the median from the orchestrator's
  * refiners_unet_step_transport_seconds histogram). The services' JIT warms up over about a thousand steps (a cold
  * mesh's transport is several times its warm one): {@code --warmup-steps} runs that many steps per mesh first.
  * "off" runs every stage with REFINERS_MAX_BATCH=1 (what the deterministic switch does). With {@code --unet-replicas 2}
@@ -213,7 +213,7 @@ public final class ThroughputBench {
     private static void block(MeshProcesses mesh, ManagedChannel channel, ExecutorService pool, Options o, int size, int n, int from, int to, Totals t) throws Exception {
         var stub = OrchestratorGrpc.newBlockingStub(channel);
         double[] before = batches(mesh, o.unetReplicas());
-        TreeMap<Double, Double> transportBefore = transportBuckets(mesh);
+        TreeMap<Double, Double> transportBefore = MeshBench.transportBuckets(mesh);
         String loadBefore = loadAverage();
         AtomicInteger next = new AtomicInteger(from);
         List<Future<List<double[]>>> clients = new ArrayList<>();
@@ -241,7 +241,7 @@ public final class ThroughputBench {
         double[] after = batches(mesh, o.unetReplicas());
         t.batchSum += after[0] - before[0];
         t.calls += after[1] - before[1];
-        Prometheus.difference(transportBuckets(mesh), transportBefore).forEach((le, count) -> t.transportBuckets.merge(le, count, Double::sum));
+        Prometheus.difference(MeshBench.transportBuckets(mesh), transportBefore).forEach((le, count) -> t.transportBuckets.merge(le, count, Double::sum));
         t.load += (t.load.isEmpty() ? "" : ", ") + loadBefore + " -> " + loadAverage();
     }
 
@@ -259,11 +259,6 @@ public final class ThroughputBench {
             out[1] += Prometheus.sample(text, "refiners_batch_size_count{stage=\"unet\"}").orElse(0);
         }
         return out;
-    }
-
-    /** The orchestrator's histogram of step transports (cumulative buckets). */
-    private static TreeMap<Double, Double> transportBuckets(MeshProcesses mesh) throws IOException, InterruptedException {
-        return Prometheus.buckets(Prometheus.scrape(mesh.httpUrl(MeshService.ORCHESTRATOR)), "refiners_unet_step_transport_seconds");
     }
 
     private static String loadAverage() {

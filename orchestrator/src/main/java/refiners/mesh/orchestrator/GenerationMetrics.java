@@ -16,9 +16,10 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResu
 /**
  * Per-stage latency of generations as seen from the orchestrator (transport included):
  * refiners_generation_stage_seconds{stage=text-encoder|unet|solver|vae|total}, the step rate of the last generation,
- * the generations in flight, and the transport of each denoising step: its round trip to unet-svc minus its UNet call
- * and its wait in unet-svc's queue (refiners_unet_step_transport_seconds; what the network and the services' request
- * handling add to a step).
+ * the generations in flight, and the transport of each denoising step: the step's time in the generation (latents
+ * encoded, sent, noise received and decoded: what the unet stage's seconds add up) minus the UNet call and the wait in
+ * unet-svc's queue that unet-svc reports with the noise (refiners_unet_step_transport_seconds; what the network and
+ * the services' request handling add to a step; bench-mesh reports the same quantity).
  */
 @ApplicationScoped
 public class GenerationMetrics {

@@ -72,14 +72,13 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
 
     @Override
     public Tensor guidedNoise(int stepIndex, double timestep, Tensor latents, Tensor reference) {
+        long begun = System.nanoTime(); // the step as the generation's UNet time counts it: encoding and decoding included
         DenoiseStep.Builder builder = DenoiseStep.newBuilder().setStepIndex(stepIndex).setTimestep(timestep).setLatents(WireTensors.toMessage(latents));
         if (reference != null) builder.setReferenceLatents(WireTensors.toMessage(reference));
         DenoiseRequest step = DenoiseRequest.newBuilder().setStep(builder).build();
         DenoiseResponse r;
-        long sent;
         while (true) {
             try {
-                sent = System.nanoTime();
                 send(step);
                 r = next(stream);
                 break;
@@ -90,11 +89,12 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
         }
         if (!r.hasResult() || r.getResult().getStepIndex() != stepIndex)
             throw Stage.UNET.failure(Status.INTERNAL.withDescription("expected the result of step " + stepIndex + ", got " + r.getKindCase()).asRuntimeException());
-        long roundTrip = System.nanoTime() - sent;
+        Tensor noise = WireTensors.expect(WireTensors.fromMessage(r.getResult().getNoise(), "noise"), "noise", DType.F32, latentShape);
         serviceSeconds += r.getResult().getSeconds();
         queueSeconds += r.getResult().getQueueSeconds();
-        metrics.unetStepTransport(roundTrip - (long) ((r.getResult().getSeconds() + r.getResult().getQueueSeconds()) * 1e9));
-        return WireTensors.expect(WireTensors.fromMessage(r.getResult().getNoise(), "noise"), "noise", DType.F32, latentShape);
+        // a resumed step's time includes the new stream's opening: what the generation paid for the mesh
+        metrics.unetStepTransport(System.nanoTime() - begun - (long) ((r.getResult().getSeconds() + r.getResult().getQueueSeconds()) * 1e9));
+        return noise;
     }
 
     /** A broken stream (not a refusal of the request, not our own cancellation) while resumes are left. */

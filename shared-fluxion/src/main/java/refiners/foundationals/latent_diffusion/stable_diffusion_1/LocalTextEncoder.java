@@ -11,13 +11,16 @@ import refiners.foundationals.clip.CLIPTokenizer;
 
 /**
  * The text-encoder stage in this process: tokenizer + CLIPTextEncoderL (SD 1.x) or SDXL's DoubleTextEncoder (whose
- * graph also takes CLIP-L's token ids), with LoRA slots when a LoRA source is given.
+ * graph also takes CLIP-L's token ids), with LoRA slots when a LoRA source is given. A set without text-encoder layers
+ * runs on the same encoder without slots (as LocalUNet's LoRA-free calls do).
  */
 public final class LocalTextEncoder {
     private final Chain model;
+    /** The encoder without slots (null: the model has none): its layers and mapped weights are the model's. */
+    private final Chain slotFree;
     private final CLIPTokenizer tokenizer;
     private final LoraSetFeeds loras;
-    private final CompileOptions options;
+    private final CompileOptions options, plainOptions;
     private final Runner runner;
 
     /**
@@ -33,8 +36,10 @@ public final class LocalTextEncoder {
         this.model = model;
         this.tokenizer = tokenizer;
         this.runner = runner;
+        this.slotFree = loras == null ? null : model.structuralCopy(); // before the slots go in
         this.loras = new LoraSetFeeds(model, loras == null ? null : loras::textEncoder);
         this.options = this.loras.hasSlots() ? LoraSlots.options(options) : options;
+        this.plainOptions = options;
     }
 
     public CLIPTokenizer tokenizer() {
@@ -49,6 +54,7 @@ public final class LocalTextEncoder {
     /** Every output of the model in one call: SDXL's embeddings (N, 77, 2048) and pooled embeddings (N, 1280). */
     public List<Tensor> encodeAll(List<String> prompts, List<GenerationRequest.LoraWeight> loraSet) {
         Tensor ids = tokenizer.tokenize(prompts);
+        if (slotFree != null && loraSet.isEmpty()) return runner.run(slotFree, plainOptions, List.of(ids)).outputs();
         return runner.run(model, options, List.of(ids), loras.feeds(loraSet)).outputs();
     }
 

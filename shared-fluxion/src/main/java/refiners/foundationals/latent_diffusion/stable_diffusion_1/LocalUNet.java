@@ -68,15 +68,23 @@ public final class LocalUNet {
     /** One UNet (4 or 9 input channels), its LoRA feeds and its ControlNet sets. */
     private final class Variant {
         final Chain model;
+        /**
+         * The same UNet without slots (null: the model has none), for calls in which no sample has a LoRA: empty
+         * slots still cost two thin products and a gather per layer on every step. Its layers are the model's (a
+         * structural copy made before the slots went in), so its session (compiled on first use) maps the same
+         * weights; a sample gets the same bits from either graph (an empty slot adds exact zeros).
+         */
+        final Chain slotFree;
         final BatchedLoraFeeds loras;
-        final CompileOptions options, projectionOptions;
+        final CompileOptions options, plainOptions;
         final Map<AdapterSet, Adapted> adaptedSets = new LinkedHashMap<>(CACHED_ADAPTER_SETS, 0.75f, true);
 
         Variant(Chain model, CompileOptions options, LocalStages.LoraSource loraSource) {
             this.model = model;
+            this.slotFree = loraSource == null ? null : model.structuralCopy();
             this.loras = new BatchedLoraFeeds(model, loraSource == null ? null : loraSource::unet);
             this.options = loras.hasSlots() ? BatchedLoraSlots.options(options) : options;
-            this.projectionOptions = options;
+            this.plainOptions = options;
         }
 
         /**
@@ -92,7 +100,7 @@ public final class LocalUNet {
             AdapterSet set = new AdapterSet(names, ipAdapter, referenceStyleCfg);
             Adapted adapted = adaptedSets.get(set);
             if (adapted != null) return adapted;
-            SD1UNet copy = (SD1UNet) model.structuralCopy();
+            SD1UNet copy = model.structuralCopy();
             SD1IPAdapter ip = ipAdapter == null ? null : ipAdapter(copy, ipAdapter);
             for (String name : names) new SD1ControlnetAdapter(copy, load(name, conditions).structuralCopy()).inject();
             if (referenceStyleCfg != null) new ReferenceOnlyControlAdapter(copy, referenceStyleCfg).inject();
@@ -220,7 +228,7 @@ public final class LocalUNet {
             this.model = adapted.model();
             this.conditioning = c;
             this.imageTokens = c.imagePrompt() == null ? null
-                    : ImagePromptTokens.of(adapted.ipAdapter(), c.imagePrompt(), c.samples(), runner, variant.projectionOptions);
+                    : ImagePromptTokens.of(adapted.ipAdapter(), c.imagePrompt(), c.samples(), runner, variant.plainOptions);
             this.imageScales = new float[c.samples()];
             if (c.imagePrompt() != null) Arrays.fill(imageScales, (float) c.imagePrompt().scale());
             this.embedding = c.guided() ? Tensors.concat(List.of(c.unconditional(), c.conditional())) : c.conditional();
@@ -320,7 +328,10 @@ public final class LocalUNet {
                 timeIds.add(s.generation().timeIds);
             }
         }
-        Map<String, Map<String, Object>> ctx = new HashMap<>(first.variant.loras.feeds(distinct, setIndex));
+        // no LoRA in the call, no adapter: the slot-free graph (see Variant.slotFree)
+        Variant v = first.variant;
+        boolean slotFree = v.slotFree != null && first.model == v.model && distinct.size() == 1 && distinct.get(0).isEmpty();
+        Map<String, Map<String, Object>> ctx = slotFree ? new HashMap<>() : new HashMap<>(v.loras.feeds(distinct, setIndex));
         ctx.put(CrossAttentionBlock.CONTEXT, Map.of("clip_text_embedding", Tensors.concat(embeddings)));
         Tensor timestep = Tensor.ofFloats(new long[] {samples}, timesteps);
         ctx.put("diffusion", pooled.isEmpty() ? Map.of("timestep", timestep)
@@ -331,7 +342,8 @@ public final class LocalUNet {
             if (n > 1) throw new IllegalArgumentException("a reference-only step runs alone (see BatchKey), got " + n + " steps");
             ctx.put(SelfAttentionInjectionPassthrough.CONTEXT, Map.of("guide", steps.get(0).reference()));
         }
-        Tensor prediction = runner.run(first.model, first.variant.options, List.of(Tensors.concat(inputs)), ctx).output();
+        Tensor prediction = slotFree ? runner.run(v.slotFree, v.plainOptions, List.of(Tensors.concat(inputs)), ctx).output()
+                : runner.run(first.model, v.options, List.of(Tensors.concat(inputs)), ctx).output();
         List<Tensor> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             SD1Stages.Conditioning c = steps.get(i).generation().conditioning;

@@ -39,6 +39,7 @@ class BatchedUNetTest {
     static LocalUNet unet;
     static final long[] LATENTS = {1, 4, 8, 8};
     static final Map<String, List<LoraWeights>> LORAS = new HashMap<>();
+    static LocalStages.LoraSource source;
 
     /** A detinit LoRA of {@code rank} on every layer {@code which} accepts (key, shape of its weight). */
     static List<LoraWeights> lora(String name, int rank, Map<String, long[]> shapes, BiPredicate<String, long[]> which) {
@@ -77,7 +78,7 @@ class BatchedUNetTest {
         LORAS.put("wide", lora("wide", 40, shapes, (k, s) -> linear(s) && s[1] == 5120 || conv(s, 1)));
         LORAS.put("thin", lora("thin", 1, shapes, (k, s) -> linear(s) && k.startsWith("UpBlocks.Chain_12.")));
         LORAS.put("locon", lora("locon", 4, shapes, (k, s) -> conv(s, 3) && k.startsWith("UpBlocks.Chain_12.")));
-        LocalStages.LoraSource source = new LocalStages.LoraSource() {
+        source = new LocalStages.LoraSource() {
             @Override
             public List<LoraWeights> unet(List<LoraWeight> set) {
                 List<LoraWeights> out = new ArrayList<>();
@@ -127,6 +128,38 @@ class BatchedUNetTest {
                 step(text(3, 5.0, List.of(new LoraWeight("attention", 0.8f))), 12, 500),
                 step(text(5, 7.5, List.of(new LoraWeight("attention", 1f), new LoraWeight("wide", 0.5f))), 13, 250.5),
                 step(text(7, 9.0, List.of(new LoraWeight("thin", 1f))), 14, 10)));
+    }
+
+    /**
+     * A call in which no sample has a LoRA runs on the UNet without slots (a session of its own over the same
+     * weights), one with a LoRA on the slotted UNet: a LoRA-free generation gets the same bits either way, and the same
+     * as from a UNet that has no slots at all (the in-process pipeline without a LoRA folder).
+     */
+    @Test
+    void loraFreeCallsRunWithoutSlotsWithTheSameBits() {
+        try (Runner runner = new Runner(RuntimeConfig.defaults()); Runner plainRunner = new Runner(RuntimeConfig.defaults())) {
+            LocalUNet slotted = new LocalUNet(SD1Models.unet(SD1Weights.detinit()), LocalStages.DEFAULT_OPTIONS, source, runner);
+            LocalUNet plain = new LocalUNet(SD1Models.unet(SD1Weights.detinit()), LocalStages.DEFAULT_OPTIONS, null, plainRunner);
+            Tensor x = GaussianNoise.sample(11, LATENTS), y = GaussianNoise.sample(12, LATENTS);
+            var a = text(1, 7.5, List.of());
+            var b = text(3, 5.0, List.of());
+            List<Tensor> loraFree = slotted.guidedNoise(List.of(new LocalUNet.Step(slotted.open(a), 999, x), new LocalUNet.Step(slotted.open(b), 500, y)));
+            assertEquals(1, runner.sessionCount(), "a LoRA-free call compiles the slot-free UNet only");
+            List<Tensor> mixed = slotted.guidedNoise(List.of(new LocalUNet.Step(slotted.open(a), 999, x),
+                    new LocalUNet.Step(slotted.open(text(5, 7.5, List.of(new LoraWeight("attention", 1f)))), 250, y)));
+            assertEquals(2, runner.sessionCount(), "a call with a LoRA runs on the slotted UNet");
+            float[] inProcess = plain.open(a).guidedNoise(0, 999, x).toFloatArray();
+            assertBits(inProcess, slotted.open(a).guidedNoise(0, 999, x).toFloatArray(), "alone, slot-free");
+            assertBits(inProcess, loraFree.get(0).toFloatArray(), "in a LoRA-free batch");
+            assertBits(inProcess, mixed.get(0).toFloatArray(), "beside a LoRA, slotted");
+            assertBits(plain.open(b).guidedNoise(0, 500, y).toFloatArray(), loraFree.get(1).toFloatArray(), "the second of a LoRA-free batch");
+        }
+    }
+
+    static void assertBits(float[] expected, float[] actual, String what) {
+        int differing = 0;
+        for (int j = 0; j < expected.length; j++) if (Float.floatToRawIntBits(expected[j]) != Float.floatToRawIntBits(actual[j])) differing++;
+        assertEquals(0, differing, what + ": values that differ from the UNet without slots");
     }
 
     @Test
