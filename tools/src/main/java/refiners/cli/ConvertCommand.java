@@ -9,6 +9,8 @@ import refiners.conversion.Checkpoints;
 import refiners.conversion.SD1Component;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
+import refiners.fluxion.compile.NchwcCache;
+import refiners.fluxion.runtime.OrtRuntime;
 import refiners.fluxion.layers.Module;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.foundationals.clip.CLIPTextEncoderL;
@@ -20,20 +22,24 @@ import refiners.options.Args;
 /** convert: an SD 1.x checkpoint (diffusers folder or CompVis single file) to refiners-format files, one per model. */
 final class ConvertCommand {
     static final String USAGE = """
-            convert --input PATH --output DIR [--dtype keep|f32|f16] [--inpainting]
+            convert --input PATH --output DIR [--dtype keep|f32|f16] [--inpainting] [--nchwc auto|none|8|16|8,16]
               PATH: a diffusers folder (unet/, text_encoder/, vae/) or a single-file SD 1.x .safetensors checkpoint
               (--inpainting: an inpainting one, e.g. sd-v1-5-inpainting, whose UNet has 9 input channels).
               Writes DIR/text_encoder.safetensors, DIR/unet.safetensors, DIR/autoencoder.safetensors (refiners keys)
-              and reports the keys mapped and dropped per model. Pickle files (.ckpt, .bin, .pt) are refused.""";
+              and reports the keys mapped and dropped per model. Pickle files (.ckpt, .bin, .pt) are refused.
+              --nchwc: also the float32 convolution weights in ONNX Runtime's blocked layout for that channel block
+              (auto, the default: this CPU's, 16 with AVX-512, 8 with AVX2), in DIR/FILE.nchwc-bB/, which services
+              on CPUs of that block map instead of computing a copy in their cache at start.""";
 
     private ConvertCommand() {}
 
-    static int run(String[] argv) {
-        Args a = new Args(argv, List.of("inpainting"), List.of("input", "output", "dtype"));
+    static int run(String[] argv) throws java.io.IOException {
+        Args a = new Args(argv, List.of("inpainting"), List.of("input", "output", "dtype", "nchwc"));
         Path in = Path.of(a.get("input", ""));
         Path out = Path.of(a.get("output", ""));
         if (a.get("input", "").isBlank() || a.get("output", "").isBlank()) throw new IllegalArgumentException("convert needs --input and --output");
         String dtype = a.get("dtype", "keep");
+        List<Integer> blocks = blocks(a.get("nchwc", "auto")); // checked before the long conversion
         if (Checkpoints.detect(in) == Checkpoints.Format.REFINERS_FOLDER) throw new IllegalArgumentException(in + " is already in refiners format");
         SD1Weights weights = new SD1Weights(in);
         System.out.println(weights.describe());
@@ -45,8 +51,25 @@ final class ConvertCommand {
             SD1Component source = inpainting && part == SD1Component.UNET ? SD1Component.INPAINTING_UNET : part;
             write(out.resolve(part.refinersFile), weights.stateDict(source, m.className(), m.stateDictShapes()), dtype);
         }
+        for (int block : blocks)
+            for (SD1Component part : SD1Component.TEXT_TO_IMAGE) {
+                long bytes = NchwcCache.writeBeside(out.resolve(part.refinersFile), block);
+                if (bytes > 0) System.out.printf("  %s.nchwc-b%d: %.1f MiB of blocked convolution weights%n", part.refinersFile, block, bytes / 1048576.0);
+            }
         System.out.println("wrote " + out + " (load it with --weights " + out + " or REFINERS_WEIGHTS=" + out + ")");
         return 0;
+    }
+
+    /** The channel blocks to write blocked copies for. */
+    static List<Integer> blocks(String spec) {
+        if (spec.equals("none")) return List.of();
+        if (spec.equals("auto")) return OrtRuntime.nchwcBlockSize() > 0 ? List.of(OrtRuntime.nchwcBlockSize()) : List.of();
+        List<Integer> blocks = new java.util.ArrayList<>();
+        for (String b : spec.split(",")) {
+            if (!b.trim().equals("8") && !b.trim().equals("16")) throw new IllegalArgumentException("--nchwc must be auto, none, 8, 16 or 8,16, not " + spec);
+            blocks.add(Integer.parseInt(b.trim()));
+        }
+        return blocks;
     }
 
     private static void write(Path file, Map<String, Tensor> tensors, String dtype) {
