@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +82,24 @@ class NchwcCacheTest {
         assertEquals(List.of(copies.get(0)), removed.stream().map(NchwcCache.Copy::dir).toList());
         assertTrue(Files.exists(copies.get(1)) && Files.exists(copies.get(2)));
         assertEquals(2, NchwcCache.prune(0).size());
+    }
+
+    @Test
+    void blockingReadsTheSourceWithoutItsPagesCountingInResidentMemory() throws Exception {
+        Path status = Path.of("/proc/self/status");
+        Assumptions.assumeTrue(Files.exists(status), "Linux only");
+        Path f = dir.resolve("big.safetensors");
+        SafeTensorsWriter.write(f, java.util.Map.of("weight", DetInit.tensor("weight", new long[] {256, 1024, 8, 8}, 1))); // 64 MiB
+        Tensor w = SafeTensors.open(f).get("weight");
+        long before = residentFileKiB(status);
+        Tensor blocked = NchwcWeights.blocked(w, BLOCK);
+        long grown = residentFileKiB(status) - before;
+        assertTrue(grown < 16 * 1024, "file-backed resident memory grew by " + grown + " KiB blocking a 64 MiB weight");
+        assertEquals(w.byteSize(), blocked.byteSize());
+    }
+
+    private static long residentFileKiB(Path status) throws java.io.IOException {
+        return Files.readAllLines(status).stream().filter(l -> l.startsWith("RssFile:")).mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).sum();
     }
 
     @Test
