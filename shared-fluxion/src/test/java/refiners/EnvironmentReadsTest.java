@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The library takes its settings as arguments: its main code reads no environment variable or system property and
- * names no deployment variable, except in the one documented place, the cache folder's default (DetInit.cacheDirectory).
+ * names no deployment variable, except in the one documented place, the cache folder and its size limit
+ * (DetInit.cacheDirectory, DetInit.cacheLimit).
  */
 class EnvironmentReadsTest {
     private static final Path SOURCES = Path.of("src/main/java");

@@ -131,12 +131,35 @@ public final class DetInit {
     /**
      * The folder of the files the library writes once and maps (detinit weights, NCHWc-blocked convolution weights):
      * the system property refiners.cache, else the environment variable REFINERS_CACHE, else ~/.cache/refiners-java.
-     * The one place where shared-fluxion reads its process's environment: every other setting is an argument
-     * (RuntimeConfig, SD1Weights, ...) given by the application, whose configuration names it.
+     * With {@link #cacheLimit} the one place where shared-fluxion reads its process's environment: every other
+     * setting is an argument (RuntimeConfig, SD1Weights, ...) given by the application, whose configuration names it.
      */
     public static Path cacheDirectory() {
         String dir = System.getProperty("refiners.cache", System.getenv("REFINERS_CACHE"));
         return dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "refiners-java");
+    }
+
+    /**
+     * The most bytes of blocked convolution copies the cache keeps (least recently used removed first; detinit files
+     * are not counted): the system property refiners.cache-limit, else REFINERS_CACHE_LIMIT, else 10g. A number of
+     * bytes with an optional k, m or g suffix.
+     */
+    public static long cacheLimit() {
+        String v = System.getProperty("refiners.cache-limit", System.getenv("REFINERS_CACHE_LIMIT"));
+        return v == null || v.isBlank() ? 10L << 30 : parseSize(v, "REFINERS_CACHE_LIMIT");
+    }
+
+    /** "512m", "10g", "1048576": bytes; a clear error naming {@code setting} otherwise. */
+    public static long parseSize(String value, String setting) {
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        int shift = v.endsWith("k") ? 10 : v.endsWith("m") ? 20 : v.endsWith("g") ? 30 : 0;
+        try {
+            long n = Long.parseLong(shift == 0 ? v : v.substring(0, v.length() - 1));
+            if (n >= 0 && n <= Long.MAX_VALUE >> shift) return n << shift;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(setting + " must be a size such as 512m or 10g, not " + value);
     }
 
     /** A whole state dict: every key gets its v1 tensor, in the order given. */

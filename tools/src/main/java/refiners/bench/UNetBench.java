@@ -36,7 +36,7 @@ public final class UNetBench {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         SD1UNet unet = new SD1UNet(4);
-        DetInit.cachedStateDict("sd1-unet", unet.stateDictShapes(), 4); // written once, outside the timings
+        DetInit.cachedStateDict(unet.className(), unet.stateDictShapes(), 4); // written once, outside the timings
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < VARIANTS.size(); i++) {
             List<String> cmd = List.of(Path.java(), "-Xmx2g", "-XX:MaxDirectMemorySize=8g", "-cp", System.getProperty("java.class.path"),
@@ -64,7 +64,7 @@ public final class UNetBench {
     private static void child(Variant v, int threads, int runs) {
         Runner runner = new Runner(RuntimeVariables.fromEnvironment().withThreads(threads).withPrepacking(v.prepacking()).withWeightRewrites(v.weightRewrites()));
         SD1UNet unet = new SD1UNet(4);
-        Map<String, Tensor> weights = DetInit.cachedStateDict("sd1-unet", unet.stateDictShapes(), 4);
+        Map<String, Tensor> weights = DetInit.cachedStateDict(unet.className(), unet.stateDictShapes(), 4);
         long weightBytes = weights.values().stream().mapToLong(Tensor::byteSize).sum();
         unet.loadStateDict(weights);
         Tensor x = DetInit.tensor("input:unet.x", new long[] {2, 4, 32, 32}, 1004, 0, 1);

@@ -23,6 +23,7 @@ public final class Main {
                 case "generate" -> GenerateCommand.run(rest);
                 case "client" -> ClientCommand.run(rest, System.out, System.err);
                 case "convert" -> ConvertCommand.run(rest);
+                case "cache" -> CacheCommand.run(rest, System.out);
                 case "train" -> TrainCommand.run(rest);
                 case "fuzz" -> FuzzCommand.run(rest);
                 case "demo" -> DemoCommand.run(rest);
@@ -66,7 +67,7 @@ public final class Main {
 
     private static void usage() {
         System.out.println("usage: java -jar tools/target/refiners.jar COMMAND [options]\n\n" + GenerateCommand.USAGE + "\n\n" + ClientCommand.USAGE
-                + "\n\n" + ConvertCommand.USAGE + "\n\n" + TrainCommand.USAGE + "\n\n" + FuzzCommand.USAGE
+                + "\n\n" + ConvertCommand.USAGE + "\n\n" + CacheCommand.USAGE + "\n\n" + TrainCommand.USAGE + "\n\n" + FuzzCommand.USAGE
                 + "\n\ndemo [client options]\n  The four services on loopback, one image through them, the services stopped (./run-mesh.sh)."
                 + "\n\nserve\n  The four services on loopback until Ctrl-C (./run-mesh.sh serve)."
                 + "\n\nbench-mesh [--requests 5] [--steps 5] [--size 64] [--solver dpm]\n  The same requests through the mesh and in process, alternating: times and their ratio."

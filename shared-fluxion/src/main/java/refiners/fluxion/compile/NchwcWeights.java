@@ -2,34 +2,34 @@ package refiners.fluxion.compile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import refiners.fluxion.DType;
-import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 
 /**
  * Convolution weights in ONNX Runtime's blocked layout (OIHWBiBo: blocks of B output x B input channels, the one its
- * com.microsoft.nchwc.Conv kernel reads), written once into the refiners cache directory beside nothing else and
- * memory-mapped from there, so a session over them still copies no weight. Only weights that live in a file are
- * blocked: the cached copy is named after that file (path, size, modification time) and the tensor's offset in it.
+ * com.microsoft.nchwc.Conv kernel reads), memory-mapped from a file so that a session over them still copies no
+ * weight: the copy `convert` wrote beside the weights (see {@link NchwcCache#writeBeside}), else one in the cache,
+ * written there on first use. Only weights that live in a file are blocked.
+ *
+ * <p>The source is read with positional reads, a block of output channels at a time, not through its mapping: the
+ * original convolution weights then pass through the page cache without ever counting in this process's resident
+ * memory (which holds the copy instead), so a first start costs no more memory than a later one.
  */
 final class NchwcWeights {
-    private static final java.util.Map<Path, java.lang.ref.WeakReference<Tensor>> MAPPED = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
-
-    /** In each cache directory: the weight file it copies. */
-    private static final String SOURCE = "source";
+    private static final Map<Path, WeakReference<Tensor>> MAPPED = new ConcurrentHashMap<>();
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
 
     private NchwcWeights() {}
 
@@ -39,102 +39,89 @@ final class NchwcWeights {
     }
 
     /**
-     * The blocked copy of {@code w}, mapped from the cache (written there first if missing); null when the cache
-     * cannot be written (read-only home, full disk): the convolution then stays a plain Conv.
+     * The blocked copy of {@code w}, mapped (written to the cache first if there is none); null when the cache cannot
+     * be written (read-only home, full disk): the convolution then stays a plain Conv.
      */
     static Tensor blocked(Tensor w, int block) {
         if (!supports(w, block)) throw new IllegalArgumentException("cannot block " + w + " by " + block);
         try {
             Path source = w.origin().file();
-            BasicFileAttributes a = Files.readAttributes(source, BasicFileAttributes.class);
-            String identity = source.toAbsolutePath() + "|" + a.size() + "|" + a.lastModifiedTime().toMillis();
-            long[] s = w.shape();
-            Path dir = DetInit.cacheDirectory().resolve("nchwc-v1").resolve("b" + block).resolve(source.getFileName() + "-" + digest(identity));
-            if (!Files.isDirectory(dir)) open(dir, identity);
-            Path file = dir.resolve(w.origin().offset() + "-" + s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3] + ".f32");
-            java.lang.ref.WeakReference<Tensor> ref = MAPPED.get(file);
-            Tensor mapped = ref == null ? null : ref.get();
-            if (mapped != null) return mapped; // one mapping per file: mapping it again would count its pages twice in RSS
-            if (!Files.exists(file) || Files.size(file) != w.byteSize()) write(file, reorder(w, block));
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                ByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, w.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-                mapped = new Tensor(DType.F32, s, b, new Tensor.Origin(file.toAbsolutePath(), 0));
-                MAPPED.put(file, new java.lang.ref.WeakReference<>(mapped));
-                return mapped;
+            String fingerprint = WeightFingerprint.of(source);
+            Path file = NchwcCache.besideCopy(source, block, fingerprint).map(d -> d.resolve(name(w))).filter(f -> sized(f, w)).orElse(null);
+            if (file == null) {
+                file = NchwcCache.directory(source, block, fingerprint).resolve(name(w));
+                if (!sized(file, w)) NchwcCache.written(write(w, block, file));
             }
+            return map(file, w);
         } catch (IOException | UncheckedIOException e) {
             if (!WARNED.getAndSet(true))
                 System.getLogger(NchwcWeights.class.getName()).log(System.Logger.Level.WARNING,
-                        "cannot keep blocked convolution weights in " + DetInit.cacheDirectory() + " (" + e.getMessage() + "): plain convolutions instead");
+                        "cannot keep blocked convolution weights in " + NchwcCache.root() + " (" + e.getMessage() + "): plain convolutions instead");
             return null;
         }
     }
 
-    /**
-     * Starts the cache directory of a weight file, recording which file (path, size, modification time) it copies,
-     * and removes the directories of files that are gone or changed since: without that every rewritten or temporary
-     * weight file (tests write many) would leave gigabytes behind. A process still mapping a removed copy keeps it.
-     */
-    private static void open(Path dir, String identity) throws IOException {
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve(SOURCE), identity);
-        try (var siblings = Files.list(dir.getParent())) {
-            for (Path other : siblings.toList()) {
-                Path record = other.resolve(SOURCE);
-                if (other.equals(dir) || !Files.isRegularFile(record) || current(Files.readString(record))) continue;
-                try (var files = Files.list(other)) {
-                    for (Path f : files.toList()) Files.deleteIfExists(f);
-                }
-                Files.deleteIfExists(other);
-            }
-        } catch (IOException e) {
-            // another process is pruning the same directory: it will finish
-        }
+    /** A copy's file name in its directory: the tensor's place in the source file and its shape. */
+    static String name(Tensor w) {
+        long[] s = w.shape();
+        return w.origin().offset() + "-" + s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3] + ".f32";
     }
 
-    /** Whether a recorded "path|size|mtime" still describes the file at that path. */
-    private static boolean current(String identity) {
-        String[] p = identity.split("\\|");
-        if (p.length < 3) return true; // not ours to judge
+    private static boolean sized(Path file, Tensor w) {
         try {
-            Path f = Path.of(String.join("|", java.util.Arrays.copyOf(p, p.length - 2)));
-            BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-            return Long.toString(a.size()).equals(p[p.length - 2]) && Long.toString(a.lastModifiedTime().toMillis()).equals(p[p.length - 1]);
-        } catch (IOException | RuntimeException e) {
-            return false; // gone
+            return Files.size(file) == w.byteSize();
+        } catch (IOException e) {
+            return false;
         }
     }
 
-    /** OIHW -> [O/B][I/B][kh*kw][B input][B output], as MLAS's OIHWBiBo filter reorder lays it out. */
-    static float[] reorder(Tensor w, int block) {
-        int o = (int) w.dim(0), in = (int) w.dim(1), k = (int) (w.dim(2) * w.dim(3));
-        float[] src = w.toFloatArray(), dst = new float[src.length];
-        int d = 0;
-        for (int ob = 0; ob < o; ob += block)
-            for (int ib = 0; ib < in; ib += block)
-                for (int kk = 0; kk < k; kk++)
-                    for (int bi = 0; bi < block; bi++)
-                        for (int bo = 0; bo < block; bo++)
-                            dst[d++] = src[((ob + bo) * in + ib + bi) * k + kk];
-        return dst;
+    /** One mapping per file: mapping it again would count its pages twice in resident memory. */
+    private static Tensor map(Path file, Tensor w) throws IOException {
+        WeakReference<Tensor> ref = MAPPED.get(file);
+        Tensor mapped = ref == null ? null : ref.get();
+        if (mapped != null) return mapped;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, w.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+            mapped = new Tensor(DType.F32, w.shape(), b, new Tensor.Origin(file.toAbsolutePath(), 0));
+            MAPPED.put(file, new WeakReference<>(mapped));
+            return mapped;
+        }
     }
 
-    private static void write(Path file, float[] values) throws IOException {
+    /**
+     * Writes the blocked copy of {@code w} to {@code file} (through a temporary file, so that a reader never sees half
+     * of it), one block of output channels at a time; the bytes written.
+     */
+    static long write(Tensor w, int block, Path file) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
-        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            while (b.hasRemaining()) ch.write(b);
+        int in = (int) w.dim(1), k = (int) (w.dim(2) * w.dim(3));
+        ByteBuffer src = ByteBuffer.allocate(4 * block * in * k).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer dst = ByteBuffer.allocate(src.capacity()).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel from = FileChannel.open(w.origin().file(), StandardOpenOption.READ);
+             FileChannel to = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            for (long position = w.origin().offset(), end = position + w.byteSize(); position < end; position += src.capacity()) {
+                src.clear();
+                while (src.hasRemaining())
+                    if (from.read(src, position + src.position()) < 0) throw new IOException("weight file ends inside a tensor");
+                reorderRows(src.flip().asFloatBuffer(), dst.clear().asFloatBuffer(), in, k, block);
+                while (dst.hasRemaining()) to.write(dst);
+            }
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return w.byteSize();
     }
 
-    private static String digest(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 6);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /**
+     * One block of output channels, OIHW rows [block][in][k] -> [in/B][k][B input][B output], as MLAS's OIHWBiBo
+     * filter reorder lays them out.
+     */
+    static void reorderRows(FloatBuffer src, FloatBuffer dst, int in, int k, int block) {
+        int d = 0;
+        for (int ib = 0; ib < in; ib += block)
+            for (int kk = 0; kk < k; kk++)
+                for (int bi = 0; bi < block; bi++)
+                    for (int bo = 0; bo < block; bo++)
+                        dst.put(d++, src.get((bo * in + ib + bi) * k + kk));
     }
 }

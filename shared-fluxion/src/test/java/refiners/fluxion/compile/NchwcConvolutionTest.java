@@ -26,26 +26,34 @@ import refiners.fluxion.safetensors.SafeTensorsWriter;
 /** Convolutions on ONNX Runtime's NCHWc kernels, weights blocked into mapped cache files, agree with plain Conv. */
 class NchwcConvolutionTest {
     @Test
-    void copiesOfWeightFilesThatAreGoneOrChangedAreRemoved(@TempDir Path dir) throws Exception {
+    void copiesOfWeightFilesThatAreGoneOrChangedAreRemovedAndLinksShareOne(@TempDir Path dir) throws Exception {
         int block = OrtRuntime.nchwcBlockSize();
         String previous = System.getProperty("refiners.cache");
         System.setProperty("refiners.cache", dir.resolve("cache").toString());
         try {
-            Path a = dir.resolve("a.safetensors"), b = dir.resolve("b.safetensors"), c = dir.resolve("c.safetensors");
+            Path a = dir.resolve("a.safetensors"), b = dir.resolve("b.safetensors"), link = dir.resolve("link.safetensors"), c = dir.resolve("c.safetensors");
             Conv2d conv = new Conv2d(block, block, 3);
-            for (Path f : List.of(a, b)) SafeTensorsWriter.write(f, DetInit.stateDict(conv.stateDictShapes(), 3));
-            Path copyOfA = NchwcWeights.blocked(SafeTensors.open(a).get("weight"), block).origin().file().getParent();
-            Path copyOfB = NchwcWeights.blocked(SafeTensors.open(b).get("weight"), block).origin().file().getParent();
+            SafeTensorsWriter.write(a, DetInit.stateDict(conv.stateDictShapes(), 3));
+            SafeTensorsWriter.write(b, DetInit.stateDict(conv.stateDictShapes(), 4));
+            Files.createLink(link, b);
+            Path copyOfA = copyDirectory(a, block), copyOfB = copyDirectory(b, block);
+            assertEquals(copyOfB, copyDirectory(link, block), "a hard link shares its file's copy");
+            assertTrue(!copyOfA.equals(copyOfB));
             Files.delete(a); // a temporary weight file, gone
+            Files.delete(link);
             Files.writeString(b, "changed"); // rewritten in place: its copy is stale
-            SafeTensorsWriter.write(c, DetInit.stateDict(conv.stateDictShapes(), 3));
-            Path copyOfC = NchwcWeights.blocked(SafeTensors.open(c).get("weight"), block).origin().file().getParent();
+            SafeTensorsWriter.write(c, DetInit.stateDict(conv.stateDictShapes(), 5));
+            Path copyOfC = copyDirectory(c, block);
             assertTrue(Files.isDirectory(copyOfC));
             assertTrue(!Files.exists(copyOfA) && !Files.exists(copyOfB), "stale copies removed when a new file is blocked");
         } finally {
             if (previous == null) System.clearProperty("refiners.cache");
             else System.setProperty("refiners.cache", previous);
         }
+    }
+
+    private static Path copyDirectory(Path weights, int block) {
+        return NchwcWeights.blocked(SafeTensors.open(weights).get("weight"), block).origin().file().getParent();
     }
 
     @Test
