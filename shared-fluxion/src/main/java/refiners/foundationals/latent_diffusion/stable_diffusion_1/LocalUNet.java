@@ -100,7 +100,7 @@ public final class LocalUNet {
             AdapterSet set = new AdapterSet(names, ipAdapter, referenceStyleCfg);
             Adapted adapted = adaptedSets.get(set);
             if (adapted != null) return adapted;
-            SD1UNet copy = model.structuralCopy();
+            SD1UNet copy = (SD1UNet) model.structuralCopy();
             SD1IPAdapter ip = ipAdapter == null ? null : ipAdapter(copy, ipAdapter);
             for (String name : names) new SD1ControlnetAdapter(copy, load(name, conditions).structuralCopy()).inject();
             if (referenceStyleCfg != null) new ReferenceOnlyControlAdapter(copy, referenceStyleCfg).inject();
