@@ -40,7 +40,7 @@ public class A1111Jobs {
                         @JsonProperty("sampling_steps") int samplingSteps) {}
 
     /** One request's images: their steps, the latest preview, and how to stop them. */
-    final class Job {
+    static final class Job {
         final String name;
         final String timestamp = LocalDateTime.now().format(TIMESTAMP);
         private final long start = System.nanoTime();
