@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -40,7 +41,7 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
 import refiners.proto.orchestrator.v1.Result;
 
 /**
- * The public API's listings, num_images and the REST event stream, on the shared mesh (detinit weights, a LoRA
+ * The public API's listings, num_images, the REST event stream and the A1111 and OpenAI routes, on the shared mesh (detinit weights, a LoRA
  * directory holding "style", the detinit inpainting UNet, a ControlNet directory holding "edges").
  */
 @Order(SharedMesh.ORDER)
@@ -150,6 +151,83 @@ class PublicApiIT {
         Metrics.await(unet, "refiners_unet_inflight_streams", 0);
         Metrics.await(unet2, "refiners_unet_inflight_streams", 0);
         Metrics.await(mesh.httpUrl(MeshService.ORCHESTRATOR), "refiners_generations_inflight", 0);
+    }
+
+    @Test
+    void a1111Txt2imgBatchIsTheGrpcImagesOfSeedPlusIWithTheLoraOfItsTag() throws Exception {
+        JsonNode answer = JSON.readTree(postJson("/sdapi/v1/txt2img", "{\"prompt\": \"<lora:style:0.5>a lighthouse\", \"steps\": 3, \"width\": 64,"
+                + " \"height\": 64, \"seed\": 50, \"cfg_scale\": 7.5, \"sampler_name\": \"DPM++ 2M\", \"batch_size\": 2, \"restore_faces\": false}"));
+        JsonNode seeds = JSON.readTree(answer.path("info").asText()).path("all_seeds");
+        assertEquals(List.of(50L, 51L), List.of(seeds.path(0).asLong(), seeds.path(1).asLong()));
+        assertEquals(2, answer.path("images").size());
+        for (int i = 0; i < 2; i++) {
+            Result alone = single(small(50 + i).addLoras(BatchingIT.style(0.5f)).build());
+            assertArrayEquals(MeshIT.pixels(alone.getPng().toByteArray()), MeshIT.pixels(Base64.getDecoder().decode(answer.path("images").path(i).asText())), "image " + i);
+        }
+    }
+
+    @Test
+    void a1111InvertedMaskAndOpenAiEditRunOnTheInpaintingUnet() throws Exception {
+        byte[] room = png(BufferedImage.TYPE_INT_RGB, 0xff336699), leftWhite = png(BufferedImage.TYPE_INT_RGB, 0xffffffff), rightWhite = flipped(leftWhite);
+        // A1111: white repaints; inverted, the black (right) half, as our mask white on the right
+        JsonNode answer = JSON.readTree(postJson("/sdapi/v1/img2img", "{\"prompt\": \"a lighthouse\", \"steps\": 3, \"seed\": 60, \"cfg_scale\": 7.5,"
+                + " \"sampler_name\": \"DPM++ 2M\", \"init_images\": [\"data:image/png;base64," + b64(room) + "\"], \"denoising_strength\": 1,"
+                + " \"mask\": \"" + b64(leftWhite) + "\", \"inpainting_mask_invert\": 1}"));
+        assertTrue(JSON.readTree(answer.path("info").asText()).path("is_using_inpainting_conditioning").asBoolean());
+        Result grpc = single(small(60).setInitImage(com.google.protobuf.ByteString.copyFrom(room)).setMask(com.google.protobuf.ByteString.copyFrom(rightWhite)).build());
+        assertArrayEquals(MeshIT.pixels(grpc.getPng().toByteArray()), MeshIT.pixels(Base64.getDecoder().decode(answer.path("images").path(0).asText())));
+        // OpenAI: the mask's transparent pixels are edited; no seed in OpenAI's API, so no image to compare with
+        String boundary = "----refiners" + System.nanoTime();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        part(body, boundary, "image", "room.png", room);
+        part(body, boundary, "mask", "mask.png", png(BufferedImage.TYPE_INT_ARGB, 0xffffffff)); // opaque white left half, transparent right
+        part(body, boundary, "prompt", null, "a lighthouse".getBytes(StandardCharsets.UTF_8));
+        body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(MeshService.ORCHESTRATOR) + "/v1/images/edits"))
+                .header("content-type", "multipart/form-data; boundary=" + boundary).POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode data = JSON.readTree(r.body()).path("data");
+        assertEquals(1, data.size());
+        var edited = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(Base64.getDecoder().decode(data.path(0).path("b64_json").asText())));
+        assertEquals(64, edited.getWidth(), "the image's size");
+        assertEquals(64, edited.getHeight());
+    }
+
+    /** A 64 x 64 PNG, black (transparent with alpha), its left half {@code left} (ARGB). */
+    private static byte[] png(int type, int left) throws Exception {
+        BufferedImage img = new BufferedImage(64, 64, type);
+        for (int y = 0; y < 64; y++) for (int x = 0; x < 32; x++) img.setRGB(x, y, left);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    private static byte[] flipped(byte[] png) throws Exception {
+        BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)), out = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 64; y++) for (int x = 0; x < 64; x++) out.setRGB(63 - x, y, img.getRGB(x, y));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(out, "png", bytes);
+        return bytes.toByteArray();
+    }
+
+    private static String b64(byte[] bytes) {
+        return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    private static void part(java.io.ByteArrayOutputStream body, String boundary, String name, String filename, byte[] content) throws Exception {
+        String head = "--" + boundary + "\r\ncontent-disposition: form-data; name=\"" + name + "\"" + (filename == null ? "" : "; filename=\"" + filename + "\"")
+                + "\r\n" + (filename == null ? "" : "content-type: image/png\r\n") + "\r\n";
+        body.write(head.getBytes(StandardCharsets.UTF_8));
+        body.write(content);
+        body.write("\r\n".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String postJson(String path, String body) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(mesh.httpUrl(MeshService.ORCHESTRATOR) + path))
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
     }
 
     private String get(String path) throws Exception {

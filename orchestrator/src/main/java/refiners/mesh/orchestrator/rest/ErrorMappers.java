@@ -65,15 +65,17 @@ public class ErrorMappers {
             default -> Status.UNKNOWN.withDescription(e.getMessage());
         };
         if (OpenAiError.route(uri.getPath())) return OpenAiError.response(http, status, ErrorBody.of(status).field());
+        if (A1111Error.route(uri.getPath())) return A1111Error.response(http, status, null);
         return Response.status(http).type(MediaType.APPLICATION_JSON).entity(ErrorBody.of(status)).build();
     }
 
     /**
      * The error in the route's shape: OpenAI's on its routes (param: {@code field}, or the field the message names),
-     * else ErrorBody (the field the message names; an unknown field's name as given).
+     * A1111's on its routes (A1111Error), else ErrorBody (the field the message names; an unknown field's name as given).
      */
     static Response respond(UriInfo uri, Status status, String field) {
         if (OpenAiError.route(uri.getPath())) return OpenAiError.response(status, field != null ? field : ErrorBody.of(status).field());
+        if (A1111Error.route(uri.getPath())) return A1111Error.response(status, field);
         ErrorBody body = ErrorBody.of(status);
         if (field != null && body.field() == null) body = new ErrorBody(body.code(), field, body.message());
         return Response.status(ErrorBody.httpStatus(status.getCode())).type(MediaType.APPLICATION_JSON).entity(body).build();

@@ -37,7 +37,7 @@ public class OpenAiEditsResource {
                                     @RestForm("model") String model) {
         if (image == null) throw OpenAiImages.refused("image", "is required (a PNG file)");
         byte[] picture = bytes(image);
-        byte[] repaint = OpenAiMask.whereTransparent(mask != null ? bytes(mask) : picture, mesh.maxPixels(), mask != null ? "mask" : "image");
+        byte[] repaint = MaskPngs.whereTransparent(mask != null ? bytes(mask) : picture, mesh.maxPixels(), mask != null ? "mask" : "image");
         GenerateRequest.Builder b = GenerateRequest.newBuilder().setInitImage(ByteString.copyFrom(picture)).setMask(ByteString.copyFrom(repaint));
         images.common(b, prompt, integer("n", n), size, responseFormat, model);
         return images.generate(b.build());

@@ -7,12 +7,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import refiners.mesh.orchestrator.OrchestratorConfig;
+import refiners.mesh.orchestrator.rest.A1111Error;
 import refiners.mesh.orchestrator.rest.ErrorBody;
 import refiners.mesh.orchestrator.rest.OpenAiError;
 
 /**
  * HTTP requests (REST) carry a valid key in their Authorization header, or get 401 with the mesh's JSON error body
- * (OpenAI's on its routes);
+ * (OpenAI's and A1111's on theirs);
  * paths under refiners.orchestrator.api-keys-open-paths (health and metrics by default) stay open. gRPC has its own check
  * ({@link ApiKeyInterceptor}).
  */
@@ -35,9 +36,14 @@ public class ApiKeyFilter {
             return;
         }
         rc.response().setStatusCode(401).putHeader("www-authenticate", "Bearer").putHeader("content-type", "application/json")
-                .end(Json.encode(OpenAiError.route(rc.normalizedPath()) // OpenAI's clients read their own shape
-                        ? new OpenAiError(new OpenAiError.Detail(ApiKeys.refusal(), "authentication_error", null, "invalid_api_key"))
-                        : new ErrorBody("UNAUTHENTICATED", null, ApiKeys.refusal())));
+                .end(Json.encode(refusal(rc.normalizedPath())));
+    }
+
+    /** The refusal in the route's error shape: OpenAI's and A1111's clients read their own. */
+    private static Object refusal(String path) {
+        if (OpenAiError.route(path)) return new OpenAiError(new OpenAiError.Detail(ApiKeys.refusal(), "authentication_error", null, "invalid_api_key"));
+        if (A1111Error.route(path)) return new A1111Error.Other("UNAUTHENTICATED", ApiKeys.refusal());
+        return new ErrorBody("UNAUTHENTICATED", null, ApiKeys.refusal());
     }
 
     private boolean open(String path) {

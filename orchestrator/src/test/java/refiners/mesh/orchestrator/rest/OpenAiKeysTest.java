@@ -9,7 +9,7 @@ import io.quarkus.test.junit.TestProfile;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** With API keys on, the OpenAI routes take the key as OpenAI's clients send it and refuse in OpenAI's shape. */
+/** With API keys on, the OpenAI routes take the key as OpenAI's clients send it and refuse in OpenAI's shape; the A1111 routes in A1111's. */
 @QuarkusTest
 @TestProfile(OpenAiKeysTest.Keys.class)
 class OpenAiKeysTest {
@@ -27,5 +27,12 @@ class OpenAiKeysTest {
         given().header("Authorization", "Bearer sk-test-key").contentType("application/json").body("{\"n\": 1}").post("/v1/images/generations")
                 .then().statusCode(400).body("error.param", equalTo("prompt"));
         given().contentType("application/json").body("{}").post("/v1/images").then().statusCode(401).body("code", equalTo("UNAUTHENTICATED"));
+    }
+
+    @Test
+    void theA1111RoutesRefuseInA1111sShape() {
+        given().get("/sdapi/v1/progress").then().statusCode(401).body("error", equalTo("UNAUTHENTICATED")).body("body", equalTo(""))
+                .body("detail", org.hamcrest.Matchers.containsString("key"));
+        given().header("Authorization", "Bearer sk-test-key").get("/sdapi/v1/progress").then().statusCode(200);
     }
 }
