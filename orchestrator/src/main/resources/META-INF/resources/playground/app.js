@@ -22,19 +22,24 @@ const history = new History($('history'), { reuseSeed: seed => ($('seed').value 
 let init = null; // the init image, drawn at a size the API takes
 let running = null; // the AbortController of the generation under way
 
-/** The listings fill the form; a 401 means API keys are on: the key field shows. */
-async function loadListings() {
-  try {
-    const [solvers, models] = await Promise.all([getJson('v1/solvers'), getJson('v1/models')]);
-    $('solver').replaceChildren(...solvers.solvers.map(s => Object.assign(new Option(s.name, s.name), { title: s.description })));
-    const model = models.models[0];
+/** The listings fill the form, each on its own (solvers are the orchestrator's, the others ask unet-svc). */
+function loadListings() {
+  listing('v1/solvers', r => $('solver').replaceChildren(...r.solvers.map(s => Object.assign(new Option(s.name, s.name), { title: s.description }))));
+  listing('v1/models', r => {
+    const model = r.models[0];
     $('model').textContent = model ? `model ${model.name}${model.inpainting ? ' · inpainting' : ''}` : '';
     $('mask-box').dataset.inpainting = String(Boolean(model?.inpainting));
     $('mask-note').textContent = model?.inpainting ? 'paint the area to repaint' : 'needs an inpainting UNet (REFINERS_INPAINTING_WEIGHTS)';
-    loras.show((await getJson('v1/loras')).loras);
-    controlnet.show((await getJson('v1/controlnets')).controlnets);
+  });
+  listing('v1/loras', r => loras.show(r.loras));
+  listing('v1/controlnets', r => controlnet.show(r.controlnets));
+}
+
+async function listing(path, fill) {
+  try {
+    fill(await getJson(path));
   } catch (e) {
-    refused(e);
+    refused(e); // a 401: API keys are on, the key field shows
   }
 }
 
