@@ -60,6 +60,7 @@ async function generate() {
   running = new AbortController();
   setRunning(true);
   output.begin(Number.isInteger(count) && count > 0 && count <= 8 ? count : 1);
+  if (matchMedia('(max-width: 820px)').matches) $('output').scrollIntoView({ behavior: 'smooth' }); // a phone: the images are below the form
   const results = [];
   try {
     const response = await call('v1/images', { body: toJson({ ...request.body, preview_every }), accept: 'text/event-stream', signal: running.signal });
@@ -75,7 +76,7 @@ async function generate() {
     history.add(request, results);
     output.end(`done · ${results.length} image${results.length > 1 ? 's' : ''}`);
   } catch (e) {
-    output.end(e.name === 'AbortError' ? 'cancelled' : 'failed');
+    output.stop(e.name === 'AbortError' ? 'cancelled' : 'failed');
     refused(e);
   } finally {
     setRunning(false);

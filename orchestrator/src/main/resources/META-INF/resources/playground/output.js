@@ -49,6 +49,12 @@ export class Output {
     this.bar.value = this.bar.max;
     this.text.textContent = message;
   }
+
+  /** Refused or cancelled: the tiles that got nothing go. */
+  stop(message) {
+    this.text.textContent = message;
+    for (const t of this.tiles) if (!t.querySelector('img').src) t.remove();
+  }
 }
 
 function tile() {
