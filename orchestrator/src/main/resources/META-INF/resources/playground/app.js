@@ -111,6 +111,10 @@ $('seed-reuse').addEventListener('click', e => ($('seed').value = e.target.datas
 $('init_image').addEventListener('change', pickInit);
 for (const id of ['width', 'height']) $(id).addEventListener('change', () => controlnet.refresh()); // the condition is of the request's size
 $('mask-clear').addEventListener('click', () => mask.clear());
+$('init-clear').addEventListener('click', () => {
+  $('init_image').value = ''; // back to text to image
+  pickInit();
+});
 $('strength').addEventListener('input', () => ($('strength-value').value = $('strength').value));
 $('api-key').value = apiKey.get();
 $('key-box').hidden = !apiKey.get();
