@@ -3,6 +3,8 @@ package refiners.launch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +69,7 @@ class PlaygroundIT {
     }
 
     @Test
-    void aGenerationShowsItsProgressThenItsImages() {
+    void aGenerationShowsItsProgressThenItsImages() throws Exception {
         fill("prompt", "a lighthouse on a cliff at dusk, oil painting");
         fill("negative_prompt", "blurry");
         small();
@@ -85,7 +87,11 @@ class PlaygroundIT {
         assertTrue(entry.getText().contains("seed " + seed), entry.getText());
         entry.findElement(By.className("copy-curl")).click();
         String curl = entry.findElement(By.className("command")).getText();
-        assertTrue(curl.contains("/v1/images") && curl.contains("\"seed\":" + seed + ",") && curl.contains("\"num_images\":2"), curl);
+        assertTrue(curl.contains("/v1/images") && curl.matches("(?s).*\"seed\":" + seed + "\\D.*") && curl.contains("\"num_images\":2"), curl);
+        // the command, run, answers the page's images: same request, same seeds, same pixels
+        JsonNode answer = new ObjectMapper().readTree(run(curl));
+        for (int i = 0; i < 2; i++)
+            assertEquals(images.get(i).getDomAttribute("src").replace("data:image/png;base64,", ""), answer.get("images").get(i).get("png").asText());
         entry.findElement(By.className("copy-grpcurl")).click();
         assertTrue(entry.findElement(By.className("command")).getText().contains("refiners.orchestrator.v1.Orchestrator/Generate"));
     }
@@ -192,6 +198,13 @@ class PlaygroundIT {
             List<WebElement> done = d.findElements(By.cssSelector("#images img.result"));
             return done.size() == count && d.findElement(By.id("generate")).isEnabled() ? done : null;
         });
+    }
+
+    private static String run(String command) throws Exception {
+        Process p = new ProcessBuilder("bash", "-c", command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), command);
+        return out;
     }
 
     private long naturalWidth(WebElement img) {

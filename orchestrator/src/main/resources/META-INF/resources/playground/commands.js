@@ -5,7 +5,7 @@ import { toJson } from './request.js';
 const GENERATE = 'refiners.orchestrator.v1.Orchestrator/Generate';
 
 export function curl(request, location) {
-  const many = (request.num_images || 1) > 1;
+  const many = (request.body.num_images || 1) > 1;
   return [
     `curl -s ${location.origin}/v1/images -H 'content-type: application/json'`,
     ...auth(request),
