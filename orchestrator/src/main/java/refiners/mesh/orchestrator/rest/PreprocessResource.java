@@ -11,8 +11,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.utils.Images;
-import refiners.foundationals.latent_diffusion.preprocessors.CannyEdges;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest;
+import refiners.foundationals.latent_diffusion.stable_diffusion_1.StableDiffusion_1;
 import refiners.mesh.MeshConfig;
 
 /**
@@ -43,7 +43,7 @@ public class PreprocessResource {
         } catch (IllegalArgumentException e) {
             throw invalid("image", e.getMessage());
         }
-        return Images.rgbToPng(preprocess.equals("canny") ? CannyEdges.detect(rgb) : rgb);
+        return Images.rgbToPng(StableDiffusion_1.preprocessed(rgb, preprocess));
     }
 
     private static StatusRuntimeException invalid(String field, String message) {
