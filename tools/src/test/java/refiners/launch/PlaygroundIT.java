@@ -58,8 +58,10 @@ class PlaygroundIT {
     @BeforeEach
     void open() {
         browser.get(page);
-        // the listings have arrived: the solvers fill their select
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> !new Select(d.findElement(By.id("solver"))).getOptions().isEmpty());
+        // the listings have arrived: the solvers, the model, the LoRAs and the ControlNets fill the form
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> !new Select(d.findElement(By.id("solver"))).getOptions().isEmpty()
+                && !d.findElement(By.id("model")).getText().isEmpty() && !d.findElements(By.cssSelector(".lora[data-name=style]")).isEmpty()
+                && new Select(d.findElement(By.id("controlnet-name"))).getOptions().size() > 1);
     }
 
     @AfterEach

@@ -30,6 +30,7 @@ function loadListings() {
     $('model').textContent = model ? `model ${model.name}${model.inpainting ? ' · inpainting' : ''}` : '';
     $('mask-box').dataset.inpainting = String(Boolean(model?.inpainting));
     $('mask-note').textContent = model?.inpainting ? 'paint the area to repaint' : 'needs an inpainting UNet (REFINERS_INPAINTING_WEIGHTS)';
+    $('mask-tools').hidden = !init || !model?.inpainting;
   });
   listing('v1/loras', r => loras.show(r.loras));
   listing('v1/controlnets', r => controlnet.show(r.controlnets));
