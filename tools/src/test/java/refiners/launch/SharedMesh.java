@@ -10,7 +10,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
 
 /**
  * The mesh that the end-to-end tests without a configuration of their own share (MeshIT, BatchingIT, ImagePromptIT,
- * PublicApiIT, SoakIT, MeshTracingIT, MeshPortsIT), started once for all of them: a mesh start (five processes loading
+ * PublicApiIT, PlaygroundIT, SoakIT, MeshTracingIT, MeshPortsIT), started once for all of them: a mesh start (five processes loading
  * full-size weights) is most of such a test's time. Its configuration is the union of what they need: two unet-svc
  * replicas filled one after the other (refiners_fill) with a LoRA directory (BatchingIT, MeshIT), the detinit
  * inpainting UNet and a ControlNet directory (MeshIT), an IP-Adapter directory and the detinit image encoder

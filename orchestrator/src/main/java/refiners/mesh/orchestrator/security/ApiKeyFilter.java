@@ -1,6 +1,7 @@
 package refiners.mesh.orchestrator.security;
 
 import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,7 +15,9 @@ import refiners.mesh.orchestrator.rest.OpenAiError;
 /**
  * HTTP requests (REST) carry a valid key in their Authorization header, or get 401 with the mesh's JSON error body
  * (OpenAI's and A1111's on theirs);
- * paths under refiners.orchestrator.api-keys-open-paths (health and metrics by default) stay open. gRPC has its own check
+ * paths under refiners.orchestrator.api-keys-open-paths (health and metrics by default) stay open, and so does the
+ * playground page (GET /, /index.html, /playground/...: static files holding no data; the page sends the key it is
+ * given with its API calls). gRPC has its own check
  * ({@link ApiKeyInterceptor}).
  */
 @ApplicationScoped
@@ -30,7 +33,7 @@ public class ApiKeyFilter {
 
     private void check(RoutingContext rc) {
         String contentType = rc.request().getHeader("content-type");
-        if (!keys.required() || (contentType != null && contentType.startsWith("application/grpc")) || open(rc.normalizedPath())
+        if (!keys.required() || (contentType != null && contentType.startsWith("application/grpc")) || open(rc.normalizedPath()) || page(rc)
                 || keys.accepts(rc.request().getHeader("authorization"))) {
             rc.next();
             return;
@@ -44,6 +47,12 @@ public class ApiKeyFilter {
         if (OpenAiError.route(path)) return new OpenAiError(new OpenAiError.Detail(ApiKeys.refusal(), "authentication_error", null, "invalid_api_key"));
         if (A1111Error.route(path)) return new A1111Error.Other("UNAUTHENTICATED", ApiKeys.refusal());
         return new ErrorBody("UNAUTHENTICATED", null, ApiKeys.refusal());
+    }
+
+    private static boolean page(RoutingContext rc) {
+        String path = rc.normalizedPath();
+        return (rc.request().method() == HttpMethod.GET || rc.request().method() == HttpMethod.HEAD)
+                && (path.equals("/") || path.equals("/index.html") || path.startsWith("/playground/"));
     }
 
     private boolean open(String path) {

@@ -88,12 +88,16 @@ public final class StableDiffusion_1 {
 
     /** A ControlNet's condition (1, 3, H, W) in [0, 1]: its image, preprocessed as asked. */
     public static Tensor controlnetCondition(GenerationRequest.ControlnetInput controlnet) {
-        Tensor image = switch (controlnet.preprocess()) {
-            case "none" -> controlnet.image();
-            case "canny" -> CannyEdges.detect(controlnet.image());
-            default -> throw new IllegalArgumentException("unknown preprocessing " + controlnet.preprocess());
+        return Images.imageToTensor(preprocessed(controlnet.image(), controlnet.preprocess()));
+    }
+
+    /** An (H, W, 3) U8 picture as a ControlNet's preprocess ({@link GenerationRequest#PREPROCESSORS}) makes it, still U8. */
+    public static Tensor preprocessed(Tensor image, String preprocess) {
+        return switch (preprocess) {
+            case "none" -> image;
+            case "canny" -> CannyEdges.detect(image);
+            default -> throw new IllegalArgumentException("unknown preprocessing " + preprocess);
         };
-        return Images.imageToTensor(image);
     }
 
     /**
