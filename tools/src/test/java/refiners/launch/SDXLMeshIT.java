@@ -61,6 +61,7 @@ class SDXLMeshIT {
 
     @BeforeAll
     void referencesThenMesh() throws Exception {
+        SharedMesh.close(); // a mesh of its own (see SharedMesh for why): both at once would not fit in memory
         Path loras = InProcessPeer.loraDir();
         try (Runner runner = new Runner(RuntimeConfig.defaults())) {
             InProcessPipeline xl = InProcessPipeline.sdxl(SDXLWeights.parse(SDXLWeights.DETINIT), Optional.of(loras.toString()), runner);

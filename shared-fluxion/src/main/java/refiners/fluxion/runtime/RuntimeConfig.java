@@ -19,13 +19,13 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
     public RuntimeConfig {
         if (!device.equals("cpu") && !device.equals("cuda")) throw new IllegalArgumentException("device must be cpu or cuda[:N], not " + device);
         if (cudaDevice < 0) throw new IllegalArgumentException("cuda device index must be >= 0, not " + cudaDevice);
-        if (intraOpThreads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: ONNX Runtime's choice), not " + intraOpThreads);
+        if (intraOpThreads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: one per processor), not " + intraOpThreads);
         if (sessionCacheSize < 1) throw new IllegalArgumentException("session cache size must be >= 1, not " + sessionCacheSize);
         if (dumpOptimized != null && dumpOptimized.isBlank()) dumpOptimized = null;
         if (profilePrefix != null && profilePrefix.isBlank()) profilePrefix = null;
     }
 
-    /** cpu, ONNX Runtime's thread count, no prepacking, 4 cached sessions, no weight rewrites, spinning, no dump. */
+    /** cpu, one thread per processor, no prepacking, 4 cached sessions, no weight rewrites, spinning, no dump. */
     public static RuntimeConfig defaults() {
         return new RuntimeConfig("cpu", 0, 0, false, 4, false, true, null, null, true);
     }
