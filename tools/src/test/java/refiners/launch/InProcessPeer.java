@@ -76,8 +76,8 @@ final class InProcessPeer {
     }
 
     /**
-     * {@link #pixels} started now on the peer's thread: asked before the mesh's call, the peer's work (one thread:
-     * compiles, session creation, ONNX Runtime's runs) uses one core while the mesh works on the other, instead of after it.
+     * {@link #pixels} started now on the peer's thread: asked before the mesh's call, the peer's work (mostly graph
+     * compiles, on one core) runs while the mesh does the same on the other core, instead of after it.
      */
     static CompletableFuture<int[]> later(GenerateRequest request) {
         return CompletableFuture.supplyAsync(() -> {
