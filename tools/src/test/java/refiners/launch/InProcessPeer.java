@@ -3,9 +3,6 @@ package refiners.launch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import refiners.conversion.LcmLoraLayout;
 import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
@@ -63,27 +60,10 @@ final class InProcessPeer {
         return work;
     }
 
-    /** The peer's one thread: its generations run one at a time, in the order asked. */
-    private static final ExecutorService THREAD = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "in-process-peer");
-        t.setDaemon(true);
-        return t;
-    });
-
     /** The pixels of {@code request} generated in this JVM (as the mesh's: its wire floats included). */
     static int[] pixels(GenerateRequest request) {
-        return later(request).join();
-    }
-
-    /**
-     * {@link #pixels} started now on the peer's thread: asked before the mesh's call, the peer's work (mostly graph
-     * compiles, on one core) runs while the mesh does the same on the other core, instead of after it.
-     */
-    static CompletableFuture<int[]> later(GenerateRequest request) {
-        return CompletableFuture.supplyAsync(() -> {
-            var result = load().generate(GenerateRequests.toGenerationRequest(request, Long.MAX_VALUE), ProgressListener.NONE);
-            return MeshIT.pixels(Images.toPng(result.image()));
-        }, THREAD);
+        var result = load().generate(GenerateRequests.toGenerationRequest(request, Long.MAX_VALUE), ProgressListener.NONE);
+        return MeshIT.pixels(Images.toPng(result.image()));
     }
 
     /**

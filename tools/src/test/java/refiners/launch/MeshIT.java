@@ -146,6 +146,10 @@ class MeshIT {
         return events;
     }
 
+    private static int[] inProcessPixels(GenerateRequest request) {
+        return InProcessPeer.pixels(request);
+    }
+
     static int[] pixels(byte[] png) {
         try {
             var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
@@ -160,7 +164,6 @@ class MeshIT {
     void grpcGenerationStreamsProgressThenAnImageBitIdenticalToInProcess() {
         for (String solver : List.of("dpm", "ddim", "euler")) {
             GenerateRequest request = small(solver).setPreviewEvery(2).build();
-            CompletableFuture<int[]> local = InProcessPeer.later(request);
             List<GenerateEvent> events = generate(request);
             assertEquals(4, events.size(), solver + ": 3 progress events then the result");
             for (int i = 0; i < 3; i++) {
@@ -175,7 +178,7 @@ class MeshIT {
             assertEquals(1234, result.getSeed());
             assertTrue(result.getTimings().getTotalSeconds() > 0);
             assertTrue(result.getTimings().getUnetSeconds() > 0);
-            assertArrayEquals(local.join(), pixels(result.getPng().toByteArray()), solver + ": mesh and in-process pixels differ");
+            assertArrayEquals(inProcessPixels(request), pixels(result.getPng().toByteArray()), solver + ": mesh and in-process pixels differ");
         }
     }
 
@@ -184,25 +187,22 @@ class MeshIT {
     void fewStepAndStochasticSolversAreBitIdenticalToInProcess() {
         // LCM, guidance off: 4 steps of one UNet sample each, re-noised from the seed's per-step noise
         GenerateRequest lcm = small("lcm").setSteps(4).setGuidanceScale(1).build();
-        // the LCM recipe: an LCM-LoRA in the published layout (3x3 convolutions too) at scale 1, and a style LoRA
-        GenerateRequest recipe = lcm.toBuilder().addLoras(LoraWeight.newBuilder().setName("lcm").setScale(1f))
-                .addLoras(LoraWeight.newBuilder().setName("style").setScale(0.8f)).build();
-        // DPM-Solver++ SDE with Karras sigmas, guided: fresh noise every step
-        GenerateRequest sde = small("dpm").setSdeVariance(1).setSigmaSchedule("karras").setLastStepFirstOrder(true).build();
-        CompletableFuture<int[]> lcmLocal = InProcessPeer.later(lcm), lcmAgain = InProcessPeer.later(lcm),
-                otherSeed = InProcessPeer.later(lcm.toBuilder().setSeed(1235).build()), recipeLocal = InProcessPeer.later(recipe),
-                sdeLocal = InProcessPeer.later(sde);
         double samples = unetMetric("refiners_unet_samples_total");
         int[] meshed = pixels(result(generate(lcm)).getPng().toByteArray());
         assertEquals(4, unetMetric("refiners_unet_samples_total") - samples, "one UNet sample per guidance-off step");
-        int[] local = lcmLocal.join();
+        int[] local = inProcessPixels(lcm);
         assertArrayEquals(local, meshed, "lcm: mesh and in-process pixels differ");
-        assertArrayEquals(local, lcmAgain.join(), "lcm: the same seed gives the same pixels");
-        assertFalse(java.util.Arrays.equals(local, otherSeed.join()), "lcm: another seed, other pixels");
+        assertArrayEquals(local, inProcessPixels(lcm), "lcm: the same seed gives the same pixels");
+        assertFalse(java.util.Arrays.equals(local, inProcessPixels(lcm.toBuilder().setSeed(1235).build())), "lcm: another seed, other pixels");
+        // the LCM recipe: an LCM-LoRA in the published layout (3x3 convolutions too) at scale 1, and a style LoRA
+        GenerateRequest recipe = lcm.toBuilder().addLoras(LoraWeight.newBuilder().setName("lcm").setScale(1f))
+                .addLoras(LoraWeight.newBuilder().setName("style").setScale(0.8f)).build();
         int[] withLoras = pixels(result(generate(recipe)).getPng().toByteArray());
-        assertArrayEquals(recipeLocal.join(), withLoras, "lcm with the LCM-LoRA: mesh and in-process pixels differ");
+        assertArrayEquals(inProcessPixels(recipe), withLoras, "lcm with the LCM-LoRA: mesh and in-process pixels differ");
         assertFalse(java.util.Arrays.equals(local, withLoras), "the LCM-LoRA changed nothing");
-        assertArrayEquals(sdeLocal.join(), pixels(result(generate(sde)).getPng().toByteArray()), "dpm sde: mesh and in-process pixels differ");
+        // DPM-Solver++ SDE with Karras sigmas, guided: fresh noise every step
+        GenerateRequest sde = small("dpm").setSdeVariance(1).setSigmaSchedule("karras").setLastStepFirstOrder(true).build();
+        assertArrayEquals(inProcessPixels(sde), pixels(result(generate(sde)).getPng().toByteArray()), "dpm sde: mesh and in-process pixels differ");
     }
 
     private static Result result(List<GenerateEvent> events) {
@@ -212,7 +212,6 @@ class MeshIT {
     @Test
     @Order(2)
     void restGenerationReturnsThePngOfTheSameGeneration() {
-        CompletableFuture<int[]> local = InProcessPeer.later(small("euler").build());
         Response response = given().baseUri(mesh.httpUrl(MeshService.ORCHESTRATOR)).contentType("application/json")
                 .body(Map.of("prompt", "a lighthouse on a cliff at sunset", "negative_prompt", "blurry", "steps", 3,
                         "guidance_scale", 7.5, "solver", "euler", "width", 64, "height", 64, "seed", 1234))
@@ -221,7 +220,7 @@ class MeshIT {
         assertEquals("image/png", response.contentType());
         assertEquals("1234", response.header("X-Seed"));
         assertTrue(response.header("Server-Timing").contains("unet;dur="), response.header("Server-Timing"));
-        assertArrayEquals(local.join(), pixels(response.asByteArray()));
+        assertArrayEquals(inProcessPixels(small("euler").build()), pixels(response.asByteArray()));
     }
 
     @Test
@@ -306,11 +305,10 @@ class MeshIT {
                 () -> unet.unloadLora(UnloadLoraRequest.newBuilder().setName("style").build())).getStatus().getCode());
         // a generation with a LoRA from the directory (loaded on first use) matches the in-process one, and differs without it
         GenerateRequest withLora = small("dpm").addLoras(LoraWeight.newBuilder().setName("style").setScale(0.8f)).build();
-        CompletableFuture<int[]> local = InProcessPeer.later(withLora), without = InProcessPeer.later(small("dpm").build());
         List<GenerateEvent> events = generate(withLora);
         int[] meshPixels = pixels(events.get(events.size() - 1).getResult().getPng().toByteArray());
-        assertArrayEquals(local.join(), meshPixels, "with a LoRA: mesh and in-process pixels differ");
-        assertFalse(java.util.Arrays.equals(without.join(), meshPixels), "the LoRA changed nothing");
+        assertArrayEquals(inProcessPixels(withLora), meshPixels, "with a LoRA: mesh and in-process pixels differ");
+        assertFalse(java.util.Arrays.equals(inProcessPixels(small("dpm").build()), meshPixels), "the LoRA changed nothing");
     }
 
     @Test
@@ -421,17 +419,14 @@ class MeshIT {
         requests.put("image to image", small("dpm").setInitImage(INIT).setStrength(0.6).build());  // 3 steps from step 1
         requests.put("inpainting", small("ddim").setInitImage(INIT).setMask(MASK).build());
         requests.put("ControlNet on Canny edges", small("euler").addControlnets(edges(0.8)).build());
-        Map<String, CompletableFuture<int[]>> local = new java.util.HashMap<>();
-        requests.forEach((name, r) -> local.put(name, InProcessPeer.later(r)));
-        CompletableFuture<int[]> withoutControlnet = InProcessPeer.later(small("euler").build());
         for (var r : requests.entrySet()) {
             List<GenerateEvent> events = generate(r.getValue());
             int steps = asGenerationRequest(r.getValue()).steps() - asGenerationRequest(r.getValue()).firstStep();
             assertEquals(steps + 1, events.size(), r.getKey() + ": a progress event per step run, then the result");
             int[] meshPixels = pixels(events.get(steps).getResult().getPng().toByteArray());
-            assertArrayEquals(local.get(r.getKey()).join(), meshPixels, r.getKey() + ": mesh and in-process pixels differ");
+            assertArrayEquals(inProcessPixels(r.getValue()), meshPixels, r.getKey() + ": mesh and in-process pixels differ");
             if (r.getKey().startsWith("ControlNet"))
-                assertFalse(java.util.Arrays.equals(withoutControlnet.join(), meshPixels), "the ControlNet changed nothing");
+                assertFalse(java.util.Arrays.equals(inProcessPixels(small("euler").build()), meshPixels), "the ControlNet changed nothing");
         }
     }
 
@@ -478,7 +473,6 @@ class MeshIT {
         // inpainting with a ControlNet: the Start a new replica gets carries the mask, the target and the condition
         GenerateRequest request = small("dpm").setSteps(5).setInitImage(INIT).setMask(MASK).addControlnets(edges(0.7)).build();
         double resumesBefore = metric(MeshService.ORCHESTRATOR, "refiners_unet_resumes_total");
-        CompletableFuture<int[]> local = InProcessPeer.later(request);
         Iterator<GenerateEvent> events = orchestrator().generate(request);
         assertEquals(1, events.next().getProgress().getStep());
         int holding = metric(mesh.httpUrl(MeshService.UNET, 1), "refiners_unet_inflight_streams") > 0 ? 1 : 2;
@@ -492,7 +486,7 @@ class MeshIT {
         }
         assertEquals(5, lastStep);
         assertNotNull(result);
-        assertArrayEquals(local.join(), pixels(result.getPng().toByteArray()), "a resumed generation differs from in process");
+        assertArrayEquals(inProcessPixels(request), pixels(result.getPng().toByteArray()), "a resumed generation differs from in process");
         assertTrue(metric(MeshService.ORCHESTRATOR, "refiners_unet_resumes_total") > resumesBefore, "no resume was counted");
     }
 
