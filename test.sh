@@ -9,4 +9,6 @@ openai=orchestrator/src/test/js/openai
 if [ ! -d "$openai/node_modules/openai" ] && command -v npm >/dev/null; then
   npm ci --prefix "$openai" --no-audit --no-fund
 fi
-exec mvn -B verify -Doracle.dir="$oracle_dir" "$@"
+# -T 2: modules that do not need each other (proto beside shared-fluxion, then the four services) build and test side by
+# side; most of their work runs on one thread, so the second core would otherwise idle.
+exec mvn -B -T 2 verify -Doracle.dir="$oracle_dir" "$@"
