@@ -10,5 +10,5 @@ if [ ! -d "$openai/node_modules/openai" ] && command -v npm >/dev/null; then
   npm ci --prefix "$openai" --no-audit --no-fund
 fi
 # -T 2: modules that do not need each other (proto beside shared-fluxion, then the four services) build and test side by
-# side; most of their work runs on one thread, so the second core would otherwise idle.
+# side, using the second core while the other module waits on a JVM or Quarkus start or on a single-threaded step.
 exec mvn -B -T 2 verify -Doracle.dir="$oracle_dir" "$@"
