@@ -39,7 +39,7 @@ public final class SD1Conversion {
         boolean unet = false;
         for (String k : keys) {
             if (k.startsWith("conditioner.embedders."))
-                throw new ConversionException(file + " is an SDXL checkpoint (conditioner.embedders.* keys): this project serves SD 1.x models");
+                throw new ConversionException(file + " is an SDXL checkpoint (conditioner.embedders.* keys): give it as SDXL weights (REFINERS_SDXL_WEIGHTS, --sdxl-weights)");
             boolean own = false;
             for (SD1Component c : SD1Component.values()) own |= k.startsWith(c.compvisPrefix);
             unet |= k.startsWith(SD1Component.UNET.compvisPrefix);
