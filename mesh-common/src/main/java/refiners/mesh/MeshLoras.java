@@ -18,10 +18,12 @@ public class MeshLoras {
     private final Optional<LoraLibrary> library;
     /** The same directory read for SDXL's models (a LoRA's file is parsed for each family it is used with). */
     private final Optional<LoraLibrary> sdxlLibrary;
+    private final List<String> served;
 
     @Inject
     public MeshLoras(ModelConfig config, MeshConfig mesh) {
         Optional<Path> dir = config.loraDir().filter(d -> !d.isBlank()).map(Path::of);
+        served = mesh.servedModels();
         library = dir.map(LoraLibrary::new);
         sdxlLibrary = mesh.servedModels().contains(ModelFamilies.SDXL)
                 ? dir.map(d -> new LoraLibrary(d, new SDXLUNet(4).stateDictShapes(), new DoubleTextEncoder().stateDictShapes())) : Optional.empty();
@@ -45,9 +47,12 @@ public class MeshLoras {
         return loras;
     }
 
-    /** Whether the LoRA is known (loaded) to have no text-encoder layers; never reads a file, so safe on the event loop. */
-    public boolean knownWithoutTextEncoderLayers(String name) {
-        return library.map(l -> l.loadedWithoutTextEncoderLayers(name)).orElse(false);
+    /**
+     * Whether the LoRA is known (loaded for the family's models) to have no text-encoder layers; never reads a file, so
+     * safe on the event loop.
+     */
+    public boolean knownWithoutTextEncoderLayers(String family, String name) {
+        return library(family).map(l -> l.loadedWithoutTextEncoderLayers(name)).orElse(false);
     }
 
     /** Empty when no directory is configured: then only requests without LoRAs are served. */
@@ -58,5 +63,10 @@ public class MeshLoras {
     /** The library of a model family (ModelFamilies). */
     public Optional<LoraLibrary> library(String family) {
         return family.equals(ModelFamilies.SDXL) ? sdxlLibrary : library;
+    }
+
+    /** The libraries of the served families, in REFINERS_MODELS order (empty when no directory is configured). */
+    public List<LoraLibrary> libraries() {
+        return served.stream().flatMap(f -> library(f).stream()).toList();
     }
 }

@@ -14,6 +14,10 @@ import refiners.fluxion.Tensor;
  */
 record LoraFamily(String label, Map<String, Map<String, String>> kohya, Map<String, ModuleMap> peft, Set<String> unused,
                   String otherLabel, Predicate<String> otherFamilyKey) {
+    /** refiners-layout keys of one family's modules (their paths differ where the cross-attention and text encoders do). */
+    static final Predicate<String> REFINERS_SD1 = k -> k.startsWith("text_encoder.TransformerLayer") || k.startsWith("unet.") && k.contains(".CLIPLCrossAttention.");
+    static final Predicate<String> REFINERS_SDXL = k -> k.startsWith("text_encoder.Parallel.") || k.startsWith("unet.") && k.contains(".SDXLCrossAttention.");
+
     /** The target UNet is SDXL's when it has SDXL's text-time embedding. */
     static final Predicate<Map<String, long[]>> SDXL_MARK = keys -> keys.keySet().stream().anyMatch(k -> k.contains("TextTimeEmbedding"));
 
@@ -34,7 +38,7 @@ record LoraFamily(String label, Map<String, Map<String, String>> kohya, Map<Stri
         Map<String, String> sd1Unet = LoraFormats.kohyaUnet();
         ModuleMap sd1Table = ModuleMap.load("sd1_unet.diffusers"), sdxlTable = ModuleMap.load("sdxl_unet.diffusers");
         Predicate<String> sd1Key = k -> {
-            if (k.startsWith("lora_te_")) return true;
+            if (k.startsWith("lora_te_") || REFINERS_SD1.test(k)) return true;
             String module = k.replaceFirst("\\.(lora_down\\.weight|lora_up\\.weight|alpha|lora_A\\.weight|lora_B\\.weight)$", "");
             if (module.equals(k)) return false;
             if (k.startsWith("lora_unet_")) return !unet.containsKey(module.substring(10)) && sd1Unet.containsKey(module.substring(10));
@@ -53,7 +57,7 @@ record LoraFamily(String label, Map<String, Map<String, String>> kohya, Map<Stri
     void rejectOtherFamily(String source, Map<String, Tensor> tensors) {
         for (String k : tensors.keySet()) {
             if (otherFamilyKey.test(k))
-                throw new ConversionException(source + " is a LoRA for another architecture (" + otherLabel + "-style key " + k + "): it does not fit " + label);
+                throw new OtherFamilyException(source + " is a LoRA for another architecture (" + otherLabel + "-style key " + k + "): it does not fit " + label);
             if (k.contains("hada_w") || k.contains("lokr_w") || k.contains(".oft_"))
                 throw new ConversionException(source + ": LyCORIS LoHa/LoKr/OFT weights (" + k + ") are not LoRA: unsupported");
         }

@@ -76,7 +76,7 @@ public final class LoraFormats {
     private static LoraFamily sd1() {
         return new LoraFamily("SD 1.x", Map.of("lora_unet_", kohyaUnet(), "lora_te_", kohyaTextEncoder()),
                 Map.of("unet", ModuleMap.load("sd1_unet.diffusers"), "text_encoder", ModuleMap.load("clip_text_l.transformers")), java.util.Set.of(),
-                "SDXL", k -> k.startsWith("lora_te1_") || k.startsWith("lora_te2_") || k.startsWith("text_encoder_2.") || k.contains("transformer_blocks_1")
+                "SDXL", k -> LoraFamily.REFINERS_SDXL.test(k) || k.startsWith("lora_te1_") || k.startsWith("lora_te2_") || k.startsWith("text_encoder_2.") || k.contains("transformer_blocks_1")
                         || k.contains("transformer_blocks.1.") || k.contains("add_embedding") || k.startsWith("lora_unet_input_blocks") || k.startsWith("lora_unet_output_blocks"));
     }
 

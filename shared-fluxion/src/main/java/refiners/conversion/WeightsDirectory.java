@@ -90,15 +90,21 @@ public final class WeightsDirectory {
     /**
      * Reads the file of a name with {@code reader}. What the reader refuses (SafeTensorsException, ConversionException:
      * their messages carry the file's path) becomes an UnusableFileException naming {@code field} and the file by its
-     * name only; the original, path included, goes to the server log.
+     * name only; the original, path included, goes to the server log. A file for the other model family
+     * (OtherFamilyException) is the request's mistake: an InvalidRequestException naming {@code field}.
      */
     public <T> T read(String name, String field, Function<Path, T> reader) {
         Path f = file(name, field);
         try {
             return reader.apply(f);
         } catch (SafeTensorsException | ConversionException e) {
-            LOG.log(Level.WARNING, what + " '" + name + "' cannot be used", e);
             String why = e.getMessage().replace(f + ": ", "").replace(f.toString(), name + SUFFIX).replace(dir.toString(), what + " directory");
+            if (e instanceof OtherFamilyException) { // the file is sound: the request named it for the wrong model
+                InvalidRequestException refused = new InvalidRequestException(field, what + " '" + name + "' is not for this model: " + why);
+                refused.initCause(e);
+                throw refused;
+            }
+            LOG.log(Level.WARNING, what + " '" + name + "' cannot be used", e);
             throw new UnusableFileException(field + ": " + what + " '" + name + "' cannot be used: " + why, e);
         }
     }

@@ -56,4 +56,17 @@ class WeightsDirectoryTest {
         assertTrue(e.getCause().getMessage().contains(dir.toString()), "the cause keeps the path for the log");
         assertThrows(WeightsDirectory.NotFoundException.class, () -> d.read("missing", "name", refiners.fluxion.safetensors.SafeTensors::open));
     }
+
+    @Test
+    void aFileForTheOtherModelFamilyIsTheRequestsMistakeNamingTheField() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("loras"));
+        Path f = Files.write(dir.resolve("xl.safetensors"), new byte[8]);
+        WeightsDirectory d = new WeightsDirectory(dir, "LoRA");
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> d.read("xl", "loras[0].name", p -> {
+            throw new OtherFamilyException(p + " is a LoRA for another architecture: it does not fit SD 1.x");
+        }));
+        assertEquals("loras[0].name", e.field());
+        assertEquals("loras[0].name: LoRA 'xl' is not for this model: xl.safetensors is a LoRA for another architecture: it does not fit SD 1.x", e.getMessage());
+        assertTrue(e.getCause().getMessage().contains(f.toString()), "the cause keeps the path");
+    }
 }

@@ -95,7 +95,7 @@ public class TextEncoderService implements TextEncoder {
         List<LoraWeight> loraSet = loras.require(request.getLorasList());
         // a LoRA without text-encoder layers (UNet-only) changes nothing here: left out, such a request shares a CLIP
         // call with those without LoRAs, and gets the same embeddings as with it
-        List<LoraWeight> textEncoderSet = loraSet.stream().filter(l -> !loras.knownWithoutTextEncoderLayers(l.name())).toList();
+        List<LoraWeight> textEncoderSet = loraSet.stream().filter(l -> !loras.knownWithoutTextEncoderLayers(family, l.name())).toList();
         LocalTextEncoder encoder = model.get(family).text();
         String id = request.getGenerationId();
         Map<String, List<Tensor>> rows = new LinkedHashMap<>();
