@@ -18,8 +18,8 @@ import refiners.fluxion.safetensors.SafeTensorsWriter;
 
 /**
  * LoRA files that cannot be used, written into the test LoRA directory (%test.refiners.lora-dir): "truncated" (a
- * valid LoRA cut short) and "sdxl" (an SDXL LoRA). A service must refuse them with FAILED_PRECONDITION naming the
- * request field and the LoRA by its name, never with the server's path.
+ * valid LoRA cut short), which a service must refuse with FAILED_PRECONDITION, and "sdxl" (an SDXL LoRA), the request's
+ * mistake on SD 1.5: INVALID_ARGUMENT. Both name the request field and the LoRA by its name, never the server's path.
  */
 public final class BrokenLoras {
     public static final Path DIR = Path.of("target/test-loras");
@@ -45,6 +45,14 @@ public final class BrokenLoras {
     /** The refusal of a broken LoRA requested as {@code field}. */
     public static void assertRefused(StatusRuntimeException e, String field, String name) {
         assertRefused(e, field, "LoRA", name, DIR);
+    }
+
+    /** The refusal of an SDXL LoRA named for SD 1.5 as {@code field}. */
+    public static void assertForAnotherFamily(StatusRuntimeException e, String field, String name) {
+        String d = e.getStatus().getDescription();
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), d);
+        assertTrue(d.startsWith(field + ": LoRA '" + name + "' is not for this model: "), d);
+        assertFalse(d.contains(DIR.toAbsolutePath().toString()) || d.contains(DIR.toString()), "a server path in: " + d);
     }
 
     /** The refusal of a broken file of {@code dir} ({@code what}: "LoRA", "ControlNet") requested as {@code field}. */

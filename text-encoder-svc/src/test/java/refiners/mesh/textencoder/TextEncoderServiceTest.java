@@ -161,11 +161,14 @@ class TextEncoderServiceTest extends ServiceTestBase {
     }
 
     @Test
-    void aLoraFileThatCannotBeUsedIsFailedPreconditionNamedWithoutItsPath() throws Exception {
+    void aLoraFileThatCannotBeUsedIsRefusedNamedWithoutItsPath() throws Exception {
         BrokenLoras.write();
-        for (String name : List.of("truncated", "sdxl"))
-            BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> textEncoder.encode(EncodeRequest.newBuilder().addPrompts("x")
-                    .addLoras(LoraWeight.newBuilder().setName(name).setScale(1)).build())), "loras[0].name", name);
+        BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> encodeWithLora("truncated")), "loras[0].name", "truncated");
+        BrokenLoras.assertForAnotherFamily(assertThrows(StatusRuntimeException.class, () -> encodeWithLora("sdxl")), "loras[0].name", "sdxl");
+    }
+
+    private void encodeWithLora(String name) {
+        textEncoder.encode(EncodeRequest.newBuilder().addPrompts("x").addLoras(LoraWeight.newBuilder().setName(name).setScale(1)).build());
     }
 
     @Test

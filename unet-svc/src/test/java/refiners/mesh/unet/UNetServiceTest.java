@@ -203,14 +203,21 @@ class UNetServiceTest extends ServiceTestBase {
     }
 
     @Test
-    void aLoraFileThatCannotBeUsedIsFailedPreconditionNamedWithoutItsPath() throws Exception {
+    void aLoraFileThatCannotBeUsedIsRefusedNamedWithoutItsPath() throws Exception {
         BrokenLoras.write();
-        for (String name : List.of("truncated", "sdxl")) {
-            BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class,
-                    () -> exchange(List.of(startWith(b -> b.addLoras(LoraWeight.newBuilder().setName(name).setScale(1)))))), "loras[0].name", name);
-            BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> UNetGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(1, TimeUnit.MINUTES).loadLora(LoadLoraRequest.newBuilder().setName(name).build())), "name", name);
-        }
+        BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> startWithLora("truncated")), "loras[0].name", "truncated");
+        BrokenLoras.assertRefused(assertThrows(StatusRuntimeException.class, () -> loadLora("truncated")), "name", "truncated");
+        // an SDXL LoRA where only SD 1.5 is served: the request's mistake
+        BrokenLoras.assertForAnotherFamily(assertThrows(StatusRuntimeException.class, () -> startWithLora("sdxl")), "loras[0].name", "sdxl");
+        BrokenLoras.assertForAnotherFamily(assertThrows(StatusRuntimeException.class, () -> loadLora("sdxl")), "name", "sdxl");
+    }
+
+    private void startWithLora(String name) throws Exception {
+        exchange(List.of(startWith(b -> b.addLoras(LoraWeight.newBuilder().setName(name).setScale(1)))));
+    }
+
+    private void loadLora(String name) {
+        UNetGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES).loadLora(LoadLoraRequest.newBuilder().setName(name).build());
     }
 
     @Test
