@@ -25,7 +25,7 @@ public class MeshLoras {
         Optional<Path> dir = config.loraDir().filter(d -> !d.isBlank()).map(Path::of);
         served = mesh.servedModels();
         library = dir.map(LoraLibrary::new);
-        sdxlLibrary = mesh.servedModels().contains(ModelFamilies.SDXL)
+        sdxlLibrary = served.contains(ModelFamilies.SDXL)
                 ? dir.map(d -> new LoraLibrary(d, new SDXLUNet(4).stateDictShapes(), new DoubleTextEncoder().stateDictShapes())) : Optional.empty();
     }
 

@@ -46,9 +46,10 @@ import refiners.proto.orchestrator.v1.Result;
 /**
  * SDXL beside SD 1.5 on one mesh of its own (every stage serving both: REFINERS_MODELS=sd15,sdxl, full-size detinit
  * weights, small images, 2 steps): an SDXL generation gives the in-process pixels bit for bit, without and with a kohya
- * SDXL LoRA (alone, and beside other generations with and without it); SD 1.5 and SDXL generations running at once each give
- * theirs (a UNet call holding both families would fail: LocalUNet refuses mixed batch keys); the listings name both
- * families and the SDXL LoRA as loaded; bad requests (a LoRA of the other family too) are refused naming the field.
+ * SDXL LoRA (alone, and beside other generations with and without it); SD 1.5 and SDXL generations running at once
+ * each give theirs (a UNet call holding both families would fail: LocalUNet refuses mixed batch keys); the listings
+ * name both families and the SDXL LoRA as loaded; bad requests (a LoRA of the other family too) are refused naming
+ * the field.
  * The in-process references are computed before the mesh starts and their sessions dropped, so the machine holds one
  * copy of SDXL's sessions at a time (the weight files are mapped: shared). Heavy: run it alone, under the heavy lock.
  */
@@ -73,8 +74,7 @@ class SDXLMeshIT {
      * The LoRA directory of this mesh: SD 1.5's style LoRA (refiners layout) and a detinit SDXL LoRA under kohya's
      * sd-scripts names (SDXLLoraLayout, rank 8); its own, so the shared mesh's listing stays as its tests expect.
      */
-    static Path loraDir() throws Exception {
-        Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
+    static Path loraDir(Path root) throws Exception {
         Path dir = Files.createDirectories(root.resolve("tools/target/sdxl-mesh/loras"));
         SafeTensorsWriter.write(dir.resolve("style.safetensors"), MeshIT.styleLora());
         SafeTensorsWriter.write(dir.resolve(XL_LORA + ".safetensors"), SDXLLoraLayout.detinit(SDXLLoraLayout.Layout.KOHYA_SGM, 5));
@@ -89,7 +89,8 @@ class SDXLMeshIT {
     @BeforeAll
     void referencesThenMesh() throws Exception {
         SharedMesh.close(); // a mesh of its own (see SharedMesh for why): both at once would not fit in memory
-        Path loras = loraDir();
+        Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
+        Path loras = loraDir(root);
         try (Runner runner = new Runner(RuntimeConfig.defaults())) {
             InProcessPipeline xl = InProcessPipeline.sdxl(SDXLWeights.parse(SDXLWeights.DETINIT), Optional.of(loras.toString()), runner);
             for (GenerateRequest r : sdxl) expected.put(r, pixels(xl, r));
@@ -98,7 +99,6 @@ class SDXLMeshIT {
             for (GenerateRequest r : sd15) expected.put(r, pixels(sd, r));
         }
         System.gc();
-        Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
         mesh = new MeshProcesses(root, root.resolve("tools/target/sdxl-mesh/logs"), MeshProcesses.freePorts())
                 .env("REFINERS_MODELS", "sd15,sdxl")
                 .env("REFINERS_WEIGHTS", SD1Weights.DETINIT)
