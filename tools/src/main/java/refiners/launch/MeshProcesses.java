@@ -195,7 +195,8 @@ public final class MeshProcesses implements AutoCloseable {
 
     /**
      * Starts every process that is not running and waits until all are ready (weights loaded). A first start whose
-     * port another program took in the meantime is made again on other free ports (up to three times).
+     * port another program took in the meantime is made again on another free port (up to three times): only that
+     * process and the orchestrator (which was told the old port) start again, the others go on loading.
      */
     public MeshProcesses start(Duration readyWithin) throws IOException, InterruptedException {
         boolean first = processes.isEmpty() && replicaProcesses.isEmpty();
@@ -204,23 +205,40 @@ public final class MeshProcesses implements AutoCloseable {
                 return startOnce(readyWithin);
             } catch (PortTaken e) {
                 if (!first || attempt == 3) throw e;
-                destroyAll();
-                usePorts(freePorts());
-                for (var r : replicaPorts.entrySet()) {
-                    List<Integer> promised = new ArrayList<>(ports.values());
-                    replicaPorts.values().forEach(promised::addAll);
-                    r.setValue(new ArrayList<>(LoopbackPorts.free(r.getValue().size(), promised)));
-                    pointOrchestratorAtReplicas(r.getKey());
-                }
+                movePort(e.process);
             }
         }
     }
 
     /** A service could not bind its port: someone else holds it. */
     private static final class PortTaken extends IllegalStateException {
-        PortTaken(String message) {
+        final String process;
+
+        PortTaken(String process, String message) {
             super(message);
+            this.process = process;
         }
+    }
+
+    /** Gives the process that could not bind its port another one; the orchestrator starts again to learn it. */
+    private void movePort(String process) throws InterruptedException {
+        List<Integer> promised = new ArrayList<>(ports.values());
+        replicaPorts.values().forEach(promised::addAll);
+        int port = LoopbackPorts.free(1, promised).get(0);
+        for (MeshService s : MeshService.values())
+            if (s.module.equals(process)) {
+                processes.remove(s);
+                ports.put(s, port);
+                commonEnv.put(s.portVariable, Integer.toString(port)); // only the orchestrator reads another stage's port
+            }
+        for (var r : replicaPorts.entrySet())
+            for (int i = 0; i < r.getValue().size(); i++)
+                if (replicaName(r.getKey(), i + 2).equals(process)) {
+                    replicaProcesses.remove(process);
+                    r.getValue().set(i, port);
+                }
+        replicaPorts.keySet().forEach(this::pointOrchestratorAtReplicas);
+        stop(MeshService.ORCHESTRATOR);
     }
 
     private MeshProcesses startOnce(Duration readyWithin) throws IOException, InterruptedException {
@@ -309,7 +327,7 @@ public final class MeshProcesses implements AutoCloseable {
 
     private static void exited(String what, Process p, Path log) {
         String message = what + " exited with code " + p.exitValue() + "; log " + log + ":\n" + tail(log);
-        throw message.contains("seems to be in use") ? new PortTaken(message) : new IllegalStateException(message);
+        throw message.contains("seems to be in use") ? new PortTaken(what, message) : new IllegalStateException(message);
     }
 
     /** The process id of a running service. */

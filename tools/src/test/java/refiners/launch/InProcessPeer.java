@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import refiners.conversion.LcmLoraLayout;
 import refiners.fluxion.runtime.Runner;
+import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.fluxion.utils.Images;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibrary;
@@ -23,6 +24,13 @@ import refiners.proto.orchestrator.v1.GenerateRequest;
  * ControlNet), the detinit image encoder and the IP-Adapter directory ({@link ImagePromptIT#ipAdapterDir}).
  */
 final class InProcessPeer {
+    /**
+     * The sessions the peer (and the shared mesh's services) keep: every graph the end-to-end tests ask for (UNet
+     * variants by adapter set, LoRA slots, guidance and latent size; the encoders, the VAE), so that none compiles twice.
+     * With the default 4 they were evicted between a class's own generations: each reference-only generation compiled
+     * its UNet (9,000 nodes, about 20 s) again.
+     */
+    static final int SESSIONS = 32;
     private static InProcessPipeline pipeline;
     private static boolean written;
 
@@ -75,7 +83,7 @@ final class InProcessPeer {
             try {
                 pipeline = new InProcessPipeline(SD1Weights.detinit(), Optional.of(loraDir().toString()), Optional.of(SD1Weights.DETINIT),
                         Optional.of(controlnetDir().toString()), Optional.of(SD1Weights.DETINIT), Optional.of(ipAdapterDir().toString()),
-                        Runner.shared());
+                        new Runner(RuntimeConfig.defaults().withSessionCacheSize(SESSIONS)));
             } catch (Exception e) {
                 throw new IllegalStateException("the in-process peer", e);
             }

@@ -14,7 +14,7 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
 
 /**
  * A port taken between choosing it and the service binding it (another program, or an outgoing connection) does not
- * fail the mesh's start: it starts again on other ports, and the orchestrator finds the stages there. The shared mesh
+ * fail the mesh's start: that service starts again on another port, and the orchestrator finds it there. The shared mesh
  * (SharedMesh) starts so, with its VAE port taken.
  */
 @Order(SharedMesh.ORDER)

@@ -15,7 +15,8 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
  * replicas filled one after the other (refiners_fill) with a LoRA directory (BatchingIT, MeshIT), the detinit
  * inpainting UNet and a ControlNet directory (MeshIT), an IP-Adapter directory and the detinit image encoder
  * (ImagePromptIT) — the files: {@link InProcessPeer} —, an orchestrator running 4 generations at once with a queue of 4 (MeshIT provokes RESOURCE_EXHAUSTED past them; the others run at most 4 at once), traces exported to a
- * receiver in this JVM and JSON logs (MeshTracingIT), and one of its chosen ports taken by another socket while it
+ * receiver in this JVM and JSON logs (MeshTracingIT), a session cache for every graph the tests ask for
+ * ({@link InProcessPeer#SESSIONS}), and one of its chosen ports taken by another socket while it
  * starts, so that the start goes through choosing new ports (MeshPortsIT). A test that stops one of its processes
  * leaves it stopped: the next {@link #get()} starts it again. The processes end with this JVM (MeshProcesses' shutdown
  * hook) or at {@link #close()}.
@@ -90,6 +91,7 @@ final class SharedMesh {
                 .env(MeshService.ORCHESTRATOR, "REFINERS_MAX_CONCURRENT", Integer.toString(MAX_CONCURRENT))
                 .env(MeshService.ORCHESTRATOR, "REFINERS_QUEUE_LIMIT", Integer.toString(QUEUE_LIMIT))
                 .replicas(MeshService.UNET, UNET_REPLICAS)
+                .env("REFINERS_SESSION_CACHE", Integer.toString(InProcessPeer.SESSIONS))
                 .env("REFINERS_LOG_JSON", "true")
                 .env("QUARKUS_OTEL_SDK_DISABLED", "false")
                 .env("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces.endpoint())
