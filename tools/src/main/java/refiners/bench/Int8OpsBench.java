@@ -17,14 +17,14 @@ import refiners.options.Args;
 /**
  * The UNet's dominant convolution and linear shapes, float32 as ONNX Runtime runs an export (NCHWc convolutions,
  * prepacked GEMMs) against int8 forms ONNX Runtime's CPU kernels offer, alternating call by call: the evidence for
- * whether an int8 UNet can pay. Prints per-form median, ratio to float32 and the error relative to float32.
+ * whether an int8 UNet can pay. Prints per-form median, ratios to float32 and the error relative to float32.
  */
 public final class Int8OpsBench {
     public static final String USAGE = "bench-int8-ops [--runs 15] [--threads 2] [--only conv|linear]\n"
             + "  float32 (Conv through ONNX Runtime's NCHWc transformer, prepacked MatMul) against int8 forms (ConvInteger,\n"
             + "  QLinearConv with static scales, DynamicQuantizeMatMul, DynamicQuantizeLinear + MatMulInteger) on the SD1 UNet's\n"
-            + "  dominant shapes (batch 2), alternating call by call: median wall time and mean process CPU time (threads do not spin), ratios to float32,\n"
-            + "  error relative to float32.";
+            + "  dominant shapes (batch 2), alternating call by call: median wall time and mean process CPU time (threads do not\n"
+            + "  spin), ratios to float32, error relative to float32.";
 
     /** One way to compute a case: its session and name. */
     private record Form(String name, OrtSession session) {}
@@ -39,6 +39,8 @@ public final class Int8OpsBench {
         Args args = new Args(argv, List.of(), List.of("runs", "threads", "only"));
         int runs = args.getInt("runs", 15), threads = args.getInt("threads", 2);
         String only = args.get("only", "");
+        if (runs < 1 || threads < 1) throw new IllegalArgumentException("--runs and --threads must be >= 1");
+        if (!List.of("", "conv", "linear").contains(only)) throw new IllegalArgumentException("--only must be conv or linear, not '" + only + "'");
         System.out.printf("refiners bench-int8-ops: %d threads, %d calls per form, alternating; %d cores%n", threads, runs, Runtime.getRuntime().availableProcessors());
         System.out.println("case | form | median ms | ratio to float32 | mean CPU ms | CPU ratio to float32 | max |d| / max |y| | mean |d| / mean |y|");
         if (!only.equals("linear")) {
