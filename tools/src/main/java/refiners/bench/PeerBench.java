@@ -300,12 +300,15 @@ public final class PeerBench {
         System.out.println();
         for (int s = 1; s < n; s++) {
             float[] a = outs[0].toFloatArray(), b = outs[s].toFloatArray();
-            double maxDiff = 0, maxRef = 0;
+            double maxDiff = 0, maxRef = 0, sumDiff = 0, sumRef = 0;
             for (int i = 0; i < a.length; i++) {
                 maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
                 maxRef = Math.max(maxRef, Math.abs(a[i]));
+                sumDiff += Math.abs(a[i] - b[i]);
+                sumRef += Math.abs(a[i]);
             }
-            System.out.printf("output %s vs %s: max |diff| %.3g (max |output| %.3g)%n", sides.get(s).side().name(), sides.get(0).side().name(), maxDiff, maxRef);
+            System.out.printf("output %s vs %s: max |diff| %.3g (max |output| %.3g), mean |diff| %.3g (mean |output| %.3g)%n",
+                    sides.get(s).side().name(), sides.get(0).side().name(), maxDiff, maxRef, sumDiff / a.length, sumRef / a.length);
         }
         if (profile != null) {
             List<String> names = new ArrayList<>();

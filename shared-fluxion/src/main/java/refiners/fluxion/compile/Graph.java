@@ -44,6 +44,7 @@ public final class Graph {
     private final IdentityHashMap<Tensor, Value> weightValues = new IdentityHashMap<>();
     private final IdentityHashMap<Tensor, Value> blockedValues = new IdentityHashMap<>();
     private final IdentityHashMap<Value, Value> nchwcTwins = new IdentityHashMap<>();
+    private final IdentityHashMap<Tensor, Value[]> int8Values = new IdentityHashMap<>();
     private final Map<String, Value> constants = new HashMap<>();
     private final Map<String, Value> contextInputs = new LinkedHashMap<>();
     private final List<ContextFeed> contextFeeds = new ArrayList<>();
@@ -54,6 +55,8 @@ public final class Graph {
     /** {@code options} with resolved taps (every tap has its path). */
     Graph(CompileOptions options, String device, Contexts contexts) {
         if (!"cpu".equals(device) && !"cuda".equals(device)) throw new IllegalArgumentException("device must be cpu or cuda, not " + device);
+        if (options.quantization() == Quantization.INT8 && !"cpu".equals(device))
+            throw new IllegalArgumentException("quantization INT8 runs on cpu only, not " + device);
         this.options = options;
         this.device = device;
         this.contexts = contexts;
@@ -164,6 +167,22 @@ public final class Graph {
         if (blocked == null) return null;
         Value v = bind((path.isEmpty() ? parameter : path() + "." + parameter) + ".nchwc" + block, blocked);
         blockedValues.put(t, v);
+        return v;
+    }
+
+    /**
+     * A layer's float weight quantized to int8 (see Int8Weights: for ConvInteger when {@code conv}, else for
+     * DynamicQuantizeMatMul): {values, per-channel scales}, computed and bound once per tensor, held in memory.
+     */
+    Value[] int8Weight(Module module, String parameter, boolean conv) {
+        Tensor t = parameter(module, parameter);
+        Value[] known = int8Values.get(t);
+        if (known != null) return known;
+        Tensor f = t.dtype() == DType.F32 ? t : t.to(DType.F32);
+        Int8Weights q = conv ? Int8Weights.forConvInteger(f) : Int8Weights.forMatMul(f);
+        String key = path.isEmpty() ? parameter : path() + "." + parameter;
+        Value[] v = {bind(key + ".int8", q.values()), bind(key + ".int8_scale", q.scales())};
+        int8Values.put(t, v);
         return v;
     }
 

@@ -6,6 +6,7 @@ import refiners.fluxion.DType;
 import refiners.fluxion.compile.onnx.Onnx.AttributeProto;
 import refiners.fluxion.compile.Attr;
 import refiners.fluxion.compile.Graph;
+import refiners.fluxion.compile.Int8;
 import refiners.fluxion.compile.Value;
 
 /** 2-D convolution (torch.nn.Conv2d semantics, zero padding). */
@@ -78,6 +79,9 @@ public class Conv2d extends WeightedModule {
                 Attr.ints("pads", padding[0], padding[1], padding[0], padding[1]),
                 Attr.ints("dilations", dilation[0], dilation[1]),
                 Attr.i("group", groups));
+        // int8 where the channels give the integer GEMM work; the model's first and last convolutions (4 channels) stay float
+        if (Int8.applies(g) && groups == 1 && x.rank() == 4 && inChannels >= 16 && outChannels >= 16)
+            return List.of(Int8.conv(g, this, x, attrs, out, useBias));
         Value blocked = nchwc(g, x, attrs, out);
         if (blocked != null) return List.of(blocked);
         List<Value> in = new ArrayList<>(List.of(x, g.weight(this, "weight")));

@@ -2,6 +2,7 @@ package refiners.fluxion.layers;
 
 import java.util.List;
 import refiners.fluxion.compile.Graph;
+import refiners.fluxion.compile.Int8;
 import refiners.fluxion.compile.Value;
 
 /** y = x W^T + b, with W of shape (out_features, in_features). */
@@ -33,6 +34,7 @@ public class Linear extends WeightedModule {
 
     @Override
     public List<Value> lower(Graph g, List<Value> args) {
+        if (Int8.applies(g)) return List.of(Int8.linear(g, this, single(this, args), bias));
         return List.of(single(this, args).linear(g.weight(this, "weight"), bias ? g.weight(this, "bias") : null));
     }
 }

@@ -1,0 +1,8 @@
+package refiners.fluxion.compile;
+
+/**
+ * Whether matrix products run in fewer bits (CPU only): NONE, or INT8 — Linear and Conv2d weights quantized per
+ * output channel to int8 with float scales, activations quantized per call (see Int8). Opt-in: not yet validated on
+ * real weights.
+ */
+public enum Quantization { NONE, INT8 }
