@@ -1,6 +1,7 @@
 package refiners.conversion;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,6 +73,27 @@ class CheckpointLoadingTest {
         loaded.forEach((k, t) -> {
             assertEquals(expected.get(k).dtype(), t.dtype(), model + " " + k);
             assertEquals(expected.get(k).data(), t.data(), model + " " + k);
+        });
+    }
+
+    /**
+     * Every loaded tensor maps the very bytes of the expected one: the same file (a hard link of it counts), offset and
+     * length. For a folder of links to the files the expected tensors map, this says what comparing every byte says
+     * (and that nothing was copied), without reading gigabytes.
+     */
+    static void assertSameMapping(Map<String, Tensor> expected, Map<String, Tensor> loaded, String model) {
+        assertEquals(expected.keySet(), loaded.keySet(), model);
+        loaded.forEach((k, t) -> {
+            Tensor e = expected.get(k);
+            assertEquals(e.dtype(), t.dtype(), model + " " + k);
+            assertEquals(e.byteSize(), t.byteSize(), model + " " + k);
+            assertNotNull(t.origin(), model + " " + k + " is not mapped from its file");
+            assertEquals(e.origin().offset(), t.origin().offset(), model + " " + k);
+            try {
+                assertTrue(Files.isSameFile(e.origin().file(), t.origin().file()), model + " " + k + ": " + t.origin().file());
+            } catch (java.io.IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
         });
     }
 

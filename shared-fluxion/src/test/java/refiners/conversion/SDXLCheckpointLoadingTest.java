@@ -140,8 +140,9 @@ class SDXLCheckpointLoadingTest {
         assertTrue(SDXLConversion.isSdxl(d));
         SDXLModels models = SDXLModels.load(new SDXLWeights(d));
         SDXLModels detinit = SDXLModels.detinit();
-        assertSame(detinit.textEncoder().stateDict(), models.textEncoder().stateDict(), "text encoder");
-        assertSame(detinit.unet().stateDict(), models.unet().stateDict(), "unet");
+        CheckpointLoadingTest.assertSameMapping(detinit.textEncoder().stateDict(), models.textEncoder().stateDict(), "text encoder");
+        CheckpointLoadingTest.assertSameMapping(detinit.unet().stateDict(), models.unet().stateDict(), "unet");
+        CheckpointLoadingTest.assertSameMapping(detinit.autoencoder().stateDict(), models.autoencoder().stateDict(), "autoencoder");
 
         Path sd1 = Files.createDirectories(dir.resolve("sd1-refiners"));
         Files.createLink(sd1.resolve("unet.safetensors"), DetInit.cachedFile("SD1UNet", new refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet(4).stateDictShapes(), 4));
