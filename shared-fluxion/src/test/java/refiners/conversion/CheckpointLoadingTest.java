@@ -22,11 +22,13 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Autoencoder
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.FullSizeModels;
 
 /**
  * Full-size checkpoints written under the real external key names (diffusers folder, CompVis single file) from
  * detinit values load into models whose tensors equal those of the refiners-keyed models, bit for bit.
  */
+@FullSizeModels
 class CheckpointLoadingTest {
     @TempDir
     static Path dir;

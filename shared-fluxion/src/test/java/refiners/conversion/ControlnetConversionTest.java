@@ -18,11 +18,13 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.Controlnet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibrary;
+import refiners.FullSizeModels;
 
 /**
  * ControlNet weights by name from a directory: a full-size detinit ControlNet written under diffusers ControlNetModel
  * names (through the inverse of controlnet_sd15.diffusers.tsv) loads the same tensors as the refiners-keyed file.
  */
+@FullSizeModels
 class ControlnetConversionTest {
     @TempDir
     static Path dir;

@@ -19,12 +19,14 @@ import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.foundationals.latent_diffusion.image_prompt.CrossAttentionAdapter;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1IPAdapter;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.FullSizeModels;
 
 /**
  * IP-Adapter files in the published layout (detinit tensors under the real key names, written through the inverse of
  * the key tables) load to the refiners-keyed tensors, and each processor's to_k_ip / to_v_ip lands on the cross-attention
  * diffusers numbers it for: odd numbers in module order, down blocks (1..11), up blocks (13..29), then the middle (31).
  */
+@FullSizeModels
 class IPAdapterConversionTest {
     @TempDir
     Path dir;

@@ -14,11 +14,13 @@ import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
+import refiners.FullSizeModels;
 
 /**
  * An inpainting checkpoint's 9-channel UNet loads from the three layouts (refiners folder, diffusers folder, CompVis
  * single file such as sd-v1-5-inpainting) with the same tensors, written here from full-size detinit values.
  */
+@FullSizeModels
 class InpaintingCheckpointTest {
     @TempDir
     static Path dir;

@@ -23,8 +23,10 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.FullSizeModels;
 
 /** An LCM-LoRA in the published SD1.5 layout loads with every key used, fills a slot per layer and changes the output. */
+@FullSizeModels
 class LcmLoraLayoutTest {
     @TempDir
     Path dir;

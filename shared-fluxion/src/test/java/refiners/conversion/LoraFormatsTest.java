@@ -20,8 +20,10 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.FullSizeModels;
 
 /** The same LoRA written as kohya, diffusers/PEFT and refiners files loads to the same layers and the same outputs. */
+@FullSizeModels
 class LoraFormatsTest {
     @TempDir
     Path dir;

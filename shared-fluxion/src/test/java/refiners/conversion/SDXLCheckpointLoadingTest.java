@@ -23,6 +23,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLAutoencod
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLModels;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLWeights;
+import refiners.LargestModels;
 
 /**
  * Full-size SDXL checkpoints written under the real external key names from detinit values (float16, as the published
@@ -31,6 +32,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLWeights;
  * transposed text_projection), a refiners folder. The UNet's tables are checked on layouts in SDXLKeyMapsTest (its
  * 5 GB in files would add little).
  */
+@LargestModels
 class SDXLCheckpointLoadingTest {
     @TempDir
     static Path dir;

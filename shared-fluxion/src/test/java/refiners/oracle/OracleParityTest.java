@@ -17,12 +17,14 @@ import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import refiners.fluxion.Tensor;
+import refiners.LargestModels;
 
 /**
  * Runs every case file found in the oracle directory (system property oracle.dir), every subcase, every output.
  * Informational subcases are reported as skipped with their reason. A case family with no runner fails, unless it is
  * in the visible {@link #PENDING} list (reported as skipped on every run, never counted as passed).
  */
+@LargestModels
 class OracleParityTest {
     /** Case families whose runner a later issue implements: reported as skipped, never as passed. */
     static final Map<String, String> PENDING = new TreeMap<>(Map.of());

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.parallel.Isolated;
 import refiners.conversion.Checkpoints;
 import refiners.conversion.SDXLComponent;
 import refiners.fluxion.DType;
@@ -27,6 +28,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLUNet;
  * -Dsdxl.f16=true, under the heavy lock.
  */
 @EnabledIfSystemProperty(named = "sdxl.f16", matches = "true")
+@Isolated("measures this process's resident memory: nothing else may load weights meanwhile")
 class SDXLHalfWeightsTest {
     @Test
     void float16UnetRunsInLittleMoreThanItsWeightBytes() throws Exception {

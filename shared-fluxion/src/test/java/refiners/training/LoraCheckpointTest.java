@@ -13,8 +13,10 @@ import refiners.conversion.LoraFile;
 import refiners.conversion.LoraFormats;
 import refiners.foundationals.clip.CLIPTextEncoderL;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.FullSizeModels;
 
 /** Both checkpoint formats, UNet and text encoder LoRAs, any scale: read back by the LoRA loader as trained. */
+@FullSizeModels
 class LoraCheckpointTest {
     @TempDir
     Path dir;

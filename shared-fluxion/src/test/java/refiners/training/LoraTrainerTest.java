@@ -30,6 +30,7 @@ import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
 import refiners.foundationals.latent_diffusion.solvers.DDPM;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
+import refiners.FullSizeModels;
 
 /**
  * LoRA training end to end on a tiny synthetic set (4 images of 64x64 drawn here, so 8x8 latents) with the full-size
@@ -37,6 +38,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
  * through the LoRA loader and give the in-memory LoRA's outputs, and a run resumed from a training state ends where
  * the uninterrupted run ends.
  */
+@FullSizeModels
 class LoraTrainerTest {
     private static final int STEPS = 30;
     private static final List<String> CAPTIONS = List.of("a red square", "a blue disc", "green stripes", "a yellow gradient");

@@ -15,8 +15,10 @@ import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
+import refiners.FullSizeModels;
 
 /** refiners' LoRA initialisation (up = 0) leaves the adapted UNet's output exactly the base model's. */
+@FullSizeModels
 class TrainableLorasTest {
     @Test
     void zeroUpWeightsGiveTheBaseOutputExactly() {

@@ -19,8 +19,10 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.layers.Conv2d;
 import refiners.fluxion.safetensors.SafeTensors;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** The blocked copies' places: beside the weights (written by convert), else a cache bounded least recently used first. */
+@Isolated("sets the system property refiners.cache, which every detinit and NCHWc cache user reads")
 class NchwcCacheTest {
     private static final int BLOCK = 8;
     @TempDir

@@ -22,8 +22,10 @@ import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.fluxion.safetensors.SafeTensors;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** Convolutions on ONNX Runtime's NCHWc kernels, weights blocked into mapped cache files, agree with plain Conv. */
+@Isolated("sets the system property refiners.cache, which every detinit and NCHWc cache user reads")
 class NchwcConvolutionTest {
     @Test
     void copiesOfWeightFilesThatAreGoneOrChangedAreRemovedAndLinksShareOne(@TempDir Path dir) throws Exception {

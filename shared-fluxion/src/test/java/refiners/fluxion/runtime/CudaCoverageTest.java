@@ -15,8 +15,10 @@ import refiners.fluxion.compile.Graph;
 import refiners.fluxion.compile.Value;
 import refiners.fluxion.layers.Module;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
+import refiners.FullSizeModels;
 
 /** The three SD1 graphs, compiled in float16 for cuda (no GPU needed to compile), have a CUDA kernel for every node. */
+@FullSizeModels
 class CudaCoverageTest {
     private static final CompileOptions F16 = CompileOptions.defaults().withDtype(DType.F16);
 

@@ -26,12 +26,14 @@ import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
+import refiners.FullSizeModels;
 
 /**
  * Steps of several generations in one UNet call give each generation exactly (bit for bit) what it gets alone:
  * different prompts, timesteps, guidance scales, LoRA sets of different ranks (Linear layers up to 5120 inputs, 1x1
  * convolutions, a rank-1 set), ControlNet conditions and scales, inpainting conditions. Full-size detinit UNets.
  */
+@FullSizeModels
 class BatchedUNetTest {
     @TempDir
     static Path dir;

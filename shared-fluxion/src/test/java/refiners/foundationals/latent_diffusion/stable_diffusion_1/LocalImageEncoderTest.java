@@ -12,11 +12,13 @@ import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
+import refiners.FullSizeModels;
 
 /**
  * The image-prompt stage (full-size detinit CLIPImageEncoderH): an image's features are the same bits alone and among
  * other calls' images (every call has the zero input first, so at least two rows), of the shapes IP-Adapters take.
  */
+@FullSizeModels
 class LocalImageEncoderTest {
     static Tensor picture(long seed, int h, int w) {
         float[] v = DetInit.tensor("input:picture", new long[] {h, w, 3}, seed, 0, 1).toFloatArray();

@@ -11,12 +11,14 @@ import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.clip.CLIPTextEncoderL;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequest.LoraWeight;
+import refiners.FullSizeModels;
 
 /**
  * With a LoRA source, prompts without LoRAs are encoded by the encoder without slots (a session of its own over the
  * same weights), with the bits of an encoder that has no slots at all; a LoRA set runs on the slotted one. Full-size
  * detinit CLIP-L.
  */
+@FullSizeModels
 class LocalTextEncoderTest {
     @Test
     void promptsWithoutLorasSkipTheSlotsWithTheSameBits() {

@@ -18,8 +18,10 @@ import refiners.fluxion.Tensor;
 import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
+import refiners.FullSizeModels;
 
 /** The UNet stage with ControlNets: one session per ControlNet set, scales and conditions fed per call. */
+@FullSizeModels
 class LocalUNetTest {
     @TempDir
     static Path dir;

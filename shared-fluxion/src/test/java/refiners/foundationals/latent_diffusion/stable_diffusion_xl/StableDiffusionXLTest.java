@@ -23,12 +23,14 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResu
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
+import refiners.LargestModels;
 
 /**
  * StableDiffusion_XL in process with the full-size detinit models at a small size (128 x 128 pixels, 2 steps): text
  * to image and image to image through StableDiffusion_1's loop, the UNet's samples batched without changing a bit.
  * Heavy (about 14 GB of mapped weights): run it alone, under the heavy lock.
  */
+@LargestModels
 class StableDiffusionXLTest {
     static final int SIZE = 128;
     static SDXLModels models;
