@@ -23,7 +23,8 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLAutoencod
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLModels;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLWeights;
-import refiners.LargestModels;
+import refiners.FullSizeModels;
+import refiners.HalfDetInit;
 
 /**
  * Full-size SDXL checkpoints written under the real external key names from detinit values (float16, as the published
@@ -32,7 +33,7 @@ import refiners.LargestModels;
  * transposed text_projection), a refiners folder. The UNet's tables are checked on layouts in SDXLKeyMapsTest (its
  * 5 GB in files would add little).
  */
-@LargestModels
+@FullSizeModels
 class SDXLCheckpointLoadingTest {
     @TempDir
     static Path dir;
@@ -41,14 +42,8 @@ class SDXLCheckpointLoadingTest {
 
     @BeforeAll
     static void weights() {
-        textSd = half(DetInit.cachedStateDict("DoubleTextEncoder", new DoubleTextEncoder().stateDictShapes(), SDXLComponent.TEXT_ENCODER.detinitSeed));
-        ldaSd = half(DetInit.cachedStateDict("SDXLAutoencoder", new SDXLAutoencoder().stateDictShapes(), SDXLComponent.AUTOENCODER.detinitSeed));
-    }
-
-    private static Map<String, Tensor> half(Map<String, Tensor> sd) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        sd.forEach((k, t) -> out.put(k, t.to(DType.F16)));
-        return out;
+        textSd = HalfDetInit.stateDict("DoubleTextEncoder", new DoubleTextEncoder().stateDictShapes(), SDXLComponent.TEXT_ENCODER.detinitSeed);
+        ldaSd = HalfDetInit.stateDict("SDXLAutoencoder", new SDXLAutoencoder().stateDictShapes(), SDXLComponent.AUTOENCODER.detinitSeed);
     }
 
     /** The refiners tensors a table targets, under its external names. */
