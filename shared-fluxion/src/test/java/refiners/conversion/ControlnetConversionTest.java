@@ -12,13 +12,13 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.Controlnet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibrary;
-import refiners.FullSizeModels;
 
 /**
  * ControlNet weights by name from a directory: a full-size detinit ControlNet written under diffusers ControlNetModel

@@ -10,16 +10,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.foundationals.latent_diffusion.image_prompt.CrossAttentionAdapter;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1IPAdapter;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
-import refiners.FullSizeModels;
 
 /**
  * IP-Adapter files in the published layout (detinit tensors under the real key names, written through the inverse of

@@ -11,6 +11,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
+import refiners.HalfDetInit;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -23,8 +25,6 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLAutoencod
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLModels;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLWeights;
-import refiners.FullSizeModels;
-import refiners.HalfDetInit;
 
 /**
  * Full-size SDXL checkpoints written under the real external key names from detinit values (float16, as the published

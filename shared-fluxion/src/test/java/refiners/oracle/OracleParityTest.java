@@ -16,8 +16,8 @@ import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import refiners.fluxion.Tensor;
 import refiners.LargestModels;
+import refiners.fluxion.Tensor;
 
 /**
  * Runs every case file found in the oracle directory (system property oracle.dir), every subcase, every output.

@@ -18,6 +18,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.conversion.LoraFile;
 import refiners.conversion.LoraFormats;
 import refiners.fluxion.Tensor;
@@ -30,7 +31,6 @@ import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
 import refiners.foundationals.latent_diffusion.solvers.DDPM;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
-import refiners.FullSizeModels;
 
 /**
  * LoRA training end to end on a tiny synthetic set (4 images of 64x64 drawn here, so 8x8 latents) with the full-size

@@ -9,13 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import refiners.FullSizeModels;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
-import refiners.FullSizeModels;
 
 /** refiners' LoRA initialisation (up = 0) leaves the adapted UNet's output exactly the base model's. */
 @FullSizeModels

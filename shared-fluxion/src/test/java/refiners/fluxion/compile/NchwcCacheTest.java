@@ -14,12 +14,12 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.layers.Conv2d;
 import refiners.fluxion.safetensors.SafeTensors;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
-import org.junit.jupiter.api.parallel.Isolated;
 
 /** The blocked copies' places: beside the weights (written by convert), else a cache bounded least recently used first. */
 @Isolated("sets the system property refiners.cache, which every detinit and NCHWc cache user reads")

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import refiners.FullSizeModels;
+import refiners.HalfDetInit;
+import refiners.conversion.SD1Component;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.Attr;
@@ -18,9 +21,6 @@ import refiners.foundationals.clip.CLIPTextEncoderL;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Autoencoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
-import refiners.FullSizeModels;
-import refiners.HalfDetInit;
-import refiners.conversion.SD1Component;
 
 /** The three SD1 graphs, compiled in float16 for cuda (no GPU needed to compile), have a CUDA kernel for every node. */
 @FullSizeModels

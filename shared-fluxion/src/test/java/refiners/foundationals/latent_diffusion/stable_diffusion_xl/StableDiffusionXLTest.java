@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import refiners.LargestModels;
 import refiners.fluxion.InvalidRequestException;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.runtime.Runner;
@@ -23,7 +24,6 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationResu
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
-import refiners.LargestModels;
 
 /**
  * StableDiffusion_XL in process with the full-size detinit models at a small size (128 x 128 pixels, 2 steps): text
