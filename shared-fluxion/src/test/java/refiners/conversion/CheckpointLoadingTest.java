@@ -1,6 +1,7 @@
 package refiners.conversion;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -26,6 +28,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Weights;
  * Full-size checkpoints written under the real external key names (diffusers folder, CompVis single file) from
  * detinit values load into models whose tensors equal those of the refiners-keyed models, bit for bit.
  */
+@FullSizeModels
 class CheckpointLoadingTest {
     @TempDir
     static Path dir;
@@ -72,6 +75,27 @@ class CheckpointLoadingTest {
         loaded.forEach((k, t) -> {
             assertEquals(expected.get(k).dtype(), t.dtype(), model + " " + k);
             assertEquals(expected.get(k).data(), t.data(), model + " " + k);
+        });
+    }
+
+    /**
+     * Every loaded tensor maps the very bytes of the expected one: the same file (a hard link of it counts), offset and
+     * length. For a folder of links to the files the expected tensors map, this says what comparing every byte says
+     * (and that nothing was copied), without reading gigabytes.
+     */
+    static void assertSameMapping(Map<String, Tensor> expected, Map<String, Tensor> loaded, String model) {
+        assertEquals(expected.keySet(), loaded.keySet(), model);
+        loaded.forEach((k, t) -> {
+            Tensor e = expected.get(k);
+            assertEquals(e.dtype(), t.dtype(), model + " " + k);
+            assertEquals(e.byteSize(), t.byteSize(), model + " " + k);
+            assertNotNull(t.origin(), model + " " + k + " is not mapped from its file");
+            assertEquals(e.origin().offset(), t.origin().offset(), model + " " + k);
+            try {
+                assertTrue(Files.isSameFile(e.origin().file(), t.origin().file()), model + " " + k + ": " + t.origin().file());
+            } catch (java.io.IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
         });
     }
 

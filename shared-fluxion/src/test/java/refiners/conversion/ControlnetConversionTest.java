@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -23,6 +24,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.ControlnetLibr
  * ControlNet weights by name from a directory: a full-size detinit ControlNet written under diffusers ControlNetModel
  * names (through the inverse of controlnet_sd15.diffusers.tsv) loads the same tensors as the refiners-keyed file.
  */
+@FullSizeModels
 class ControlnetConversionTest {
     @TempDir
     static Path dir;

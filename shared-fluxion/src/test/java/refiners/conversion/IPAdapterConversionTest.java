@@ -10,9 +10,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
@@ -25,6 +26,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
  * the key tables) load to the refiners-keyed tensors, and each processor's to_k_ip / to_v_ip lands on the cross-attention
  * diffusers numbers it for: odd numbers in module order, down blocks (1..11), up blocks (13..29), then the middle (31).
  */
+@FullSizeModels
 class IPAdapterConversionTest {
     @TempDir
     Path dir;

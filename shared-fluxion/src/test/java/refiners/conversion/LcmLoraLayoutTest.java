@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -25,6 +26,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 
 /** An LCM-LoRA in the published SD1.5 layout loads with every key used, fills a slot per layer and changes the output. */
+@FullSizeModels
 class LcmLoraLayoutTest {
     @TempDir
     Path dir;

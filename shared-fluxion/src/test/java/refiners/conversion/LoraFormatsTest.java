@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
@@ -22,6 +23,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 
 /** The same LoRA written as kohya, diffusers/PEFT and refiners files loads to the same layers and the same outputs. */
+@FullSizeModels
 class LoraFormatsTest {
     @TempDir
     Path dir;

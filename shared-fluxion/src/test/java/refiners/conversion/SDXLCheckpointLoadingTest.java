@@ -11,6 +11,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
+import refiners.HalfDetInit;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -31,6 +33,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLWeights;
  * transposed text_projection), a refiners folder. The UNet's tables are checked on layouts in SDXLKeyMapsTest (its
  * 5 GB in files would add little).
  */
+@FullSizeModels
 class SDXLCheckpointLoadingTest {
     @TempDir
     static Path dir;
@@ -39,14 +42,8 @@ class SDXLCheckpointLoadingTest {
 
     @BeforeAll
     static void weights() {
-        textSd = half(DetInit.cachedStateDict("DoubleTextEncoder", new DoubleTextEncoder().stateDictShapes(), SDXLComponent.TEXT_ENCODER.detinitSeed));
-        ldaSd = half(DetInit.cachedStateDict("SDXLAutoencoder", new SDXLAutoencoder().stateDictShapes(), SDXLComponent.AUTOENCODER.detinitSeed));
-    }
-
-    private static Map<String, Tensor> half(Map<String, Tensor> sd) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        sd.forEach((k, t) -> out.put(k, t.to(DType.F16)));
-        return out;
+        textSd = HalfDetInit.stateDict("DoubleTextEncoder", new DoubleTextEncoder().stateDictShapes(), SDXLComponent.TEXT_ENCODER.detinitSeed);
+        ldaSd = HalfDetInit.stateDict("SDXLAutoencoder", new SDXLAutoencoder().stateDictShapes(), SDXLComponent.AUTOENCODER.detinitSeed);
     }
 
     /** The refiners tensors a table targets, under its external names. */
@@ -140,8 +137,9 @@ class SDXLCheckpointLoadingTest {
         assertTrue(SDXLConversion.isSdxl(d));
         SDXLModels models = SDXLModels.load(new SDXLWeights(d));
         SDXLModels detinit = SDXLModels.detinit();
-        assertSame(detinit.textEncoder().stateDict(), models.textEncoder().stateDict(), "text encoder");
-        assertSame(detinit.unet().stateDict(), models.unet().stateDict(), "unet");
+        CheckpointLoadingTest.assertSameMapping(detinit.textEncoder().stateDict(), models.textEncoder().stateDict(), "text encoder");
+        CheckpointLoadingTest.assertSameMapping(detinit.unet().stateDict(), models.unet().stateDict(), "unet");
+        CheckpointLoadingTest.assertSameMapping(detinit.autoencoder().stateDict(), models.autoencoder().stateDict(), "autoencoder");
 
         Path sd1 = Files.createDirectories(dir.resolve("sd1-refiners"));
         Files.createLink(sd1.resolve("unet.safetensors"), DetInit.cachedFile("SD1UNet", new refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet(4).stateDictShapes(), 4));

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.function.Executable;
-import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
 import refiners.fluxion.compile.CompileOptions;
@@ -68,7 +67,7 @@ public class ClipTextLCase implements CaseRunner {
     public Map<String, Tensor> run(OracleCase oc, JsonNode sub) {
         JsonNode spec = sub.get("models").get(0);
         CLIPTextEncoderL encoder = build(spec);
-        encoder.loadStateDict(DetInit.stateDict(encoder.stateDictShapes(), spec.get("seed").asLong()));
+        encoder.loadStateDict(CachedDetInit.weights(encoder, spec.get("seed").asLong()));
         for (JsonNode in : sub.get("inputs"))
             if (!in.get("name").asText().equals("tokens")) throw new IllegalArgumentException("clip-text-l: unknown input " + in.get("name"));
         Tensor ids = encoder.tokenizer().tokenize(prompts(sub));

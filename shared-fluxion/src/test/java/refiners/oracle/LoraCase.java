@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.function.Executable;
 import refiners.conversion.LoraFile;
 import refiners.conversion.LoraFormats;
@@ -36,7 +35,6 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
  * patched state dict compared, and eject restoring the base outputs bit for bit.
  */
 public class LoraCase implements CaseRunner {
-    private static final Map<String, Map<String, Tensor>> BASE_WEIGHTS = new ConcurrentHashMap<>();
 
     @Override
     public String caseName() {
@@ -54,14 +52,14 @@ public class LoraCase implements CaseRunner {
     private static SD1UNet unet(JsonNode sub) {
         JsonNode spec = model(sub, "unet");
         SD1UNet u = SD1UNetCase.build(spec);
-        u.loadStateDict(BASE_WEIGHTS.computeIfAbsent("unet" + spec.get("seed").asLong(), k -> DetInit.stateDict(u.stateDictShapes(), spec.get("seed").asLong())));
+        u.loadStateDict(CachedDetInit.weights(u, spec.get("seed").asLong()));
         return u;
     }
 
     private static CLIPTextEncoderL clip(JsonNode sub) {
         JsonNode spec = model(sub, "clip_text_encoder");
         CLIPTextEncoderL c = ClipTextLCase.build(spec);
-        c.loadStateDict(BASE_WEIGHTS.computeIfAbsent("clip" + spec.get("seed").asLong(), k -> DetInit.stateDict(c.stateDictShapes(), spec.get("seed").asLong())));
+        c.loadStateDict(CachedDetInit.weights(c, spec.get("seed").asLong()));
         return c;
     }
 

@@ -136,7 +136,7 @@ public final class LoraTrainingCase implements CaseRunner {
         JsonNode init = sub.get("lora_init");
 
         SD1UNet unet = SD1UNetCase.build(specs.get("unet"));
-        unet.loadStateDict(DetInit.cachedStateDict(unet.className(), unet.stateDictShapes(), specs.get("unet").get("seed").asLong()));
+        unet.loadStateDict(CachedDetInit.weights(unet, specs.get("unet").get("seed").asLong()));
         TrainableLoras unetLoras = TrainableLoras.install(unet, "unet", List.of("CrossAttentionBlock2d"), rank, scale);
         loadInit(unetLoras, init.has("unet") ? init.get("unet") : init);
 
@@ -144,7 +144,7 @@ public final class LoraTrainingCase implements CaseRunner {
         TrainableLoras clipLoras = null;
         if (specs.containsKey("clip_text_encoder")) {
             clip = ClipTextLCase.build(specs.get("clip_text_encoder"));
-            clip.loadStateDict(DetInit.cachedStateDict(clip.className(), clip.stateDictShapes(), specs.get("clip_text_encoder").get("seed").asLong()));
+            clip.loadStateDict(CachedDetInit.weights(clip, specs.get("clip_text_encoder").get("seed").asLong()));
             clipLoras = TrainableLoras.install(clip, "text_encoder", List.of("TransformerLayer"), rank, scale);
             loadInit(clipLoras, init.get("text_encoder"));
         }

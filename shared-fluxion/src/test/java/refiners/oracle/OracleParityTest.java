@@ -16,6 +16,7 @@ import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import refiners.LargestModels;
 import refiners.fluxion.Tensor;
 
 /**
@@ -23,6 +24,7 @@ import refiners.fluxion.Tensor;
  * Informational subcases are reported as skipped with their reason. A case family with no runner fails, unless it is
  * in the visible {@link #PENDING} list (reported as skipped on every run, never counted as passed).
  */
+@LargestModels
 class OracleParityTest {
     /** Case families whose runner a later issue implements: reported as skipped, never as passed. */
     static final Map<String, String> PENDING = new TreeMap<>(Map.of());

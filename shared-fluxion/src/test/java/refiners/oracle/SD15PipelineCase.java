@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.function.Executable;
-import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.Tensors;
 import refiners.fluxion.layers.Module;
@@ -42,7 +41,7 @@ public class SD15PipelineCase implements CaseRunner {
 
     /** Full-size detinit weights of a manifest model, through the detinit file cache (mapped; the mesh maps the same files). */
     static Map<String, Tensor> detinit(Module model, JsonNode spec) {
-        return DetInit.cachedStateDict(model.className(), model.stateDictShapes(), spec.get("seed").asLong());
+        return CachedDetInit.weights(model, spec.get("seed").asLong());
     }
 
     /** Every model of the subcase: state-dict keys and shapes (and structure when the manifest gives one). */

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.function.Executable;
-import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.layers.Chain;
@@ -52,7 +51,7 @@ public class SD1AutoencoderCase implements CaseRunner {
             assertEquals(0, FluxionLayersCase.mismatches(OracleCase.detinitInput(in), input), inputName + ": detinit regeneration differs from the stored input");
 
         SD1Autoencoder lda = build(spec);
-        lda.loadStateDict(DetInit.stateDict(lda.stateDictShapes(), spec.get("seed").asLong()));
+        lda.loadStateDict(CachedDetInit.weights(lda, spec.get("seed").asLong()));
         String operation = switch (inputName) {
             case "image" -> "encode";
             case "latents" -> "decode";

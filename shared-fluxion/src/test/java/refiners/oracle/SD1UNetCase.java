@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.function.Executable;
-import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
 import refiners.fluxion.compile.CompiledGraph;
@@ -87,8 +86,8 @@ public final class SD1UNetCase implements CaseRunner {
         JsonNode spec = onlyModel(sub);
         SD1UNet unet = build(spec);
         long t0 = System.nanoTime();
-        unet.loadStateDict(DetInit.stateDict(unet.stateDictShapes(), spec.get("seed").asLong()));
-        System.out.printf("  sd1-unet: detinit weights in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        unet.loadStateDict(CachedDetInit.weights(unet, spec.get("seed").asLong()));
+        System.out.printf("  sd1-unet: detinit weights (mapped) in %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
         List<Tensor> positional = inputs(oc, sub, "sd1-unet", Map.of("timestep", unet::setTimestep, "clip_text_embedding", unet::setClipTextEmbedding));
 

@@ -5,19 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.parallel.Isolated;
+import refiners.HalfDetInit;
 import refiners.conversion.Checkpoints;
 import refiners.conversion.SDXLComponent;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
-import refiners.fluxion.safetensors.SafeTensorsWriter;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLUNet;
 
 /**
@@ -27,6 +27,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLUNet;
  * -Dsdxl.f16=true, under the heavy lock.
  */
 @EnabledIfSystemProperty(named = "sdxl.f16", matches = "true")
+@Isolated("measures this process's resident memory: nothing else may load weights meanwhile")
 class SDXLHalfWeightsTest {
     @Test
     void float16UnetRunsInLittleMoreThanItsWeightBytes() throws Exception {
@@ -84,19 +85,7 @@ class SDXLHalfWeightsTest {
 
     /** The detinit SDXL UNet (the oracle's seed) in float16, written once next to the detinit cache. */
     private static Path halfFile(Map<String, long[]> shapes) {
-        Path f32 = DetInit.cachedFile("SDXLUNet", shapes, SDXLComponent.UNET.detinitSeed);
-        Path f16 = f32.resolveSibling("SDXLUNet-seed" + SDXLComponent.UNET.detinitSeed + "-f16.safetensors");
-        if (Files.exists(f16)) return f16;
-        Map<String, SafeTensorsWriter.Entry> entries = new LinkedHashMap<>();
-        Checkpoints.open(f32).forEach((k, t) -> entries.put(k, new SafeTensorsWriter.Entry(DType.F16, t.shape(), () -> t.to(DType.F16))));
-        Path tmp = f16.resolveSibling(f16.getFileName() + ".tmp");
-        SafeTensorsWriter.writeLazily(tmp, entries, Map.of());
-        try {
-            Files.move(tmp, f16, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return f16;
+        return HalfDetInit.file("SDXLUNet", shapes, SDXLComponent.UNET.detinitSeed);
     }
 
     /** A resident-memory field of this process (VmRSS: all, RssAnon: anonymous), in bytes. */

@@ -9,12 +9,14 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.conversion.LoraFile;
 import refiners.conversion.LoraFormats;
 import refiners.foundationals.clip.CLIPTextEncoderL;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 
 /** Both checkpoint formats, UNet and text encoder LoRAs, any scale: read back by the LoRA loader as trained. */
+@FullSizeModels
 class LoraCheckpointTest {
     @TempDir
     Path dir;

@@ -18,6 +18,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.conversion.LoraFile;
 import refiners.conversion.LoraFormats;
 import refiners.fluxion.Tensor;
@@ -37,6 +38,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
  * through the LoRA loader and give the in-memory LoRA's outputs, and a run resumed from a training state ends where
  * the uninterrupted run ends.
  */
+@FullSizeModels
 class LoraTrainerTest {
     private static final int STEPS = 30;
     private static final List<String> CAPTIONS = List.of("a red square", "a blue disc", "green stripes", "a yellow gradient");

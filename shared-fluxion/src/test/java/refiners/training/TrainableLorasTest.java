@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import refiners.FullSizeModels;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
@@ -17,6 +18,7 @@ import refiners.foundationals.latent_diffusion.CrossAttentionBlock;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 
 /** refiners' LoRA initialisation (up = 0) leaves the adapted UNet's output exactly the base model's. */
+@FullSizeModels
 class TrainableLorasTest {
     @Test
     void zeroUpWeightsGiveTheBaseOutputExactly() {

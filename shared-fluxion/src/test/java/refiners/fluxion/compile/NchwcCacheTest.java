@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.layers.Conv2d;
@@ -21,6 +22,7 @@ import refiners.fluxion.safetensors.SafeTensors;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 
 /** The blocked copies' places: beside the weights (written by convert), else a cache bounded least recently used first. */
+@Isolated("sets the system property refiners.cache, which every detinit and NCHWc cache user reads")
 class NchwcCacheTest {
     private static final int BLOCK = 8;
     @TempDir

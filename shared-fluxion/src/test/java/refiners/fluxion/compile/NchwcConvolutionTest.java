@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.onnx.Onnx.ModelProto;
@@ -24,6 +25,7 @@ import refiners.fluxion.safetensors.SafeTensors;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
 
 /** Convolutions on ONNX Runtime's NCHWc kernels, weights blocked into mapped cache files, agree with plain Conv. */
+@Isolated("sets the system property refiners.cache, which every detinit and NCHWc cache user reads")
 class NchwcConvolutionTest {
     @Test
     void copiesOfWeightFilesThatAreGoneOrChangedAreRemovedAndLinksShareOne(@TempDir Path dir) throws Exception {

@@ -18,6 +18,7 @@ import java.util.function.BiPredicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -32,6 +33,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
  * different prompts, timesteps, guidance scales, LoRA sets of different ranks (Linear layers up to 5120 inputs, 1x1
  * convolutions, a rank-1 set), ControlNet conditions and scales, inpainting conditions. Full-size detinit UNets.
  */
+@FullSizeModels
 class BatchedUNetTest {
     @TempDir
     static Path dir;

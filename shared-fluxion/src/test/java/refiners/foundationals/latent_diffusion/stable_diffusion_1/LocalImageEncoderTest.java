@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import refiners.FullSizeModels;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -17,6 +18,7 @@ import refiners.fluxion.runtime.RuntimeConfig;
  * The image-prompt stage (full-size detinit CLIPImageEncoderH): an image's features are the same bits alone and among
  * other calls' images (every call has the zero input first, so at least two rows), of the shapes IP-Adapters take.
  */
+@FullSizeModels
 class LocalImageEncoderTest {
     static Tensor picture(long seed, int h, int w) {
         float[] v = DetInit.tensor("input:picture", new long[] {h, w, 3}, seed, 0, 1).toFloatArray();

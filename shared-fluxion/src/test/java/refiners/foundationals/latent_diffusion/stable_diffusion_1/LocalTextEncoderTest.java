@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import refiners.FullSizeModels;
 import refiners.fluxion.adapters.LoraWeights;
 import refiners.fluxion.runtime.Runner;
 import refiners.fluxion.runtime.RuntimeConfig;
@@ -17,6 +18,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
  * same weights), with the bits of an encoder that has no slots at all; a LoRA set runs on the slotted one. Full-size
  * detinit CLIP-L.
  */
+@FullSizeModels
 class LocalTextEncoderTest {
     @Test
     void promptsWithoutLorasSkipTheSlotsWithTheSameBits() {

@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import refiners.FullSizeModels;
 import refiners.conversion.WeightsDirectory;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
@@ -20,6 +21,7 @@ import refiners.fluxion.runtime.RuntimeConfig;
 import refiners.foundationals.latent_diffusion.GaussianNoise;
 
 /** The UNet stage with ControlNets: one session per ControlNet set, scales and conditions fed per call. */
+@FullSizeModels
 class LocalUNetTest {
     @TempDir
     static Path dir;

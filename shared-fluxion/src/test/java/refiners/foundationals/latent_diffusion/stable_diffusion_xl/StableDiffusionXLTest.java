@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import refiners.LargestModels;
 import refiners.fluxion.InvalidRequestException;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.runtime.Runner;
@@ -29,6 +30,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
  * to image and image to image through StableDiffusion_1's loop, the UNet's samples batched without changing a bit.
  * Heavy (about 14 GB of mapped weights): run it alone, under the heavy lock.
  */
+@LargestModels
 class StableDiffusionXLTest {
     static final int SIZE = 128;
     static SDXLModels models;
