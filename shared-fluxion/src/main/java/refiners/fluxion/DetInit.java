@@ -99,6 +99,20 @@ public final class DetInit {
         }
     }
 
+    /**
+     * The float16 twin of {@link #cachedFile} ({@code NAME-seedN-f16.safetensors} beside it, what `convert --dtype f16`
+     * writes for real weights), written once from the float32 file: float16 runs map half-size weights instead of
+     * converting float32 ones in memory.
+     */
+    public static Path cachedHalfFile(String modelName, Map<String, long[]> shapes, long seed) {
+        Path f16 = cachePath(modelName, seed).resolveSibling(modelName + "-seed" + seed + "-f16.safetensors");
+        if (Files.exists(f16)) return f16; // written atomically: present means complete
+        Map<String, SafeTensorsWriter.Entry> entries = new LinkedHashMap<>();
+        cachedStateDict(modelName, shapes, seed).forEach((k, t) -> entries.put(k, new SafeTensorsWriter.Entry(DType.F16, t.shape(), () -> t.to(DType.F16))));
+        SafeTensorsWriter.writeLazily(f16, entries, Map.of("detinit", "v1", "seed", Long.toString(seed), "dtype", "f16"));
+        return f16;
+    }
+
     private static Path cachePath(String modelName, long seed) {
         return cacheDirectory().resolve("detinit-v1").resolve(modelName + "-seed" + seed + ".safetensors");
     }
