@@ -54,8 +54,9 @@ public final class CompiledModel implements AutoCloseable {
                 weights.add(t);
                 options.addInitializer(e.getKey(), t);
             }
+            OrtSession.RunOptions runOptions = runOptions(graph, config);
             OrtSession session = env.createSession(graph.model(), options);
-            return new CompiledModel(graph, session, weights, (System.nanoTime() - t0) / 1e9, runOptions(graph, config));
+            return new CompiledModel(graph, session, weights, (System.nanoTime() - t0) / 1e9, runOptions);
         } catch (OrtException e) {
             weights.forEach(OnnxTensor::close);
             String hint = config.device().equals("cuda")
@@ -67,7 +68,7 @@ public final class CompiledModel implements AutoCloseable {
     /**
      * float16 weights on CPU are cast to float32 in every run, into buffers of ONNX Runtime's arena, which keeps the
      * largest run's memory for good (about 0.5 GiB per input shape for the SDXL UNet, one session each): there the
-     * arena gives its free chunks back after each run, a few page faults per cast against a call of seconds.
+     * arena gives its free chunks back after each run (the price: page faults for those buffers in every run).
      */
     private static OrtSession.RunOptions runOptions(CompiledGraph graph, RuntimeConfig config) throws OrtException {
         if (!config.device().equals("cpu") || graph.weights().values().stream().noneMatch(t -> t.dtype() == DType.F16)) return null;
