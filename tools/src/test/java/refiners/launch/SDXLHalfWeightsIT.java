@@ -18,6 +18,7 @@ class SDXLHalfWeightsIT {
         SharedMesh.close(); // a mesh of its own: both at once would not fit in memory
         Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
         SDXLHalfMemoryBench.Report r = SDXLHalfMemoryBench.measure(root, root.resolve("tools/target/sdxl-f16/logs"), 128, 2, 1, System.out);
+        System.out.printf(java.util.Locale.ROOT, "unet-svc peak %.3f x its float16 weight bytes, anonymous %.3f x%n", r.peakRatio(), r.peakAnonymousRatio());
         assertTrue(r.peakRatio() <= 1.25, "unet-svc's peak resident memory is " + r.peakRatio() + " x its float16 weight bytes");
         assertTrue(r.peakAnonymousRatio() <= 0.25, "unet-svc's anonymous memory peaked at " + r.peakAnonymousRatio() + " x its weight bytes: weights copied?");
     }
