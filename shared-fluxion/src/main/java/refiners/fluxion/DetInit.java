@@ -99,6 +99,33 @@ public final class DetInit {
         }
     }
 
+    /**
+     * The float16 twin of {@link #cachedFile} ({@code NAME-seedN-f16.safetensors} beside it, what `convert --dtype f16`
+     * writes for real weights), written once from the float32 file: float16 runs map half-size weights instead of
+     * converting float32 ones in memory.
+     */
+    public static Path cachedHalfFile(String modelName, Map<String, long[]> shapes, long seed) {
+        Path f16 = cachePath(modelName, seed).resolveSibling(modelName + "-seed" + seed + "-f16.safetensors");
+        if (Files.exists(f16)) {
+            try (SafeTensors st = SafeTensors.open(f16)) {
+                if (matches(st, shapes, DType.F16)) return f16;
+            } catch (SafeTensorsException e) {
+                // a stale file: write it again
+            }
+        }
+        Map<String, SafeTensorsWriter.Entry> entries = new LinkedHashMap<>();
+        cachedStateDict(modelName, shapes, seed).forEach((k, t) -> entries.put(k, new SafeTensorsWriter.Entry(DType.F16, t.shape(), () -> t.to(DType.F16))));
+        SafeTensorsWriter.writeLazily(f16, entries, Map.of("detinit", "v1", "seed", Long.toString(seed), "dtype", "f16"));
+        return f16;
+    }
+
+    /** The state dict of {@link #cachedHalfFile}, mapped. */
+    public static Map<String, Tensor> cachedHalfStateDict(String modelName, Map<String, long[]> shapes, long seed) {
+        try (SafeTensors st = SafeTensors.open(cachedHalfFile(modelName, shapes, seed))) {
+            return st.all();
+        }
+    }
+
     private static Path cachePath(String modelName, long seed) {
         return cacheDirectory().resolve("detinit-v1").resolve(modelName + "-seed" + seed + ".safetensors");
     }
@@ -109,7 +136,7 @@ public final class DetInit {
         if (Files.exists(file)) {
             try {
                 SafeTensors st = SafeTensors.open(file);
-                if (matches(st, shapes)) return st;
+                if (matches(st, shapes, DType.F32)) return st;
                 st.close();
             } catch (SafeTensorsException e) {
                 // a partial or stale file: write it again
@@ -121,10 +148,10 @@ public final class DetInit {
         return SafeTensors.open(file);
     }
 
-    private static boolean matches(SafeTensors st, Map<String, long[]> shapes) {
+    private static boolean matches(SafeTensors st, Map<String, long[]> shapes, DType dtype) {
         if (!st.keys().equals(new ArrayList<>(shapes.keySet()))) return false;
         for (Map.Entry<String, long[]> e : shapes.entrySet())
-            if (!Arrays.equals(st.info(e.getKey()).shape(), e.getValue()) || st.info(e.getKey()).dtype() != DType.F32) return false;
+            if (!Arrays.equals(st.info(e.getKey()).shape(), e.getValue()) || st.info(e.getKey()).dtype() != dtype) return false;
         return true;
     }
 

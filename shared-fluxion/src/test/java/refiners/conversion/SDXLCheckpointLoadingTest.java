@@ -12,7 +12,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import refiners.FullSizeModels;
-import refiners.HalfDetInit;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -42,8 +41,8 @@ class SDXLCheckpointLoadingTest {
 
     @BeforeAll
     static void weights() {
-        textSd = HalfDetInit.stateDict("DoubleTextEncoder", new DoubleTextEncoder().stateDictShapes(), SDXLComponent.TEXT_ENCODER.detinitSeed);
-        ldaSd = HalfDetInit.stateDict("SDXLAutoencoder", new SDXLAutoencoder().stateDictShapes(), SDXLComponent.AUTOENCODER.detinitSeed);
+        textSd = DetInit.cachedHalfStateDict("DoubleTextEncoder", new DoubleTextEncoder().stateDictShapes(), SDXLComponent.TEXT_ENCODER.detinitSeed);
+        ldaSd = DetInit.cachedHalfStateDict("SDXLAutoencoder", new SDXLAutoencoder().stateDictShapes(), SDXLComponent.AUTOENCODER.detinitSeed);
     }
 
     /** The refiners tensors a table targets, under its external names. */

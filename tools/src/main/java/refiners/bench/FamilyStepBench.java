@@ -39,16 +39,28 @@ public final class FamilyStepBench {
         LocalUNet.Generation axl = sdxl.open(new SD1Stages.Conditioning(GaussianNoise.sample(1, 1, 77, 2048), GaussianNoise.sample(2, 1, 77, 2048), 5.0,
                 List.of(), shape, null, null, List.of(), null, null, new SD1Stages.TextTimeConditions(pooled, pooled, StableDiffusion_XL.timeIds(8 * side, 8 * side))));
         Tensor x = GaussianNoise.sample(4, shape);
-        step(a15, x);
-        step(axl, x); // warm-up: sessions built outside the timings
-        double[] t15 = new double[rounds], txl = new double[rounds];
+        // warm-up: sessions built outside the timings
+        System.out.printf(Locale.ROOT, "warm-up: sd15 %.1f s, sdxl %.1f s%n", step(a15, x), step(axl, x));
+        double[] t15 = new double[rounds], txl = new double[rounds], c15 = new double[rounds], cxl = new double[rounds], ratios = new double[rounds];
         for (int i = 0; i < rounds; i++) {
-            t15[i] = step(a15, x);
-            txl[i] = step(axl, x);
+            // who goes first alternates, so that a drift of the machine's speed falls on both alike
+            for (int k = 0; k < 2; k++) {
+                double cpu = cpuSeconds();
+                if ((i + k) % 2 == 0) {
+                    t15[i] = step(a15, x);
+                    c15[i] = cpuSeconds() - cpu;
+                } else {
+                    txl[i] = step(axl, x);
+                    cxl[i] = cpuSeconds() - cpu;
+                }
+            }
+            ratios[i] = txl[i] / t15[i];
+            System.out.printf(Locale.ROOT, "round %d: sd15 %.3f s (cpu %.2f s), sdxl %.3f s (cpu %.2f s), sdxl / sd15 %.2f%n", i + 1, t15[i], c15[i], txl[i], cxl[i], ratios[i]);
         }
         double m15 = median(t15), mxl = median(txl);
         System.out.printf(Locale.ROOT, "guided UNet step (batch 2), %dx%d latents (%d px), median of %d alternating rounds%n", side, side, 8 * side, rounds);
-        System.out.printf(Locale.ROOT, "sd15 %.3f s, sdxl %.3f s, sdxl / sd15 %.2f%n", m15, mxl, mxl / m15);
+        System.out.printf(Locale.ROOT, "sd15 %.3f s, sdxl %.3f s, sdxl / sd15 %.2f (per-round ratios %.2f-%.2f); process cpu seconds per step: sd15 %.2f, sdxl %.2f, ratio %.2f%n",
+                m15, mxl, mxl / m15, Arrays.stream(ratios).min().orElse(0), Arrays.stream(ratios).max().orElse(0), median(c15), median(cxl), median(cxl) / median(c15));
         return 0;
     }
 
@@ -56,6 +68,11 @@ public final class FamilyStepBench {
         long t0 = System.nanoTime();
         g.guidedNoise(0, 500, x);
         return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** This process's CPU seconds (all threads: ONNX Runtime's included), less sensitive to other jobs than wall time. */
+    private static double cpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     }
 
     private static double median(double[] v) {

@@ -34,7 +34,12 @@ public final class Rss {
 
     /** The largest resident set size this process has had (VmHWM). */
     public static long peak() {
-        return field(Path.of("/proc/self/status"), "VmHWM:");
+        return peak(ProcessHandle.current().pid());
+    }
+
+    /** The same for another process. */
+    public static long peak(long pid) {
+        return field(Path.of("/proc", Long.toString(pid), "status"), "VmHWM:");
     }
 
     public static long anonymous() {
@@ -62,12 +67,17 @@ public final class Rss {
 
     /** Resident bytes of this process's mappings of these files (weights ONNX Runtime or we mapped), from smaps. */
     public static long mapped(java.util.Collection<Path> files) {
+        return mapped(ProcessHandle.current().pid(), files);
+    }
+
+    /** The same for another process. */
+    public static long mapped(long pid, java.util.Collection<Path> files) {
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Path f : files) names.add(f.toAbsolutePath().normalize().toString());
         long total = 0;
         boolean counting = false;
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps"))) {
                 if (MAPPING.matcher(line).lookingAt()) {
                     int slash = line.indexOf('/');
                     counting = slash >= 0 && names.contains(line.substring(slash).replace(" (deleted)", ""));

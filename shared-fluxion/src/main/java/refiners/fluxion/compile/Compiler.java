@@ -53,6 +53,7 @@ public final class Compiler {
             taps.put(t.path(), name);
         }
         g.pruneUnusedConstants();
+        weightNodesFirst(g.proto());
         java.nio.file.Path weightsFolder = relativizeWeightLocations(g.proto());
         ModelProto.Builder model = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
@@ -65,6 +66,23 @@ public final class Compiler {
         model.setGraph(g.proto());
         return new CompiledGraph(model.build().toByteArray(), new LinkedHashMap<>(g.weights()), inputNames, List.copyOf(g.contextFeeds()),
                 outputNames, taps, g.proto().getNodeCount(), weightsFolder);
+    }
+
+    /**
+     * Moves the nodes that read weights only (a float16 weight's Cast to float32) to the front of the node list.
+     * ONNX Runtime orders a run by a depth-first walk back from the outputs that visits a node's later-listed inputs
+     * first, so such a node listed just before its consumer, behind the consumer's other inputs, ran before all of
+     * them: every weight's float32 cast was alive at once (twice the float16 bytes, per call). Listed first, each runs
+     * just before its consumer and its buffer is reused by the next.
+     */
+    static void weightNodesFirst(refiners.fluxion.compile.onnx.Onnx.GraphProto.Builder graph) {
+        java.util.Set<String> initializers = new java.util.HashSet<>();
+        for (var init : graph.getInitializerList()) initializers.add(init.getName());
+        List<refiners.fluxion.compile.onnx.Onnx.NodeProto> first = new ArrayList<>(), rest = new ArrayList<>();
+        for (var n : graph.getNodeList())
+            (n.getInputCount() > 0 && initializers.containsAll(n.getInputList()) ? first : rest).add(n);
+        if (first.isEmpty()) return;
+        graph.clearNode().addAllNode(first).addAllNode(rest);
     }
 
     /**

@@ -31,12 +31,15 @@ public final class CompiledModel implements AutoCloseable {
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean closeRequested;
     private final double creationSeconds;
+    /** Per-run options: null, or the arena shrinking after each run (see {@link #runOptions}). */
+    private final OrtSession.RunOptions runOptions;
 
-    private CompiledModel(CompiledGraph graph, OrtSession session, List<OnnxTensor> weightTensors, double creationSeconds) {
+    private CompiledModel(CompiledGraph graph, OrtSession session, List<OnnxTensor> weightTensors, double creationSeconds, OrtSession.RunOptions runOptions) {
         this.graph = graph;
         this.session = session;
         this.weightTensors = weightTensors;
         this.creationSeconds = creationSeconds;
+        this.runOptions = runOptions;
     }
 
     public static CompiledModel create(CompiledGraph graph, RuntimeConfig config) {
@@ -51,14 +54,27 @@ public final class CompiledModel implements AutoCloseable {
                 weights.add(t);
                 options.addInitializer(e.getKey(), t);
             }
+            OrtSession.RunOptions runOptions = runOptions(graph, config);
             OrtSession session = env.createSession(graph.model(), options);
-            return new CompiledModel(graph, session, weights, (System.nanoTime() - t0) / 1e9);
+            return new CompiledModel(graph, session, weights, (System.nanoTime() - t0) / 1e9, runOptions);
         } catch (OrtException e) {
             weights.forEach(OnnxTensor::close);
             String hint = config.device().equals("cuda")
                     ? " (device cuda needs the onnxruntime_gpu build, mvn -Pgpu, and CUDA 12 with cuDNN 9 on the library path)" : "";
             throw new IllegalStateException("ONNX Runtime could not create the session" + hint + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * float16 weights on CPU are cast to float32 in every run, into buffers of ONNX Runtime's arena, which keeps the
+     * largest run's memory for good (about 0.5 GiB per input shape for the SDXL UNet, one session each): there the
+     * arena gives its free chunks back after each run (the price: page faults for those buffers in every run).
+     */
+    private static OrtSession.RunOptions runOptions(CompiledGraph graph, RuntimeConfig config) throws OrtException {
+        if (!config.device().equals("cpu") || graph.weights().values().stream().noneMatch(t -> t.dtype() == DType.F16)) return null;
+        OrtSession.RunOptions o = new OrtSession.RunOptions();
+        o.addRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        return o;
     }
 
     /** Wraps a tensor's buffer without copying it (the buffer must be direct, as Tensors made here are). */
@@ -129,7 +145,8 @@ public final class CompiledModel implements AutoCloseable {
             List<String> names = new ArrayList<>(graph.outputNames());
             names.addAll(graph.tapOutputs().values());
             Map<String, Tensor> results = new LinkedHashMap<>();
-            try (OrtSession.Result r = session.run(feeds, new java.util.LinkedHashSet<>(names))) {
+            try (OrtSession.Result r = runOptions == null ? session.run(feeds, new java.util.LinkedHashSet<>(names))
+                    : session.run(feeds, new java.util.LinkedHashSet<>(names), runOptions)) {
                 for (Map.Entry<String, OnnxValue> e : r) results.put(e.getKey(), toTensor((OnnxTensor) e.getValue()));
             }
             List<Tensor> outs = new ArrayList<>();
@@ -185,6 +202,7 @@ public final class CompiledModel implements AutoCloseable {
     private void closeNow() {
         try {
             session.close();
+            if (runOptions != null) runOptions.close();
         } catch (OrtException e) {
             // nothing to recover: the session is gone either way
         }

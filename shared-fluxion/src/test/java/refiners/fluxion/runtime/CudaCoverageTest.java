@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import refiners.FullSizeModels;
-import refiners.HalfDetInit;
+import refiners.fluxion.DetInit;
 import refiners.conversion.SD1Component;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
@@ -34,9 +34,9 @@ class CudaCoverageTest {
     /** The detinit SD1 models with float16 weights (mapped, written once): compiling then converts no weight. */
     private static SD1Models halfModels() {
         SD1Models m = new SD1Models(new CLIPTextEncoderL(), new SD1UNet(4), new SD1Autoencoder(), "detinit f16");
-        m.textEncoder().loadStateDict(HalfDetInit.stateDict("CLIPTextEncoderL", m.textEncoder().stateDictShapes(), SD1Component.TEXT_ENCODER.detinitSeed));
-        m.unet().loadStateDict(HalfDetInit.stateDict("SD1UNet", m.unet().stateDictShapes(), SD1Component.UNET.detinitSeed));
-        m.autoencoder().loadStateDict(HalfDetInit.stateDict("SD1Autoencoder", m.autoencoder().stateDictShapes(), SD1Component.AUTOENCODER.detinitSeed));
+        m.textEncoder().loadStateDict(DetInit.cachedHalfStateDict("CLIPTextEncoderL", m.textEncoder().stateDictShapes(), SD1Component.TEXT_ENCODER.detinitSeed));
+        m.unet().loadStateDict(DetInit.cachedHalfStateDict("SD1UNet", m.unet().stateDictShapes(), SD1Component.UNET.detinitSeed));
+        m.autoencoder().loadStateDict(DetInit.cachedHalfStateDict("SD1Autoencoder", m.autoencoder().stateDictShapes(), SD1Component.AUTOENCODER.detinitSeed));
         return m;
     }
 
