@@ -1,11 +1,15 @@
 package refiners.fluxion.compile;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import refiners.fluxion.DType;
+import refiners.fluxion.compile.onnx.Onnx.GraphProto;
 import refiners.fluxion.compile.onnx.Onnx.ModelProto;
+import refiners.fluxion.compile.onnx.Onnx.NodeProto;
 import refiners.fluxion.compile.onnx.Onnx.OperatorSetIdProto;
 import refiners.fluxion.layers.Module;
 
@@ -75,10 +79,10 @@ public final class Compiler {
      * them: every weight's float32 cast was alive at once (twice the float16 bytes, per call). Listed first, each runs
      * just before its consumer and its buffer is reused by the next.
      */
-    static void weightNodesFirst(refiners.fluxion.compile.onnx.Onnx.GraphProto.Builder graph) {
-        java.util.Set<String> initializers = new java.util.HashSet<>();
+    static void weightNodesFirst(GraphProto.Builder graph) {
+        Set<String> initializers = new HashSet<>();
         for (var init : graph.getInitializerList()) initializers.add(init.getName());
-        List<refiners.fluxion.compile.onnx.Onnx.NodeProto> first = new ArrayList<>(), rest = new ArrayList<>();
+        List<NodeProto> first = new ArrayList<>(), rest = new ArrayList<>();
         for (var n : graph.getNodeList())
             (n.getInputCount() > 0 && initializers.containsAll(n.getInputList()) ? first : rest).add(n);
         if (first.isEmpty()) return;
@@ -89,7 +93,7 @@ public final class Compiler {
      * ONNX Runtime only accepts external data paths relative to one folder: point the declarations of file-backed
      * weights at their common folder. Returns it (null when no weight lives in a file).
      */
-    private static java.nio.file.Path relativizeWeightLocations(refiners.fluxion.compile.onnx.Onnx.GraphProto.Builder graph) {
+    private static java.nio.file.Path relativizeWeightLocations(GraphProto.Builder graph) {
         java.nio.file.Path common = null;
         for (var init : graph.getInitializerList()) {
             java.nio.file.Path p = externalFile(init);
