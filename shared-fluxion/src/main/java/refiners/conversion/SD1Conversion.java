@@ -28,27 +28,19 @@ public final class SD1Conversion {
 
     /** One model of a single-file CompVis checkpoint ({@code model.diffusion_model.*}, {@code first_stage_model.*} ...). */
     public static KeyConversion.Result compvisFile(Path file, SD1Component part, Map<String, long[]> expected) {
-        checkCompvisKeys(file, Checkpoints.keys(file));
+        COMPVIS_KEYS.check(file, Checkpoints.keys(file));
         Map<String, Tensor> own = new LinkedHashMap<>();
         Checkpoints.open(file, k -> k.startsWith(part.compvisPrefix)).forEach((k, t) -> own.put(part == SD1Component.TEXT_ENCODER ? withTextModel(k) : k, t));
         return KeyConversion.convert(file + " (" + part.label + ")", own, ModuleMap.load(part.compvisTable), expected, COMPVIS_EXTRAS);
     }
 
     /** Refuses what is not an SD 1.x single file (SDXL, unknown keys) before anything is mapped. */
-    private static void checkCompvisKeys(Path file, Iterable<String> keys) {
-        boolean unet = false;
-        for (String k : keys) {
-            if (k.startsWith("conditioner.embedders."))
-                throw new ConversionException(file + " is an SDXL checkpoint (conditioner.embedders.* keys): give it as SDXL weights (REFINERS_SDXL_WEIGHTS, --sdxl-weights)");
-            boolean own = false;
-            for (SD1Component c : SD1Component.values()) own |= k.startsWith(c.compvisPrefix);
-            unet |= k.startsWith(SD1Component.UNET.compvisPrefix);
-            if (!own && !COMPVIS_EXTRAS.test(k) && !k.startsWith("alphas") && !k.startsWith("betas") && !k.startsWith("sqrt_")
-                    && !k.startsWith("log_one_minus") && !k.startsWith("posterior_") && !k.equals("logvar") && !k.equals("lvlb_weights"))
-                throw new ConversionException(file + ": unexpected key " + k + " (not an SD 1.x CompVis checkpoint?)");
-        }
-        if (!unet) throw new ConversionException(file + ": no model.diffusion_model.* keys: not a single-file SD 1.x checkpoint");
-    }
+    private static final SingleFileKeys COMPVIS_KEYS = new SingleFileKeys("conditioner.embedders.",
+            " is an SDXL checkpoint (conditioner.embedders.* keys): give it as SDXL weights (REFINERS_SDXL_WEIGHTS, --sdxl-weights)",
+            k -> java.util.Arrays.stream(SD1Component.values()).anyMatch(c -> k.startsWith(c.compvisPrefix)) || COMPVIS_EXTRAS.test(k)
+                    || k.startsWith("alphas") || k.startsWith("betas") || k.startsWith("sqrt_") || k.startsWith("log_one_minus")
+                    || k.startsWith("posterior_") || k.equals("logvar") || k.equals("lvlb_weights"),
+            "not an SD 1.x CompVis checkpoint?", SD1Component.UNET.compvisPrefix, "not a single-file SD 1.x checkpoint");
 
     /** Old single files store the text tower without the "text_model." level transformers has since added. */
     private static String withTextModel(String key) {

@@ -67,23 +67,15 @@ public final class SDXLConversion {
 
     /** One model of a single-file SGM checkpoint ({@code model.diffusion_model.*}, {@code first_stage_model.*}, {@code conditioner.embedders.*}). */
     public static KeyConversion.Result singleFile(Path file, SDXLComponent part, Map<String, long[]> expected) {
-        checkSingleFileKeys(file, Checkpoints.keys(file));
+        SINGLE_FILE_KEYS.check(file, Checkpoints.keys(file));
         Map<String, Tensor> own = Checkpoints.open(file, part::ownsSingleFileKey);
         if (part == SDXLComponent.TEXT_ENCODER) own = OpenCLIPKeys.unfuse(own, "conditioner.embedders.1.model.");
         return KeyConversion.convert(file + " (" + part.label + ")", own, ModuleMap.load(part.singleFileTable), expected, SINGLE_FILE_EXTRAS);
     }
 
     /** Refuses what is not an SDXL single file (SD 1.x, unknown keys) before anything is mapped. */
-    private static void checkSingleFileKeys(Path file, Iterable<String> keys) {
-        boolean sdxl = false;
-        for (String k : keys) {
-            if (k.startsWith("cond_stage_model."))
-                throw new ConversionException(file + " is an SD 1.x checkpoint (cond_stage_model.* keys), not SDXL");
-            boolean own = false;
-            for (SDXLComponent c : SDXLComponent.values()) own |= c.ownsSingleFileKey(k);
-            sdxl |= k.startsWith("conditioner.embedders.1.");
-            if (!own && !SINGLE_FILE_EXTRAS.test(k)) throw new ConversionException(file + ": unexpected key " + k + " (not an SDXL checkpoint?)");
-        }
-        if (!sdxl) throw new ConversionException(file + ": no conditioner.embedders.1.* keys: not a single-file SDXL checkpoint");
-    }
+    private static final SingleFileKeys SINGLE_FILE_KEYS = new SingleFileKeys("cond_stage_model.",
+            " is an SD 1.x checkpoint (cond_stage_model.* keys), not SDXL",
+            k -> java.util.Arrays.stream(SDXLComponent.values()).anyMatch(c -> c.ownsSingleFileKey(k)) || SINGLE_FILE_EXTRAS.test(k),
+            "not an SDXL checkpoint?", "conditioner.embedders.1.", "not a single-file SDXL checkpoint");
 }
