@@ -1,6 +1,8 @@
 package refiners.fluxion.compile;
 
 import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
@@ -172,14 +174,20 @@ public final class Graph {
 
     /**
      * A layer's float weight quantized to int8 (see Int8Weights: for ConvInteger when {@code conv}, else for
-     * DynamicQuantizeMatMul): {values, per-channel scales}, computed and bound once per tensor, held in memory.
+     * DynamicQuantizeMatMul): {values, per-channel scales}, bound once per tensor; mapped from the int8 file beside
+     * the weights when `convert --quantize int8` wrote one (Int8WeightsFile), else computed into memory.
      */
     Value[] int8Weight(Module module, String parameter, boolean conv) {
         Tensor t = parameter(module, parameter);
         Value[] known = int8Values.get(t);
         if (known != null) return known;
-        Tensor f = t.dtype() == DType.F32 ? t : t.to(DType.F32);
-        Int8Weights q = conv ? Int8Weights.forConvInteger(f) : Int8Weights.forMatMul(f);
+        Int8Weights q;
+        try {
+            q = Int8WeightsFile.mapped(t, conv);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (q == null) q = Int8Weights.of(t, conv);
         String key = path.isEmpty() ? parameter : path() + "." + parameter;
         Value[] v = {bind(key + ".int8", q.values()), bind(key + ".int8_scale", q.scales())};
         int8Values.put(t, v);

@@ -7,11 +7,23 @@ import refiners.fluxion.Tensor;
 
 /**
  * A float weight as symmetric int8 values with one float scale per output channel (its first dimension): |w| up to
- * the channel's largest maps to 127. Computed once per session, in memory (no file holds them yet).
+ * the channel's largest maps to 127. Mapped from the file `convert --quantize int8` wrote (Int8WeightsFile), else
+ * computed once per session, in memory.
  */
 public record Int8Weights(Tensor values, Tensor scales) {
+    /** The form of {@code w} (float32, or another float type converted first) for ConvInteger when {@code conv}, else for DynamicQuantizeMatMul. */
+    static Int8Weights of(Tensor w, boolean conv) {
+        Tensor f = w.dtype() == DType.F32 ? w : w.to(DType.F32);
+        return conv ? forConvInteger(f) : forMatMul(f);
+    }
+
+    /** The shape its values take: (in, out) for a matrix product, the weight's own for a convolution. */
+    static long[] valuesShape(long[] weight, boolean conv) {
+        return conv ? weight.clone() : new long[] {Tensor.numel(weight) / weight[0], weight[0]};
+    }
+
     /** For a matrix product x·W^T: the values transposed to (in, out), int8, as DynamicQuantizeMatMul's B. */
-    static Int8Weights forMatMul(Tensor w) {
+    private static Int8Weights forMatMul(Tensor w) {
         int out = (int) w.dim(0), in = (int) (w.numel() / out);
         float[] scales = new float[out];
         byte[] q = quantize(floats(w), scales);
@@ -22,7 +34,7 @@ public record Int8Weights(Tensor values, Tensor scales) {
     }
 
     /** For ConvInteger, which takes uint8 weights with one zero point: the values shifted by 128, same layout. */
-    static Int8Weights forConvInteger(Tensor w) {
+    private static Int8Weights forConvInteger(Tensor w) {
         float[] scales = new float[(int) w.dim(0)];
         byte[] q = quantize(floats(w), scales);
         ByteBuffer t = Tensor.allocate(q.length);

@@ -69,6 +69,14 @@ public class Conv2d extends WeightedModule {
                 .addIfNot("use_bias", useBias, true);
     }
 
+    /**
+     * Whether int8 quantization makes this convolution a ConvInteger: where the channels give the integer GEMM work
+     * (a UNet's first and last convolutions, 4 channels, stay float).
+     */
+    public boolean lowersToInt8() {
+        return groups == 1 && inChannels >= 16 && outChannels >= 16;
+    }
+
     @Override
     public List<Value> lower(Graph g, List<Value> args) {
         Value x = single(this, args);
@@ -79,8 +87,7 @@ public class Conv2d extends WeightedModule {
                 Attr.ints("pads", padding[0], padding[1], padding[0], padding[1]),
                 Attr.ints("dilations", dilation[0], dilation[1]),
                 Attr.i("group", groups));
-        // int8 where the channels give the integer GEMM work; the model's first and last convolutions (4 channels) stay float
-        if (Int8.applies(g) && groups == 1 && x.rank() == 4 && inChannels >= 16 && outChannels >= 16)
+        if (Int8.applies(g) && lowersToInt8() && x.rank() == 4)
             return List.of(Int8.conv(g, this, x, attrs, out, useBias));
         Value blocked = nchwc(g, x, attrs, out);
         if (blocked != null) return List.of(blocked);

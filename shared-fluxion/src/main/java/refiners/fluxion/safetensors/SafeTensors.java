@@ -177,6 +177,11 @@ public final class SafeTensors implements AutoCloseable {
 
     public Map<String, String> metadata() { return metadata; }
 
+    /** Where a tensor's bytes start in the file: the offset of the {@link Tensor.Origin} that {@link #get} gives it. */
+    public long offset(String name) {
+        return dataStart + info(name).begin();
+    }
+
     /** A zero-copy, read-only, memory-mapped view of one tensor. */
     public Tensor get(String name) {
         Info i = info(name);
@@ -185,7 +190,7 @@ public final class SafeTensors implements AutoCloseable {
         try {
             ByteBuffer buf = len == 0 ? ByteBuffer.allocateDirect(0) : channel.map(FileChannel.MapMode.READ_ONLY, dataStart + i.begin(), len);
             return new Tensor(i.dtype(), i.shape(), buf.order(ByteOrder.LITTLE_ENDIAN),
-                    new Tensor.Origin(path.toAbsolutePath(), dataStart + i.begin()));
+                    new Tensor.Origin(path.toAbsolutePath(), offset(name)));
         } catch (IOException e) {
             throw new SafeTensorsException(path + ": cannot map tensor '" + name + "' (" + e.getMessage() + ")", e);
         }
