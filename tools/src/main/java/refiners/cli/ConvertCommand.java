@@ -11,7 +11,9 @@ import refiners.conversion.SDXLComponent;
 import refiners.conversion.SDXLConversion;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
+import refiners.fluxion.compile.Int8WeightsFile;
 import refiners.fluxion.compile.NchwcCache;
+import refiners.fluxion.layers.Chain;
 import refiners.fluxion.runtime.OrtRuntime;
 import refiners.fluxion.layers.Module;
 import refiners.fluxion.safetensors.SafeTensorsWriter;
@@ -28,7 +30,7 @@ import refiners.options.Args;
 /** convert: an SD 1.x or SDXL checkpoint (diffusers folder or single file) to refiners-format files, one per model. */
 final class ConvertCommand {
     static final String USAGE = """
-            convert --input PATH --output DIR [--dtype keep|f32|f16] [--inpainting] [--nchwc auto|none|8|16|8,16]
+            convert --input PATH --output DIR [--dtype keep|f32|f16] [--inpainting] [--nchwc auto|none|8|16|8,16] [--quantize none|int8]
               PATH: a diffusers folder (unet/, text_encoder/, vae/; SDXL: and text_encoder_2/) or a single-file SD 1.x
               or SDXL .safetensors checkpoint (--inpainting: an SD 1.x inpainting one, e.g. sd-v1-5-inpainting, whose
               UNet has 9 input channels); with --dtype f32 or f16, also a refiners folder (to change its dtype).
@@ -36,30 +38,40 @@ final class ConvertCommand {
               and reports the keys mapped and dropped per model. Pickle files (.ckpt, .bin, .pt) are refused.
               --nchwc: also the float32 convolution weights in ONNX Runtime's blocked layout for that channel block
               (auto, the default: this CPU's, 16 with AVX-512, 8 with AVX2), in DIR/FILE.nchwc-bB/, which services
-              on CPUs of that block map instead of computing a copy in their cache at start.""";
+              on CPUs of that block map instead of computing a copy in their cache at start.
+              --quantize int8: also the UNet's int8 weights (DIR/unet.int8.safetensors), which the opt-in int8 UNet
+              (REFINERS_UNET_QUANTIZATION=int8) maps instead of quantizing in memory at start.""";
 
     private ConvertCommand() {}
 
     static int run(String[] argv) throws java.io.IOException {
-        Args a = new Args(argv, List.of("inpainting"), List.of("input", "output", "dtype", "nchwc"));
+        Args a = new Args(argv, List.of("inpainting"), List.of("input", "output", "dtype", "nchwc", "quantize"));
         Path in = Path.of(a.get("input", ""));
         Path out = Path.of(a.get("output", ""));
         if (a.get("input", "").isBlank() || a.get("output", "").isBlank()) throw new IllegalArgumentException("convert needs --input and --output");
         String dtype = a.get("dtype", "keep");
         if (!List.of("keep", "f32", "f16").contains(dtype)) throw new IllegalArgumentException("--dtype must be keep, f32 or f16");
         List<Integer> blocks = blocks(a.get("nchwc", "auto")); // checked before the long conversion
+        boolean int8 = int8(a.get("quantize", "none"));
         if (Checkpoints.detect(in) == Checkpoints.Format.REFINERS_FOLDER && dtype.equals("keep"))
             throw new IllegalArgumentException(in + " is already in refiners format (give --dtype f32 or f16 to change its dtype)");
         if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
             throw new IllegalArgumentException("--output must differ from --input (the input's files are read while the output is written)");
         List<String> files = new java.util.ArrayList<>();
+        Chain unet;
         if (SDXLConversion.isSdxl(in)) {
             if (a.flag("inpainting")) throw new IllegalArgumentException("--inpainting: SDXL inpainting checkpoints are not supported");
             convertSdxl(new SDXLWeights(in), out, dtype);
             for (SDXLComponent part : SDXLComponent.values()) files.add(part.refinersFile);
+            unet = new SDXLUNet(4);
         } else {
             convertSd1(new SD1Weights(in), a.flag("inpainting"), out, dtype);
             for (SD1Component part : SD1Component.TEXT_TO_IMAGE) files.add(part.refinersFile);
+            unet = new SD1UNet(a.flag("inpainting") ? 9 : 4);
+        }
+        if (int8) {
+            Path written = Int8WeightsFile.writeBeside(unet, out.resolve(SD1Component.UNET.refinersFile));
+            System.out.printf("  %s: %.1f MiB of int8 UNet weights%n", written.getFileName(), Files.size(written) / 1048576.0);
         }
         for (int block : blocks)
             for (String file : files) {
@@ -89,6 +101,12 @@ final class ConvertCommand {
             Module m = models.get(part);
             write(out.resolve(part.refinersFile), weights.stateDict(part, m.className(), m.stateDictShapes()), dtype);
         }
+    }
+
+    /** Whether to write the UNet's int8 weights. */
+    static boolean int8(String spec) {
+        if (!spec.equals("none") && !spec.equals("int8")) throw new IllegalArgumentException("--quantize must be none or int8, not " + spec);
+        return spec.equals("int8");
     }
 
     /** The channel blocks to write blocked copies for. */

@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** refiners cache: lists the cache folder, prunes obsolete layouts (and detinit files when asked); convert's --nchwc. */
+/** refiners cache: lists the cache folder, prunes obsolete layouts (and detinit files when asked); convert's --nchwc and --quantize. */
 class CacheCommandTest {
     @Test
     void listsAndPrunesTheCacheFolder(@TempDir Path dir) throws Exception {
@@ -43,6 +43,13 @@ class CacheCommandTest {
         assertEquals(List.of(), ConvertCommand.blocks("none"));
         assertEquals(List.of(8, 16), ConvertCommand.blocks("8,16"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ConvertCommand.blocks("4")).getMessage().contains("--nchwc"));
+    }
+
+    @Test
+    void convertWritesInt8WeightsOnlyWhenAsked() {
+        assertTrue(ConvertCommand.int8("int8"));
+        assertFalse(ConvertCommand.int8("none"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ConvertCommand.int8("int4")).getMessage().contains("--quantize"));
     }
 
     private static String run(String... args) throws Exception {

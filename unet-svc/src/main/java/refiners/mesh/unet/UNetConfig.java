@@ -2,7 +2,10 @@ package refiners.mesh.unet;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.util.Locale;
 import java.util.Optional;
+import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.compile.Quantization;
 
 /** What only the UNet service configures (the rest: refiners.mesh.MeshConfig and ModelConfig). */
 @ConfigMapping(prefix = "refiners.unet")
@@ -25,4 +28,25 @@ public interface UNetConfig {
      */
     @WithDefault("false")
     boolean dryRun();
+
+    /**
+     * none, or int8: the opt-in int8 UNet (CPU, float32; not yet validated on real weights), its weights mapped from
+     * unet.int8.safetensors beside the UNet's when `convert --quantize int8` wrote it, else quantized at start.
+     */
+    @WithDefault("none")
+    String quantization();
+
+    /** {@code options} with this service's quantization; a bad value, or int8 where it cannot run, names the setting. */
+    default CompileOptions quantized(CompileOptions options) {
+        Quantization q = switch (quantization().toLowerCase(Locale.ROOT)) {
+            case "none" -> Quantization.NONE;
+            case "int8" -> Quantization.INT8;
+            default -> throw new IllegalArgumentException("refiners.unet.quantization (REFINERS_UNET_QUANTIZATION) must be none or int8, not " + quantization());
+        };
+        try {
+            return options.withQuantization(q);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("refiners.unet.quantization (REFINERS_UNET_QUANTIZATION) int8 needs REFINERS_DTYPE float32: " + e.getMessage(), e);
+        }
+    }
 }

@@ -47,9 +47,10 @@ public class UNetModel extends ServiceModel<LocalUNet> {
             LOG.info("inpainting UNet: weights " + w.describe());
             return SD1Models.inpaintingUnet(w);
         }).orElse(null);
+        if (!config.quantization().equalsIgnoreCase("none")) LOG.warning("UNet quantization " + config.quantization() + ": opt-in, not yet validated on real weights");
         long t0 = System.nanoTime();
         LocalUNet unet = new LocalUNet(SD1Models.unet(weights), inpainting, controlnets.library().orElse(null), ipAdapters.library().orElse(null),
-                options, loras, runner);
+                config.quantized(options), loras, runner);
         Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 768);
         long[] latents = {1, 4, 8, 8};
         long t1 = System.nanoTime();
@@ -63,7 +64,7 @@ public class UNetModel extends ServiceModel<LocalUNet> {
 
     @Override
     protected LocalUNet loadSdxl(SDXLWeights weights, CompileOptions options, Runner runner, LoraLibrary loras) {
-        LocalUNet unet = new LocalUNet(SDXLModels.unet(weights), options, loras, runner);
+        LocalUNet unet = new LocalUNet(SDXLModels.unet(weights), config.quantized(options), loras, runner);
         Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 2048), pooled = Tensor.zeros(DType.F32, 1, 1280);
         warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 5.0, List.of(), new long[] {1, 4, 8, 8}, null, null, List.of(), null, null,
                 new SD1Stages.TextTimeConditions(pooled, pooled, StableDiffusion_XL.timeIds(64, 64))));
