@@ -38,6 +38,7 @@ public final class Main {
                 case "bench-stage-batch" -> refiners.bench.StageBatchBench.run(rest);
                 case "bench-image-encoder" -> refiners.bench.ImageEncoderBench.run(rest);
                 case "bench-int8-ops" -> refiners.bench.Int8OpsBench.run(rest);
+                case "bench-int8-image" -> refiners.bench.Int8ImageBench.run(rest);
                 case "bench-unet" -> {
                     if (Arrays.stream(rest).anyMatch(a -> a.startsWith("--"))) yield PeerBench.run(rest); // --peer and co: the side-by-side bench
                     UNetBench.main(rest);
@@ -77,7 +78,7 @@ public final class Main {
                 + "\n\n" + PeerBench.usage()
                 + "\n\n" + ThroughputBench.USAGE + "\n\n" + refiners.bench.BatchCostBench.USAGE + "\n\n" + refiners.bench.FamilyStepBench.USAGE + "\n\n" + refiners.bench.SDXLHalfMemoryBench.USAGE
                 + "\n\n" + refiners.bench.StageBatchBench.USAGE
-                + "\n\n" + refiners.bench.ImageEncoderBench.USAGE + "\n\n" + refiners.bench.Int8OpsBench.USAGE
+                + "\n\n" + refiners.bench.ImageEncoderBench.USAGE + "\n\n" + refiners.bench.Int8OpsBench.USAGE + "\n\n" + refiners.bench.Int8ImageBench.USAGE
                 + "\n\nbench-unet [threads=2] [runs=5]\n  UNet step time, session creation and memory for several runtime settings, each in its own JVM"
                 + " (bench-unet --peer ... is bench-peer)."
                 + "\n\nsoak [--generations 300] [--concurrency 4] [--size 64] [--steps 3] [--warmup N] [--every 5] [--csv target/soak.csv]\n  The mesh on loopback driven by N generations; each service's RSS, direct memory, threads and open files sampled; fails on growth after the warm-up."

@@ -119,6 +119,7 @@ public final class Runner implements AutoCloseable {
         key.add(options.shapePolicy());
         key.add(options.operators());
         key.add(options.nchwcBlock());
+        key.add(options.quantization());
         key.add(new TreeSet<>(options.freeShapeContexts()).toString());
         key.add(options.taps().stream().map(Tap::path).toList());
         for (Tensor t : inputs) key.add(t.dtype() + Arrays.toString(options.shapePolicy().apply(t.shape())));
