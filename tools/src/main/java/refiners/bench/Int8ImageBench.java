@@ -21,7 +21,6 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalAutoencod
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalStages;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalTextEncoder;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
-import refiners.foundationals.latent_diffusion.stable_diffusion_1.ProgressListener;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Models;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.StableDiffusion_1;
@@ -56,9 +55,10 @@ public final class Int8ImageBench {
         try (Runner runner = new Runner(RuntimeConfig.defaults())) {
             LocalTextEncoder text = new LocalTextEncoder(models.textEncoder(), LocalStages.DEFAULT_OPTIONS, null, runner);
             LocalAutoencoder vae = new LocalAutoencoder(models.autoencoder(), LocalStages.DEFAULT_OPTIONS, runner);
-            GenerationResult f = StableDiffusion_1.generate(request, new LocalStages(text, new LocalUNet(models.unet(), LocalStages.DEFAULT_OPTIONS, null, runner), vae),
-                    ProgressListener.NONE);
-            GenerationResult q = generateInt8(request, models.unet(), int8, text, vae, "int8 weights quantized in memory");
+            CompileOptions quantized = LocalStages.DEFAULT_OPTIONS.withQuantization(int8.options().quantization());
+            RuntimeConfig int8Runtime = int8.runtime(RuntimeConfig.defaults());
+            GenerationResult f = generate(request, models.unet(), LocalStages.DEFAULT_OPTIONS, RuntimeConfig.defaults(), text, vae, "float32 UNet");
+            GenerationResult q = generate(request, models.unet(), quantized, int8Runtime, text, vae, "int8 UNet, weights quantized in memory");
             report("decoded image, floats", f.image().toFloatArray(), q.image().toFloatArray(), 2);
             report("decoded image, 8-bit pixels", pixels(f.image()), pixels(q.image()), 255);
             report("final latents", f.latents().toFloatArray(), q.latents().toFloatArray(), Double.NaN);
@@ -80,7 +80,7 @@ public final class Int8ImageBench {
                     try (SafeTensors st = SafeTensors.open(link)) {
                         mappedUnet.loadStateDict(st.all());
                     }
-                    GenerationResult m = generateInt8(request, mappedUnet, int8, text, vae, "int8 weights mapped from " + file.getFileName());
+                    GenerationResult m = generate(request, mappedUnet, quantized, int8Runtime, text, vae, "int8 UNet, weights mapped from " + file.getFileName());
                     boolean same = Arrays.equals(m.image().toFloatArray(), q.image().toFloatArray()) && Arrays.equals(m.latents().toFloatArray(), q.latents().toFloatArray());
                     System.out.println("mapped int8 file vs in-memory int8: image and latents " + (same ? "identical, bit for bit" : "DIFFERENT"));
                     if (!same) return 1;
@@ -94,15 +94,17 @@ public final class Int8ImageBench {
         return 0;
     }
 
-    /** One generation with {@code unet} in int8 on a runner of its own (closed after: its anonymous memory goes with it). */
-    private static GenerationResult generateInt8(GenerationRequest request, Chain unet, BenchVariant int8, LocalTextEncoder text, LocalAutoencoder vae,
-                                                 String what) {
+    /** One generation with {@code unet} on a runner of its own (closed after: its anonymous memory goes with it); prints its step times. */
+    private static GenerationResult generate(GenerationRequest request, Chain unet, CompileOptions options, RuntimeConfig runtime, LocalTextEncoder text,
+                                             LocalAutoencoder vae, String what) {
         long anon = Rss.anonymous();
-        try (Runner runner = new Runner(int8.runtime(RuntimeConfig.defaults()))) {
-            CompileOptions options = LocalStages.DEFAULT_OPTIONS.withQuantization(int8.options().quantization());
-            GenerationResult r = StableDiffusion_1.generate(request, new LocalStages(text, new LocalUNet(unet, options, null, runner), vae), ProgressListener.NONE);
-            System.out.printf(Locale.ROOT, "%s: UNet %.1f s over the generation (session creation included), anonymous memory +%d MiB%n", what,
-                    r.timings().unetSeconds(), (Rss.anonymous() - anon) >> 20);
+        try (Runner runner = new Runner(runtime)) {
+            double[] elapsed = new double[request.steps() + 1];
+            GenerationResult r = StableDiffusion_1.generate(request, new LocalStages(text, new LocalUNet(unet, options, null, runner), vae),
+                    (step, total, seconds, latents) -> elapsed[step] = seconds);
+            int n = request.steps();
+            System.out.printf(Locale.ROOT, "%s: first step %.1f s (the UNet's session created), later steps %.2f s each; anonymous memory +%d MiB%n", what,
+                    elapsed[1], n > 1 ? (elapsed[n] - elapsed[1]) / (n - 1) : Double.NaN, (Rss.anonymous() - anon) >> 20);
             return r;
         }
     }
