@@ -22,8 +22,8 @@ record BenchVariant(String name, String description, CompileOptions options, Una
         add(new BenchVariant("prepacking", "default + ONNX Runtime prepacking (copies weights)", CompileOptions.defaults(), c -> c.withPrepacking(true)));
         add(new BenchVariant("rewrites", "no-nchwc + prepacking + ONNX Runtime's own weight rewrites (its NCHWc transformer, folding: copies)",
                 CompileOptions.defaults(), c -> c.withNchwcConvolutions(false).withPrepacking(true).withWeightRewrites(true)));
-        add(new BenchVariant("int8", "Linear and Conv2d in int8 (DynamicQuantizeMatMul, ConvInteger), weights quantized per channel into memory at"
-                + " session creation, prepacking on; not yet validated on real weights",
+        add(new BenchVariant("int8", "Linear and Conv2d in int8 (DynamicQuantizeMatMul, ConvInteger), weights quantized per channel (mapped from"
+                + " FILE.int8.safetensors when convert wrote one, else into memory at session creation), prepacking on; not yet validated on real weights",
                 CompileOptions.defaults().withQuantization(Quantization.INT8), c -> c.withPrepacking(true)));
         add(new BenchVariant("f16", "default with float16 weights mapped from a float16 file (computed in float32 on CPU: no NCHWc)", CompileOptions.defaults().withDtype(DType.F16), c -> c));
     }

@@ -1,6 +1,7 @@
 package refiners.fluxion.compile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +42,18 @@ class Int8QuantizationTest {
         List<NodeProto> nodes = compareWithFloat(model, x);
         assertEquals(2, count(nodes, "DynamicQuantizeMatMul"));
         assertEquals(0, count(nodes, "Gemm") + count(nodes, "MatMul"));
+    }
+
+    @Test
+    void aRunnerKeepsTheFloatAndTheInt8SessionsOfAModelApart() {
+        Linear linear = new Linear(16, 16);
+        linear.loadStateDict(DetInit.stateDict(linear.stateDictShapes(), 4));
+        Tensor x = DetInit.tensor("input:int8", new long[] {3, 16}, 4, 0, 1);
+        try (Runner runner = new Runner(RuntimeConfig.defaults().withThreads(1))) {
+            float[] f = runner.run(linear, CompileOptions.defaults(), List.of(x)).output().toFloatArray();
+            float[] q = runner.run(linear, INT8, List.of(x)).output().toFloatArray();
+            assertFalse(java.util.Arrays.equals(f, q), "the int8 run reused the float32 session");
+        }
     }
 
     @Test
