@@ -40,13 +40,21 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
  */
 @FullSizeModels
 class LoraTrainerTest {
-    private static final int STEPS = 30;
+    private static final int STEPS = 20;
+    /** Where the resumed run starts: the last training state before the end (checkpoints every 5 steps). */
+    private static final int RESUME = 15;
     private static final List<String> CAPTIONS = List.of("a red square", "a blue disc", "green stripes", "a yellow gradient");
     @TempDir
     static Path dir;
     static SD1Models models;
     static LoraTrainer.Outcome outcome;
     static LoraTrainingConfig config;
+    /** Untrained models whose UNet has LoRA slots (as unet-svc serves LoRAs) and the fixed set: one session for both tests that load the files. */
+    static SD1Models fresh;
+    /** The untrained models' layer shapes, read before the slots went in (what the LoRA loader checks files against). */
+    static Map<String, long[]> unetKeys, teKeys;
+    static LoraSlots slots;
+    static FixedSet set;
 
     @BeforeAll
     static void train() throws Exception {
@@ -59,6 +67,11 @@ class LoraTrainerTest {
         config = LoraTrainingConfig.load(dir.resolve("lora.toml"));
         models = SD1Models.detinit();
         outcome = new LoraTrainer(config, models).train(listener());
+        fresh = SD1Models.detinit();
+        unetKeys = fresh.unet().stateDictShapes();
+        teKeys = fresh.textEncoder().stateDictShapes();
+        slots = LoraSlots.install(fresh.unet(), l -> true);
+        set = new FixedSet(fresh);
     }
 
     static String config(int steps, String out) {
@@ -76,7 +89,7 @@ class LoraTrainerTest {
                 seed = 3
                 batch_size = 1
                 clip_grad_norm = 1.0
-                evaluation_interval = "30:step"
+                evaluation_interval = "%d:step"
                 [optimizer]
                 optimizer = "AdamW"
                 learning_rate = 3e-3
@@ -88,12 +101,17 @@ class LoraTrainerTest {
                 resolution = 64
                 [checkpointing]
                 save_folder = "%s"
-                save_interval = "10:step"
+                save_interval = "5:step"
                 [test_diffusion]
                 prompts = ["a sks picture of a red square"]
                 num_inference_steps = 2
                 size = 64
-                """.formatted(steps, out);
+                """.formatted(steps, steps, out);
+    }
+
+    /** How checkpoint and evaluation file names number a step. */
+    static String step(int s) {
+        return String.format("step%06d", s);
     }
 
     static LoraTrainer.Listener listener() {
@@ -147,20 +165,17 @@ class LoraTrainerTest {
         assertEquals(LossLog.HEADER, csv.get(0));
         assertEquals(STEPS + 1, csv.size());
         assertEquals(STEPS, outcome.rows().size());
-        for (String f : List.of("loss.png", "eval/step000030-prompt0-0.png", "lora-step000010.safetensors", "lora-step000020-kohya.safetensors",
-                "training-state-step000030.safetensors", "lora.safetensors", "lora-kohya.safetensors"))
+        for (String f : List.of("loss.png", "eval/" + step(STEPS) + "-prompt0-0.png", "lora-step000010.safetensors", "lora-step000020-kohya.safetensors",
+                "training-state-" + step(STEPS) + ".safetensors", "lora.safetensors", "lora-kohya.safetensors"))
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         assertEquals(900, ImageIO.read(out.resolve("loss.png").toFile()).getWidth());
     }
 
     @Test
     void lossFallsOnAFixedSet() {
-        SD1Models fresh = SD1Models.detinit();
-        LoraFile file = LoraFormats.read(outcome.refinersLora(), "trained", fresh.unet().stateDictShapes(), fresh.textEncoder().stateDictShapes());
-        TrainableLoras loras = TrainableLoras.install(fresh.unet(), "unet", List.of("CrossAttentionBlock2d"), 4, 1.0);
-        FixedSet set = new FixedSet(fresh);
-        double before = set.loss(fresh.unet(), loras.feeds(List.of()));
-        double after = set.loss(fresh.unet(), loras.feeds(file.unetWeights(1.0)));
+        LoraFile file = LoraFormats.read(outcome.refinersLora(), "trained", unetKeys, teKeys);
+        double before = set.loss(fresh.unet(), slots.feeds(List.of()));
+        double after = set.loss(fresh.unet(), slots.feeds(file.unetWeights(1.0)));
         System.out.printf("fixed-set loss: base %.4f, trained LoRA %.4f%n", before, after);
         assertTrue(after < 0.8 * before, "loss on the fixed set " + before + " -> " + after);
     }
@@ -168,10 +183,6 @@ class LoraTrainerTest {
     @Test
     void checkpointsLoadThroughTheLoraLoaderWithTheSameOutputs() {
         TrainableLoras trained = outcome.loras().get(0);
-        SD1Models fresh = SD1Models.detinit();
-        Map<String, long[]> unetKeys = fresh.unet().stateDictShapes(), teKeys = fresh.textEncoder().stateDictShapes();
-        LoraSlots slots = LoraSlots.install(fresh.unet(), l -> true); // as unet-svc serves LoRAs
-        FixedSet set = new FixedSet(fresh);
         Tensor inMemory = set.prediction(models.unet(), trained.contexts());
         for (Path f : List.of(outcome.refinersLora(), outcome.kohyaLora())) {
             LoraFile file = LoraFormats.read(f, "trained", unetKeys, teKeys);
@@ -192,10 +203,10 @@ class LoraTrainerTest {
     @Test
     void aResumedRunEndsWhereTheUninterruptedRunEnds() throws Exception {
         Files.writeString(dir.resolve("resume.toml"), config(STEPS, "resumed")
-                .replace("[checkpointing]", "[checkpointing]\nresume = \"out/training-state-step000020.safetensors\"")
+                .replace("[checkpointing]", "[checkpointing]\nresume = \"out/training-state-" + step(RESUME) + ".safetensors\"")
                 .replace("prompts = [\"a sks picture of a red square\"]", "prompts = []")); // evaluation images do not change training
         LoraTrainer.Outcome resumed = new LoraTrainer(LoraTrainingConfig.load(dir.resolve("resume.toml")), SD1Models.detinit()).train(listener());
-        assertEquals(STEPS - 20, resumed.rows().size());
+        assertEquals(STEPS - RESUME, resumed.rows().size());
         List<Parameter> a = outcome.loras().get(0).parameters(), b = resumed.loras().get(0).parameters();
         for (int i = 0; i < a.size(); i++) assertArrayEquals(a.get(i).value(), b.get(i).value(), a.get(i).name());
     }
@@ -230,7 +241,8 @@ class LoraTrainerTest {
             Map<String, Map<String, Object>> ctx = new LinkedHashMap<>(loraFeeds);
             ctx.put("diffusion", Map.of("timestep", timesteps.get(k)));
             ctx.put(CrossAttentionBlock.CONTEXT, Map.of("clip_text_embedding", embedding));
-            return Runner.shared().run(unet, CompileOptions.defaults(), List.of(noisyPerTimestep.get(k)), ctx).output();
+            // slot tensors of any rank (none: rank-1 zeros) in one session
+            return Runner.shared().run(unet, LoraSlots.options(CompileOptions.defaults()), List.of(noisyPerTimestep.get(k)), ctx).output();
         }
 
         double loss(SD1UNet unet, Map<String, Map<String, Object>> loraFeeds) {

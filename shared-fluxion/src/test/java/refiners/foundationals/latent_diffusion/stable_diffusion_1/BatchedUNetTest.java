@@ -16,7 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiPredicate;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import refiners.FullSizeModels;
 import refiners.fluxion.DType;
@@ -34,11 +37,14 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.GenerationRequ
  * convolutions, a rank-1 set), ControlNet conditions and scales, inpainting conditions. Full-size detinit UNets.
  */
 @FullSizeModels
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BatchedUNetTest {
     @TempDir
     static Path dir;
 
     static LocalUNet unet;
+    /** The runner of {@link #unet}: its sessions (one per UNet graph: the costly part) serve every test. */
+    static Runner runner;
     static final long[] LATENTS = {1, 4, 8, 8};
     static final Map<String, List<LoraWeights>> LORAS = new HashMap<>();
     static LocalStages.LoraSource source;
@@ -94,7 +100,9 @@ class BatchedUNetTest {
                 return List.of();
             }
         };
-        Runner runner = new Runner(RuntimeConfig.defaults());
+        // room for every graph of the class (a dozen): with the default 4 the UNet's own sessions were evicted by the
+        // adapter sets' and compiled again
+        runner = new Runner(RuntimeConfig.defaults().withSessionCacheSize(16));
         unet = new LocalUNet(model, SD1Models.inpaintingUnet(SD1Weights.detinit()), new ControlnetLibrary(dir), new IpAdapterLibrary(dir.resolve("ip")),
                 LocalStages.DEFAULT_OPTIONS, source, runner);
     }
@@ -135,23 +143,25 @@ class BatchedUNetTest {
     /**
      * A call in which no sample has a LoRA runs on the UNet without slots (a session of its own over the same
      * weights), one with a LoRA on the slotted UNet: a LoRA-free generation gets the same bits either way, and the same
-     * as from a UNet that has no slots at all (the in-process pipeline without a LoRA folder).
+     * as from a UNet that has no slots at all (the in-process pipeline without a LoRA folder). Runs first: it counts
+     * the class's sessions from none (closing any), and the two it compiles serve the other tests.
      */
     @Test
+    @Order(1)
     void loraFreeCallsRunWithoutSlotsWithTheSameBits() {
-        try (Runner runner = new Runner(RuntimeConfig.defaults()); Runner plainRunner = new Runner(RuntimeConfig.defaults())) {
-            LocalUNet slotted = new LocalUNet(SD1Models.unet(SD1Weights.detinit()), LocalStages.DEFAULT_OPTIONS, source, runner);
+        try (Runner plainRunner = new Runner(RuntimeConfig.defaults())) {
             LocalUNet plain = new LocalUNet(SD1Models.unet(SD1Weights.detinit()), LocalStages.DEFAULT_OPTIONS, null, plainRunner);
             Tensor x = GaussianNoise.sample(11, LATENTS), y = GaussianNoise.sample(12, LATENTS);
             var a = text(1, 7.5, List.of());
             var b = text(3, 5.0, List.of());
-            List<Tensor> loraFree = slotted.guidedNoise(List.of(new LocalUNet.Step(slotted.open(a), 999, x), new LocalUNet.Step(slotted.open(b), 500, y)));
+            runner.close();
+            List<Tensor> loraFree = unet.guidedNoise(List.of(new LocalUNet.Step(unet.open(a), 999, x), new LocalUNet.Step(unet.open(b), 500, y)));
             assertEquals(1, runner.sessionCount(), "a LoRA-free call compiles the slot-free UNet only");
-            List<Tensor> mixed = slotted.guidedNoise(List.of(new LocalUNet.Step(slotted.open(a), 999, x),
-                    new LocalUNet.Step(slotted.open(text(5, 7.5, List.of(new LoraWeight("attention", 1f)))), 250, y)));
+            List<Tensor> mixed = unet.guidedNoise(List.of(new LocalUNet.Step(unet.open(a), 999, x),
+                    new LocalUNet.Step(unet.open(text(5, 7.5, List.of(new LoraWeight("attention", 1f)))), 250, y)));
             assertEquals(2, runner.sessionCount(), "a call with a LoRA runs on the slotted UNet");
             float[] inProcess = plain.open(a).guidedNoise(0, 999, x).toFloatArray();
-            assertBits(inProcess, slotted.open(a).guidedNoise(0, 999, x).toFloatArray(), "alone, slot-free");
+            assertBits(inProcess, unet.open(a).guidedNoise(0, 999, x).toFloatArray(), "alone, slot-free");
             assertBits(inProcess, loraFree.get(0).toFloatArray(), "in a LoRA-free batch");
             assertBits(inProcess, mixed.get(0).toFloatArray(), "beside a LoRA, slotted");
             assertBits(plain.open(b).guidedNoise(0, 500, y).toFloatArray(), loraFree.get(1).toFloatArray(), "the second of a LoRA-free batch");

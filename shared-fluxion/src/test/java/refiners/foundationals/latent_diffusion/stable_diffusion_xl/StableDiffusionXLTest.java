@@ -26,13 +26,14 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1Stages;
 
 /**
- * StableDiffusion_XL in process with the full-size detinit models at a small size (128 x 128 pixels, 2 steps): text
+ * StableDiffusion_XL in process with the full-size detinit models at a small size (64 x 64 pixels, 2 steps): text
  * to image and image to image through StableDiffusion_1's loop, the UNet's samples batched without changing a bit.
  * Heavy (about 14 GB of mapped weights): run it alone, under the heavy lock.
  */
 @LargestModels
 class StableDiffusionXLTest {
-    static final int SIZE = 128;
+    static final int SIZE = 64;
+    static final long[] LATENTS = {1, 4, SIZE / 8, SIZE / 8};
     static SDXLModels models;
     static LocalStages stages;
     static LocalUNet unet;
@@ -63,9 +64,8 @@ class StableDiffusionXLTest {
 
     @Test
     void samplesBatchedGiveTheirOwnNoiseAndTheTimeIdsReachTheUNet() {
-        long[] shape = {1, 4, 16, 16};
         LocalUNet.Generation a = open(1, 128), b = open(2, 1024), aAt1024 = open(1, 1024);
-        Tensor x = GaussianNoise.sample(3, shape), y = GaussianNoise.sample(4, shape);
+        Tensor x = GaussianNoise.sample(3, LATENTS), y = GaussianNoise.sample(4, LATENTS);
         float[] aAlone = unet.guidedNoise(List.of(new LocalUNet.Step(a, 900, x))).get(0).toFloatArray();
         float[] bAlone = unet.guidedNoise(List.of(new LocalUNet.Step(b, 400, y))).get(0).toFloatArray();
         List<Tensor> together = unet.guidedNoise(List.of(new LocalUNet.Step(a, 900, x), new LocalUNet.Step(b, 400, y)));
@@ -79,7 +79,7 @@ class StableDiffusionXLTest {
         var textTime = new SD1Stages.TextTimeConditions(GaussianNoise.sample(seed, 1, 1280), GaussianNoise.sample(seed + 10, 1, 1280),
                 StableDiffusion_XL.timeIds(size, size));
         return unet.open(new SD1Stages.Conditioning(GaussianNoise.sample(seed, 1, 77, 2048), GaussianNoise.sample(seed + 10, 1, 77, 2048), 5.0,
-                List.of(), new long[] {1, 4, 16, 16}, null, null, List.of(), null, null, textTime));
+                List.of(), LATENTS, null, null, List.of(), null, null, textTime));
     }
 
     @Test
@@ -94,7 +94,7 @@ class StableDiffusionXLTest {
 
     @Test
     void anSD1ConditioningIsRefusedBySDXLsUNet() {
-        var sd1 = new SD1Stages.Conditioning(GaussianNoise.sample(1, 1, 77, 2048), GaussianNoise.sample(2, 1, 77, 2048), 5.0, List.of(), new long[] {1, 4, 16, 16});
+        var sd1 = new SD1Stages.Conditioning(GaussianNoise.sample(1, 1, 77, 2048), GaussianNoise.sample(2, 1, 77, 2048), 5.0, List.of(), LATENTS);
         assertThrows(IllegalArgumentException.class, () -> unet.open(sd1));
     }
 
