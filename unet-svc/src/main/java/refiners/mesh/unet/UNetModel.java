@@ -18,6 +18,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLModels;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLWeights;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.StableDiffusion_XL;
 import refiners.mesh.ServiceModel;
+import refiners.mesh.StartupPhases;
 
 /**
  * SD1UNet with batched run-time LoRA slots when a LoRA directory is configured, the inpainting UNet when its weights are
@@ -43,21 +44,24 @@ public class UNetModel extends ServiceModel<LocalUNet> {
 
     @Override
     protected LocalUNet load(SD1Weights weights, CompileOptions options, Runner runner, LoraLibrary loras) {
+        StartupPhases phases = new StartupPhases();
         SD1UNet inpainting = config.inpaintingWeights().filter(w -> !w.isBlank()).map(SD1Weights::parse).map(w -> {
             LOG.info("inpainting UNet: weights " + w.describe());
             return SD1Models.inpaintingUnet(w);
         }).orElse(null);
-        long t0 = System.nanoTime();
         LocalUNet unet = new LocalUNet(SD1Models.unet(weights), inpainting, controlnets.library().orElse(null), ipAdapters.library().orElse(null),
                 options, loras, runner);
         Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 768);
         long[] latents = {1, 4, 8, 8};
-        long t1 = System.nanoTime();
+        phases.end("weights mapped");
         warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents)); // the first stream pays no session build
-        LOG.info(String.format(java.util.Locale.ROOT, "UNet weights mapped in %.1f s, first step (graph, session, one run) in %.1f s", (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9));
-        if (inpainting != null)
+        phases.end("first step (graph, session, one run)");
+        if (inpainting != null) {
             warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents, Tensor.zeros(DType.F32, 1, 1, 8, 8),
                     Tensor.zeros(DType.F32, latents), List.of()));
+            phases.end("inpainting's first step");
+        }
+        LOG.info("UNet start-up: " + phases.summary());
         return unet;
     }
 
