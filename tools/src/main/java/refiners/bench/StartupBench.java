@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import refiners.conversion.SD1Component;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -37,34 +38,45 @@ import refiners.proto.unet.v1.UNetGrpc;
 public final class StartupBench {
     private StartupBench() {}
 
-    public static final String USAGE = "bench-startup [--starts 2] [--size 256] [--folder target/startup-cache]\n"
-            + "  unet-svc alone, first start on a fresh cache folder then later starts: ready time, CPU, resident memory after ready and after a first request, the service's breakdown.";
+    public static final String USAGE = "bench-startup [--starts 2] [--size 256] [--folder target/startup-cache] [--inpainting]\n"
+            + "  unet-svc alone, first start on a fresh cache folder then later starts: ready time, CPU, resident memory after ready and after a first request, the service's breakdown"
+            + " (--inpainting: with the detinit inpainting UNet too).";
 
     public static int run(String[] argv) throws Exception {
-        Args a = new Args(argv, List.of(), List.of("starts", "size", "folder"));
+        Args a = new Args(argv, List.of("inpainting"), List.of("starts", "size", "folder"));
+        boolean inpainting = a.flag("inpainting");
         Path root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath().normalize();
         Path folder = Path.of(a.get("folder", root.resolve("target/startup-cache").toString())).toAbsolutePath();
-        Path unet = freshFolder(folder);
-        long weightBytes = Files.size(unet);
-        System.out.printf(Locale.ROOT, "UNet %s (%s); load average %s%n", unet, Rss.mib(weightBytes), Files.readString(Path.of("/proc/loadavg")).trim());
+        List<Path> weights = freshFolder(folder, inpainting);
+        long weightBytes = 0;
+        for (Path w : weights) weightBytes += Files.size(w);
+        System.out.printf(Locale.ROOT, "weights %s (%s); load average %s%n", weights, Rss.mib(weightBytes), Files.readString(Path.of("/proc/loadavg")).trim());
         for (int i = 1; i <= a.getInt("starts", 2); i++)
-            start(root, folder, unet, weightBytes, i == 1 ? "first start" : "later start", root.resolve("target/startup-logs/start-" + i + ".log"), a.getInt("size", 256));
+            start(root, folder, weights, weightBytes, inpainting, i == 1 ? "first start" : "later start", root.resolve("target/startup-logs/start-" + i + ".log"), a.getInt("size", 256));
         return 0;
     }
 
-    /** The cache folder emptied, with the detinit UNet hard-linked where REFINERS_WEIGHTS=detinit finds it. */
-    private static Path freshFolder(Path folder) throws IOException {
-        Path source = DetInit.cachedFile("SD1UNet", new SD1UNet(4).stateDictShapes(), 4);
+    /**
+     * The cache folder emptied, with the detinit UNet (and the inpainting one) hard-linked where REFINERS_WEIGHTS=detinit
+     * finds them; the links.
+     */
+    private static List<Path> freshFolder(Path folder, boolean inpainting) throws IOException {
         if (Files.exists(folder))
             try (Stream<Path> all = Files.walk(folder)) {
                 for (Path p : all.sorted((x, y) -> y.compareTo(x)).toList()) Files.delete(p);
             }
+        List<Path> links = new ArrayList<>(List.of(link(folder, DetInit.cachedFile("SD1UNet", new SD1UNet(4).stateDictShapes(), SD1Component.UNET.detinitSeed))));
+        if (inpainting) links.add(link(folder, DetInit.cachedFile("SD1UNet", new SD1UNet(9).stateDictShapes(), SD1Component.INPAINTING_UNET.detinitSeed)));
+        return links;
+    }
+
+    private static Path link(Path folder, Path source) throws IOException {
         Path link = folder.resolve(DetInit.cacheDirectory().relativize(source));
         Files.createDirectories(link.getParent());
         return Files.createLink(link, source);
     }
 
-    private static void start(Path root, Path folder, Path unet, long weightBytes, String what, Path log, int size) throws Exception {
+    private static void start(Path root, Path folder, List<Path> weights, long weightBytes, boolean inpainting, String what, Path log, int size) throws Exception {
         int port = MeshProcesses.freePorts().values().iterator().next();
         Files.createDirectories(log.getParent());
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g", "-XX:MaxDirectMemorySize=16g",
@@ -74,6 +86,7 @@ public final class StartupBench {
         pb.environment().put("REFINERS_HOST", "127.0.0.1");
         pb.environment().put("REFINERS_CACHE", folder.toString());
         pb.environment().put("REFINERS_WEIGHTS", "detinit");
+        if (inpainting) pb.environment().put("REFINERS_INPAINTING_WEIGHTS", "detinit");
         long t0 = System.nanoTime();
         Process p = pb.start();
         try {
@@ -86,7 +99,7 @@ public final class StartupBench {
             System.out.printf(Locale.ROOT, "%s: ready in %.1f s (process CPU %.1f s), first %d² step %.1f s%n", what, ready, cpu, size, request);
             System.out.printf(Locale.ROOT, "  resident after ready %s = %.3f x the weights; after the request %s = %.3f x%n", afterReady.summary(),
                     (double) afterReady.total() / weightBytes, afterRequest.summary(), (double) afterRequest.total() / weightBytes);
-            System.out.printf(Locale.ROOT, "  of which the UNet file's pages %s, the NCHWc copy's %s; peak %s%n", Rss.mib(Rss.mapped(p.pid(), List.of(unet))),
+            System.out.printf(Locale.ROOT, "  of which the weight files' pages %s, the NCHWc copies' %s; peak %s%n", Rss.mib(Rss.mapped(p.pid(), weights)),
                     Rss.mib(Rss.mapped(p.pid(), copies(folder))), Rss.mib(Rss.peak(p.pid())));
             for (String line : Files.readAllLines(log))
                 if (line.contains("UNet start-up") || line.contains(" started in ") || line.contains("graph of"))

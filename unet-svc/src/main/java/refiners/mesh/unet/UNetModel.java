@@ -3,6 +3,7 @@ package refiners.mesh.unet;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
@@ -57,9 +58,14 @@ public class UNetModel extends ServiceModel<LocalUNet> {
         warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents)); // the first stream pays no session build
         phases.end("first step (graph, session, one run)");
         if (inpainting != null) {
-            warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents, Tensor.zeros(DType.F32, 1, 1, 8, 8),
-                    Tensor.zeros(DType.F32, latents), List.of()));
-            phases.end("inpainting's first step");
+            Runnable inpaintingWarmUp = () -> warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents,
+                    Tensor.zeros(DType.F32, 1, 1, 8, 8), Tensor.zeros(DType.F32, latents), List.of()));
+            if (config.inpaintingWarmUp() == UNetConfig.WarmUp.BEFORE_READY) {
+                inpaintingWarmUp.run();
+                phases.end("inpainting's first step");
+            } else {
+                warmUpLater(inpaintingWarmUp);
+            }
         }
         LOG.info("UNet start-up: " + phases.summary());
         return unet;
@@ -72,6 +78,23 @@ public class UNetModel extends ServiceModel<LocalUNet> {
         warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 5.0, List.of(), new long[] {1, 4, 8, 8}, null, null, List.of(), null, null,
                 new SD1Stages.TextTimeConditions(pooled, pooled, StableDiffusion_XL.timeIds(64, 64))));
         return unet;
+    }
+
+    /** Runs the inpainting UNet's {@code warmUp} on a thread of its own (the service reports ready meanwhile), logging what it cost. */
+    private static void warmUpLater(Runnable warmUp) {
+        Thread t = new Thread(() -> {
+            StartupPhases phases = new StartupPhases();
+            try {
+                warmUp.run();
+                phases.end("inpainting's first step");
+                LOG.info("UNet start-up, after ready: " + phases.summary());
+            } catch (RuntimeException e) {
+                // the requests that need it will say why
+                LOG.log(Level.WARNING, "the inpainting UNet's warm-up failed", e);
+            }
+        }, "unet-inpainting-warm-up");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static void warmUp(LocalUNet unet, SD1Stages.Conditioning conditioning) {
