@@ -35,6 +35,7 @@ public final class Main {
                 case "bench-batch-cost" -> refiners.bench.BatchCostBench.run(rest);
                 case "bench-family-step" -> refiners.bench.FamilyStepBench.run(rest);
                 case "bench-sdxl-f16" -> refiners.bench.SDXLHalfMemoryBench.run(rest);
+                case "bench-startup" -> refiners.bench.StartupBench.run(rest);
                 case "bench-stage-batch" -> refiners.bench.StageBatchBench.run(rest);
                 case "bench-image-encoder" -> refiners.bench.ImageEncoderBench.run(rest);
                 case "bench-int8-ops" -> refiners.bench.Int8OpsBench.run(rest);
@@ -77,6 +78,7 @@ public final class Main {
                 + "\nbench-mesh --fewsteps [--size 512] [--rounds 1] [--dpm-steps 30] [--lcm-steps 4]\n  DPM 30 steps guidance 7.5 against LCM 4 steps (guidance 1 with an LCM-LoRA; guidance 1.5), both sides: time to an image, ratios, (b)'s stages."
                 + "\n\n" + PeerBench.usage()
                 + "\n\n" + ThroughputBench.USAGE + "\n\n" + refiners.bench.BatchCostBench.USAGE + "\n\n" + refiners.bench.FamilyStepBench.USAGE + "\n\n" + refiners.bench.SDXLHalfMemoryBench.USAGE
+                + "\n\n" + refiners.bench.StartupBench.USAGE
                 + "\n\n" + refiners.bench.StageBatchBench.USAGE
                 + "\n\n" + refiners.bench.ImageEncoderBench.USAGE + "\n\n" + refiners.bench.Int8OpsBench.USAGE + "\n\n" + refiners.bench.Int8ImageBench.USAGE
                 + "\n\nbench-unet [threads=2] [runs=5]\n  UNet step time, session creation and memory for several runtime settings, each in its own JVM"

@@ -16,6 +16,21 @@ public interface UNetConfig {
      */
     Optional<String> inpaintingWeights();
 
+    /** When the inpainting UNet's session is built and run once: see {@link WarmUp}. */
+    @WithDefault("after-ready")
+    WarmUp inpaintingWarmUp();
+
+    /** When a model that the default request does not use is warmed up. */
+    enum WarmUp {
+        /** Before the service reports ready: its first request is as fast as later ones. */
+        BEFORE_READY,
+        /**
+         * On a thread of its own as soon as the default model is warmed up, so readiness does not wait for it; a
+         * request that needs it meanwhile waits for that same session build.
+         */
+        AFTER_READY
+    }
+
     /** Where ControlNet files (NAME.safetensors, refiners or diffusers format) live; empty: no ControlNets. */
     Optional<String> controlnetDir();
 

@@ -3,6 +3,7 @@ package refiners.mesh.unet;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
@@ -18,6 +19,7 @@ import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLModels;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.SDXLWeights;
 import refiners.foundationals.latent_diffusion.stable_diffusion_xl.StableDiffusion_XL;
 import refiners.mesh.ServiceModel;
+import refiners.mesh.StartupPhases;
 
 /**
  * SD1UNet with batched run-time LoRA slots when a LoRA directory is configured, the inpainting UNet when its weights are
@@ -43,22 +45,30 @@ public class UNetModel extends ServiceModel<LocalUNet> {
 
     @Override
     protected LocalUNet load(SD1Weights weights, CompileOptions options, Runner runner, LoraLibrary loras) {
+        StartupPhases phases = new StartupPhases();
         SD1UNet inpainting = config.inpaintingWeights().filter(w -> !w.isBlank()).map(SD1Weights::parse).map(w -> {
             LOG.info("inpainting UNet: weights " + w.describe());
             return SD1Models.inpaintingUnet(w);
         }).orElse(null);
         if (!config.quantization().equalsIgnoreCase("none")) LOG.warning("UNet quantization " + config.quantization() + ": opt-in, not yet validated on real weights");
-        long t0 = System.nanoTime();
         LocalUNet unet = new LocalUNet(SD1Models.unet(weights), inpainting, controlnets.library().orElse(null), ipAdapters.library().orElse(null),
                 config.quantized(options), loras, runner);
         Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 768);
         long[] latents = {1, 4, 8, 8};
-        long t1 = System.nanoTime();
+        phases.end("weights mapped");
         warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents)); // the first stream pays no session build
-        LOG.info(String.format(java.util.Locale.ROOT, "UNet weights mapped in %.1f s, first step (graph, session, one run) in %.1f s", (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9));
-        if (inpainting != null)
-            warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents, Tensor.zeros(DType.F32, 1, 1, 8, 8),
-                    Tensor.zeros(DType.F32, latents), List.of()));
+        phases.end("first step (graph, session, one run)");
+        if (inpainting != null) {
+            Runnable inpaintingWarmUp = () -> warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 7.5, List.of(), latents,
+                    Tensor.zeros(DType.F32, 1, 1, 8, 8), Tensor.zeros(DType.F32, latents), List.of()));
+            if (config.inpaintingWarmUp() == UNetConfig.WarmUp.BEFORE_READY) {
+                inpaintingWarmUp.run();
+                phases.end("inpainting's first step");
+            } else {
+                warmUpLater(inpaintingWarmUp);
+            }
+        }
+        LOG.info("UNet start-up: " + phases.summary());
         return unet;
     }
 
@@ -69,6 +79,23 @@ public class UNetModel extends ServiceModel<LocalUNet> {
         warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 5.0, List.of(), new long[] {1, 4, 8, 8}, null, null, List.of(), null, null,
                 new SD1Stages.TextTimeConditions(pooled, pooled, StableDiffusion_XL.timeIds(64, 64))));
         return unet;
+    }
+
+    /** Runs the inpainting UNet's {@code warmUp} on a thread of its own (the service reports ready meanwhile), logging what it cost. */
+    private static void warmUpLater(Runnable warmUp) {
+        Thread t = new Thread(() -> {
+            StartupPhases phases = new StartupPhases();
+            try {
+                warmUp.run();
+                phases.end("inpainting's first step");
+                LOG.info("UNet start-up, after ready: " + phases.summary());
+            } catch (RuntimeException e) {
+                // the requests that need it will say why
+                LOG.log(Level.WARNING, "the inpainting UNet's warm-up failed", e);
+            }
+        }, "unet-inpainting-warm-up");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static void warmUp(LocalUNet unet, SD1Stages.Conditioning conditioning) {
