@@ -34,6 +34,7 @@ class UNetQuantizationSettingTest {
             public Optional<String> controlnetDir() { return Optional.empty(); }
             public Optional<String> ipAdapterDir() { return Optional.empty(); }
             public boolean dryRun() { return false; }
+            public WarmUp inpaintingWarmUp() { return WarmUp.AFTER_READY; }
             public String quantization() { return quantization; }
         };
     }
