@@ -1,9 +1,6 @@
 package refiners.mesh;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -36,19 +33,8 @@ public final class StartupPhases {
     private void mark() {
         wall = System.nanoTime();
         cpu = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : 0;
-        long[] faults = faults();
-        minor = faults[0];
-        major = faults[1];
-    }
-
-    /** minflt and majflt of this process (fields 10 and 12 of /proc/self/stat); zeros where there is no /proc. */
-    static long[] faults() {
-        try {
-            String stat = Files.readString(Path.of("/proc/self/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
-            return new long[] {Long.parseLong(f[7]), Long.parseLong(f[9])};
-        } catch (IOException | RuntimeException e) {
-            return new long[2];
-        }
+        ProcStat stat = ProcStat.self();
+        minor = stat.minorFaults();
+        major = stat.majorFaults();
     }
 }

@@ -3,10 +3,7 @@ package refiners.bench;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +18,7 @@ import refiners.fluxion.Tensor;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.SD1UNet;
 import refiners.launch.MeshProcesses;
 import refiners.mesh.DenoiseCall;
+import refiners.mesh.ProcStat;
 import refiners.mesh.WireTensors;
 import refiners.options.Args;
 import refiners.proto.unet.v1.DenoiseRequest;
@@ -90,8 +88,11 @@ public final class StartupBench {
         long t0 = System.nanoTime();
         Process p = pb.start();
         try {
-            awaitReady(p, port, log);
-            double ready = (System.nanoTime() - t0) / 1e9, cpu = cpuSeconds(p.pid());
+            MeshProcesses.awaitReady("unet-svc", HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), "http://127.0.0.1:" + port, log,
+                    t0 + Duration.ofMinutes(5).toNanos(), () -> {
+                        if (!p.isAlive()) throw new IllegalStateException("unet-svc exited; log " + log + ":\n" + MeshProcesses.tail(log));
+                    });
+            double ready = (System.nanoTime() - t0) / 1e9, cpu = ProcStat.of(p.pid()).cpuSeconds();
             Thread.sleep(1000);
             Rss.Usage afterReady = Rss.of(p.pid());
             double request = firstRequest(port, size);
@@ -107,20 +108,6 @@ public final class StartupBench {
         } finally {
             p.destroy();
             p.waitFor();
-        }
-    }
-
-    private static void awaitReady(Process p, int port, Path log) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
-        for (long until = System.nanoTime() + Duration.ofMinutes(5).toNanos(); ; Thread.sleep(200)) {
-            if (!p.isAlive()) throw new IllegalStateException("unet-svc exited; log " + log + ":\n" + MeshProcesses.tail(log));
-            try {
-                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
-            } catch (IOException e) {
-                // not listening yet
-            }
-            if (System.nanoTime() > until) throw new IllegalStateException("unet-svc not ready in 5 minutes; log " + log);
         }
     }
 
@@ -152,12 +139,5 @@ public final class StartupBench {
         try (Stream<Path> all = Files.walk(dir)) {
             return new ArrayList<>(all.filter(f -> f.toString().endsWith(".f32")).toList());
         }
-    }
-
-    /** utime + stime of a process (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
-    private static double cpuSeconds(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
     }
 }

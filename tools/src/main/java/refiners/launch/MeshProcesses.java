@@ -304,18 +304,27 @@ public final class MeshProcesses implements AutoCloseable {
 
     private void awaitReady(String what, Process p, String url, Path log, long untilNanos) throws InterruptedException {
         HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
-        HttpClient http = (tls == null ? client : client.sslContext(tls)).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create(url + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
-        while (true) {
+        awaitReady(what, (tls == null ? client : client.sslContext(tls)).build(), url, log, untilNanos, () -> {
             if (!p.isAlive()) exited(what, p, log);
             allAlive(); // not only the one awaited: a process that could not bind its port fails the start at once
+        });
+    }
+
+    /**
+     * Polls {@code url}/q/health/ready every 0.2 s until it answers 200; {@code alive} runs before each poll and throws
+     * when a process it watches has exited.
+     */
+    public static void awaitReady(String what, HttpClient http, String url, Path log, long untilNanos, Runnable alive) throws InterruptedException {
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(url + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+        while (true) {
+            alive.run();
             try {
                 if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
             } catch (IOException e) {
                 // not listening yet
             }
             if (System.nanoTime() > untilNanos) throw new IllegalStateException(what + " not ready in time; log " + log + ":\n" + tail(log));
-            Thread.sleep(250);
+            Thread.sleep(200);
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.logging.Logger;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompileOptions;
+import refiners.fluxion.compile.Quantization;
 import refiners.fluxion.runtime.Runner;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LocalUNet;
 import refiners.foundationals.latent_diffusion.stable_diffusion_1.LoraLibrary;
@@ -50,9 +51,8 @@ public class UNetModel extends ServiceModel<LocalUNet> {
             LOG.info("inpainting UNet: weights " + w.describe());
             return SD1Models.inpaintingUnet(w);
         }).orElse(null);
-        if (!config.quantization().equalsIgnoreCase("none")) LOG.warning("UNet quantization " + config.quantization() + ": opt-in, not yet validated on real weights");
         LocalUNet unet = new LocalUNet(SD1Models.unet(weights), inpainting, controlnets.library().orElse(null), ipAdapters.library().orElse(null),
-                config.quantized(options), loras, runner);
+                quantized(options), loras, runner);
         Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 768);
         long[] latents = {1, 4, 8, 8};
         phases.end("weights mapped");
@@ -74,11 +74,18 @@ public class UNetModel extends ServiceModel<LocalUNet> {
 
     @Override
     protected LocalUNet loadSdxl(SDXLWeights weights, CompileOptions options, Runner runner, LoraLibrary loras) {
-        LocalUNet unet = new LocalUNet(SDXLModels.unet(weights), config.quantized(options), loras, runner);
+        LocalUNet unet = new LocalUNet(SDXLModels.unet(weights), quantized(options), loras, runner);
         Tensor embedding = Tensor.zeros(DType.F32, 1, 77, 2048), pooled = Tensor.zeros(DType.F32, 1, 1280);
         warmUp(unet, new SD1Stages.Conditioning(embedding, embedding, 5.0, List.of(), new long[] {1, 4, 8, 8}, null, null, List.of(), null, null,
                 new SD1Stages.TextTimeConditions(pooled, pooled, StableDiffusion_XL.timeIds(64, 64))));
         return unet;
+    }
+
+    /** {@code options} with the configured quantization, which is opt-in and said so in the log. */
+    private CompileOptions quantized(CompileOptions options) {
+        CompileOptions q = config.quantized(options);
+        if (q.quantization() != Quantization.NONE) LOG.warning("UNet quantization " + q.quantization() + ": opt-in, not yet validated on real weights");
+        return q;
     }
 
     /** Runs the inpainting UNet's {@code warmUp} on a thread of its own (the service reports ready meanwhile), logging what it cost. */
