@@ -2,6 +2,7 @@ package refiners.foundationals.latent_diffusion;
 
 import java.util.List;
 import refiners.fluxion.adapters.Adapter;
+import refiners.fluxion.layers.Attributes;
 import refiners.fluxion.layers.Chain;
 import refiners.fluxion.layers.SelfAttention;
 import refiners.fluxion.layers.SetContext;
@@ -24,5 +25,10 @@ public class SaveLayerNormAdapter extends Chain implements Adapter<SelfAttention
 
     public String context() {
         return context;
+    }
+
+    @Override
+    protected void describe(Attributes a) {
+        a.add("context", context);
     }
 }

@@ -88,22 +88,22 @@ public final class LocalUNet {
         }
 
         /**
-         * The UNet with this IP-Adapter (null: none), these ControlNets (by name order) and reference-only control at
-         * this style_cfg (null: none) injected: built once per set, the oldest set forgotten. The IP-Adapter goes
+         * The UNet with this IP-Adapter (null: none), these ControlNets (by name order) and reference-only control
+         * (whose style_cfg each call feeds) injected: built once per set, the oldest set forgotten. The IP-Adapter goes
          * first, so it adapts the UNet's cross-attentions only; reference-only control goes last, so its guide pass
          * (a copy of the UNet made then) runs the image prompts and LoRAs of the sample pair too, as refiners' does
          * when it is injected after them.
          */
-        synchronized Adapted with(List<SD1Stages.ControlnetCondition> conditions, String ipAdapter, Double referenceStyleCfg) {
-            if (conditions.isEmpty() && ipAdapter == null && referenceStyleCfg == null) return new Adapted(model, null);
+        synchronized Adapted with(List<SD1Stages.ControlnetCondition> conditions, String ipAdapter, boolean referenced) {
+            if (conditions.isEmpty() && ipAdapter == null && !referenced) return new Adapted(model, null);
             List<String> names = conditions.stream().map(SD1Stages.ControlnetCondition::name).sorted().toList();
-            AdapterSet set = new AdapterSet(names, ipAdapter, referenceStyleCfg);
+            AdapterSet set = new AdapterSet(names, ipAdapter, referenced);
             Adapted adapted = adaptedSets.get(set);
             if (adapted != null) return adapted;
             SD1UNet copy = (SD1UNet) model.structuralCopy();
             SD1IPAdapter ip = ipAdapter == null ? null : ipAdapter(copy, ipAdapter);
             for (String name : names) new SD1ControlnetAdapter(copy, load(name, conditions).structuralCopy()).inject();
-            if (referenceStyleCfg != null) new ReferenceOnlyControlAdapter(copy, referenceStyleCfg).inject();
+            if (referenced) new ReferenceOnlyControlAdapter(copy, GenerationRequest.DEFAULT_REFERENCE_STYLE_CFG).inject();
             adapted = new Adapted(copy, ip);
             adaptedSets.put(set, adapted);
             if (adaptedSets.size() > CACHED_ADAPTER_SETS) {
@@ -134,8 +134,8 @@ public final class LocalUNet {
         }
     }
 
-    /** ControlNet names, an IP-Adapter name and a reference style_cfg (or nulls): what makes a UNet's adapted copy. */
-    private record AdapterSet(List<String> controlnets, String ipAdapter, Double referenceStyleCfg) {}
+    /** ControlNet names, an IP-Adapter name (or null) and whether reference-only control is in: what makes a UNet's adapted copy. */
+    private record AdapterSet(List<String> controlnets, String ipAdapter, boolean referenced) {}
 
     /** A UNet with its adapters injected, and its IP-Adapter (null: none). */
     private record Adapted(Chain model, SD1IPAdapter ipAdapter) {}
@@ -195,7 +195,7 @@ public final class LocalUNet {
         if (!sd1 && (!c.controlnets().isEmpty() || c.imagePrompt() != null || c.referenced()))
             throw new IllegalArgumentException(!c.controlnets().isEmpty() ? "controlnets: not served for SDXL" : c.imagePrompt() != null
                     ? "ip_adapter: not served for SDXL" : "reference_image: not served for SDXL");
-        return new Generation(variant, variant.with(c.controlnets(), c.imagePrompt() == null ? null : c.imagePrompt().adapter(), c.referenceStyleCfg()), c);
+        return new Generation(variant, variant.with(c.controlnets(), c.imagePrompt() == null ? null : c.imagePrompt().adapter(), c.referenced()), c);
     }
 
     /**
@@ -340,7 +340,7 @@ public final class LocalUNet {
         if (first.imageTokens != null) ctx.put(IPAdapter.context(), imagePromptFeeds(steps, samples));
         if (first.conditioning.referenced()) {
             if (n > 1) throw new IllegalArgumentException("a reference-only step runs alone (see BatchKey), got " + n + " steps");
-            ctx.put(SelfAttentionInjectionPassthrough.CONTEXT, Map.of("guide", steps.get(0).reference()));
+            ctx.put(SelfAttentionInjectionPassthrough.CONTEXT, ReferenceOnlyControlAdapter.context(steps.get(0).reference(), first.conditioning.referenceStyleCfg()));
         }
         Tensor prediction = slotFree ? runner.run(v.slotFree, v.plainOptions, List.of(Tensors.concat(inputs)), ctx).output()
                 : runner.run(first.model, v.options, List.of(Tensors.concat(inputs)), ctx).output();

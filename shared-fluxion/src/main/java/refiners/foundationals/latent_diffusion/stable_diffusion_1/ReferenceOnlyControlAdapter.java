@@ -1,6 +1,7 @@
 package refiners.foundationals.latent_diffusion.stable_diffusion_1;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import refiners.fluxion.Tensor;
@@ -15,8 +16,9 @@ import refiners.foundationals.latent_diffusion.SelfAttentionInjectionPassthrough
  * Reference-only control (refiners' {@code ReferenceOnlyControlAdapter}): the reference image's latents, noised to the
  * current timestep ({@link #setControlnetCondition}, batch 2 like the guided call), run through a copy of the UNet in
  * the same call, and every self-attention of the UNet also attends to the copy's tokens. style_cfg (0.5 by default,
- * as the sd-webui extension recommends) weighs the guided attention in the unconditional half. The UNet's batch must
- * be exactly [unconditional, conditional].
+ * as the sd-webui extension recommends) weighs the guided attention in the unconditional half; it travels with the
+ * condition as a run-time input, so one compiled UNet serves every style_cfg ({@link #context} for per-call contexts).
+ * The UNet's batch must be exactly [unconditional, conditional].
  */
 public class ReferenceOnlyControlAdapter extends Chain implements Adapter<SD1UNet> {
     private final SD1UNet target;
@@ -71,7 +73,14 @@ public class ReferenceOnlyControlAdapter extends Chain implements Adapter<SD1UNe
 
     /** The noised reference latents, (2, 4, h, w): the same latents twice, noised to the step's level. */
     public void setControlnetCondition(Tensor condition) {
-        target.setContext(SelfAttentionInjectionPassthrough.CONTEXT, Map.of("guide", condition));
+        target.setContext(SelfAttentionInjectionPassthrough.CONTEXT, context(condition, styleCfg));
+    }
+
+    /** A call's context {@code reference_only_control}: its noised reference latents (2, 4, h, w) and its style_cfg. */
+    public static Map<String, Object> context(Tensor condition, double styleCfg) {
+        Map<String, Object> values = new HashMap<>(SelfAttentionInjectionAdapter.styleCfgContext(styleCfg));
+        values.put("guide", condition);
+        return values;
     }
 
     @Override
