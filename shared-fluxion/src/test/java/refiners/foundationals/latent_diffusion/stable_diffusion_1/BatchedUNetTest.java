@@ -278,7 +278,8 @@ class BatchedUNetTest {
 
     /**
      * Reference-only control: its steps run alone (its adapter takes the whole call as one pair), carry their noised
-     * reference, which changes the noise, as style_cfg and a LoRA do; the same step twice gives the same bits.
+     * reference, which changes the noise, as style_cfg and a LoRA do; the same step twice gives the same bits; another
+     * style_cfg runs on the same compiled UNet (a run-time input).
      */
     @Test
     void referenceOnlyStepsRunAloneWithTheirReference() {
@@ -291,7 +292,10 @@ class BatchedUNetTest {
         assertArrayEquals(first, unet.open(referenced(a, 0.5)).guidedNoise(0, 500, x, ref).toFloatArray());
         assertFalse(Arrays.equals(first, unet.open(a).guidedNoise(0, 500, x).toFloatArray()), "the reference changes nothing");
         assertFalse(Arrays.equals(first, g.guidedNoise(0, 500, x, otherRef).toFloatArray()), "another reference changes nothing");
+        int sessions = runner.sessionCount();
+        assertTrue(sessions < runner.config().sessionCacheSize(), "a full cache hides a compile (an eviction keeps the count)");
         assertFalse(Arrays.equals(first, unet.open(referenced(a, 0.9)).guidedNoise(0, 500, x, ref).toFloatArray()), "style_cfg changes nothing");
+        assertEquals(sessions, runner.sessionCount(), "another style_cfg compiled a UNet of its own");
         assertFalse(Arrays.equals(first, unet.open(referenced(withLora, 0.5)).guidedNoise(0, 500, x, ref).toFloatArray()), "the LoRA changes nothing");
         assertThrows(IllegalArgumentException.class, () -> g.guidedNoise(0, 500, x));
         assertThrows(IllegalArgumentException.class, () -> g.guidedNoise(0, 500, x, GaussianNoise.sample(30, 1, 4, 8, 8)));
