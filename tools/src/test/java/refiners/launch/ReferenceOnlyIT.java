@@ -31,11 +31,12 @@ import refiners.proto.orchestrator.v1.OrchestratorGrpc;
 import refiners.proto.orchestrator.v1.Result;
 
 /**
- * Reference-only control end to end, on the shared mesh: generations with a reference image (one with a LoRA; one
- * with an image prompt, a LoRA and another style_cfg), sent together with a plain one, get the pixels they get in this
- * JVM (the noised reference travels with each step; their steps run alone in unet-svc); the reference changes the
- * image; bad reference fields are refused naming the field. Two reference UNets in all (a style_cfg and an adapter set
- * make a UNet of their own, a full-size session in unet-svc and in this JVM): the LoRA rides on the default one.
+ * Reference-only control end to end, on the shared mesh: generations with a reference image (one with a LoRA and
+ * another style_cfg; one with an image prompt, a LoRA and a third style_cfg), sent together with a plain one, get the
+ * pixels they get in this JVM (the noised reference travels with each step; their steps run alone in unet-svc); the
+ * reference changes the image; bad reference fields are refused naming the field. Two reference UNets in all (an
+ * adapter set makes a UNet of its own, a full-size session in unet-svc and in this JVM; style_cfg is fed per call):
+ * the LoRA and the second style_cfg ride on the first one.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Order(SharedMesh.ORDER)
@@ -71,18 +72,19 @@ class ReferenceOnlyIT {
     void referenceGenerationsGiveTheInProcessPixels() throws Exception {
         List<GenerateRequest> requests = List.of(
                 small(0).setReferenceImage(reference(1)).build(),
-                small(1).setReferenceImage(reference(2)).addLoras(LoraWeight.newBuilder().setName("style").setScale(0.9f)).build(),
+                small(1).setReferenceImage(reference(2)).setReferenceStyleCfg(0.3).addLoras(LoraWeight.newBuilder().setName("style").setScale(0.9f)).build(),
                 small(2).build(),
                 // both image conditionings and a LoRA: the IP-Adapter and the LoRA also act in the reference's guide pass
                 small(3).setReferenceImage(reference(4)).setReferenceStyleCfg(0.8).addImagePrompts(ImagePromptIT.prompt(2, 0.9)).setIpAdapter("plain")
                         .addLoras(LoraWeight.newBuilder().setName("style").setScale(0.7f)).build());
         List<CompletableFuture<Result>> results = new ArrayList<>();
         for (GenerateRequest r : requests) results.add(CompletableFuture.supplyAsync(() -> generate(r), callers));
+        List<int[]> local = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
-            int[] local = InProcessPeer.pixels(requests.get(i));
-            assertArrayEquals(local, MeshIT.pixels(results.get(i).get(10, TimeUnit.MINUTES).getPng().toByteArray()), "generation " + i + ": mesh and in-process pixels differ");
+            local.add(InProcessPeer.pixels(requests.get(i)));
+            assertArrayEquals(local.get(i), MeshIT.pixels(results.get(i).get(10, TimeUnit.MINUTES).getPng().toByteArray()), "generation " + i + ": mesh and in-process pixels differ");
         }
-        int[] referenced = InProcessPeer.pixels(requests.get(0));
+        int[] referenced = local.get(0);
         assertFalse(Arrays.equals(referenced, InProcessPeer.pixels(requests.get(0).toBuilder().clearReferenceImage().build())), "the reference changed nothing");
         assertFalse(Arrays.equals(referenced, InProcessPeer.pixels(requests.get(0).toBuilder().setReferenceImage(reference(3)).build())),
                 "another reference changed nothing");
