@@ -35,7 +35,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * its images, a mask painted on an init image inpaints, a picked LoRA goes into the request, the Canny preview is the
  * server's edges, and a refused field shows its message next to it. Screenshots: tools/target/playground-*.png.
  * 64² and 3 steps: the page is under test, not the model (64², the size of unet-svc's warm-up and of the other tests on
- * the shared mesh, compiles no session of another latent size in the mesh or in this JVM).
+ * the shared mesh, makes the mesh compile no session of another latent size).
  */
 @Order(SharedMesh.ORDER)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
