@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,11 +51,12 @@ import refiners.proto.orchestrator.v1.Result;
  * each give theirs (a UNet call holding both families would fail: LocalUNet refuses mixed batch keys); the listings
  * name both families and the SDXL LoRA as loaded; bad requests (a LoRA of the other family too) are refused naming
  * the field.
- * The in-process references are computed before the mesh starts and their sessions dropped, so the machine holds one
- * copy of SDXL's sessions at a time (the weight files are mapped: shared); SD 1.5's are {@link InProcessPeer}'s (a
- * LoRA-free generation's graphs are the same whatever the LoRA directory), compiled once for every test class. 64²,
- * the size of unet-svc's and vae-svc's SDXL warm-up: the mesh compiles no second SDXL session of another size, and a
- * step costs a quarter of 128²'s. Heavy: run it alone, under the heavy lock.
+ * The in-process references are computed while the mesh starts (their graph builds and session creations leave a core
+ * idle): the weight files are mapped, so both share their pages, and this JVM's anonymous memory peaked at 0.9 GB
+ * meanwhile (measured); its SDXL sessions are dropped before the tests run. SD 1.5's references are
+ * {@link InProcessPeer}'s (a LoRA-free generation's graphs are the same whatever the LoRA directory), compiled once
+ * for every test class. 64², the size of unet-svc's and vae-svc's SDXL warm-up: the mesh compiles no second SDXL
+ * session of another size, and a step costs a quarter of 128²'s. Heavy: run it alone, under the heavy lock.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SDXLMeshIT {
@@ -90,23 +92,32 @@ class SDXLMeshIT {
     }
 
     @BeforeAll
-    void referencesThenMesh() throws Exception {
+    void meshBesideTheReferences() throws Exception {
         SharedMesh.close(); // a mesh of its own (see SharedMesh for why): both at once would not fit in memory
         Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
         Path loras = loraDir(root);
-        try (Runner runner = new Runner(RuntimeConfig.defaults())) {
-            InProcessPipeline xl = InProcessPipeline.sdxl(SDXLWeights.parse(SDXLWeights.DETINIT), Optional.of(loras.toString()), runner);
-            for (GenerateRequest r : sdxl) expected.put(r, pixels(xl, r));
-            for (GenerateRequest r : sdxlLora) expected.put(r, pixels(xl, r));
-        }
-        for (GenerateRequest r : sd15) expected.put(r, InProcessPeer.pixels(r));
-        System.gc();
+        InProcessPeer.load(); // SD 1.5's detinit files, written once before the processes map them
         mesh = new MeshProcesses(root, root.resolve("tools/target/sdxl-mesh/logs"), MeshProcesses.freePorts())
                 .env("REFINERS_MODELS", "sd15,sdxl")
                 .env("REFINERS_WEIGHTS", SD1Weights.DETINIT)
                 .env("REFINERS_SDXL_WEIGHTS", SDXLWeights.DETINIT)
                 .env("REFINERS_LORA_DIR", loras.toString());
-        mesh.start(READY);
+        CompletableFuture<Void> started;
+        try (Runner runner = new Runner(RuntimeConfig.defaults())) {
+            // SDXL's detinit files are written (or mapped) here, before the processes map them
+            InProcessPipeline xl = InProcessPipeline.sdxl(SDXLWeights.parse(SDXLWeights.DETINIT), Optional.of(loras.toString()), runner);
+            started = CompletableFuture.runAsync(() -> {
+                try {
+                    mesh.start(READY);
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            });
+            for (GenerateRequest r : sdxl) expected.put(r, pixels(xl, r));
+            for (GenerateRequest r : sdxlLora) expected.put(r, pixels(xl, r));
+        }
+        for (GenerateRequest r : sd15) expected.put(r, InProcessPeer.pixels(r));
+        started.join();
         channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext().maxInboundMessageSize(64 << 20).build();
     }
 
