@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,8 @@ public final class MeshProcesses implements AutoCloseable {
     /** Further replicas of a stage (replica 2, 3 ...): their ports, and their processes once started. */
     private final Map<MeshService, List<Integer>> replicaPorts = new EnumMap<>(MeshService.class);
     private final Map<String, Process> replicaProcesses = new HashMap<>();
+    /** Replicas of a stage on other loopback addresses (the stage's port), by name (MODULE-NAME): see {@link #replica}. */
+    private final Map<String, HostReplica> hostReplicas = new LinkedHashMap<>();
     private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx2g", "-XX:MaxDirectMemorySize=16g"));
     private final Thread shutdownHook = new Thread(this::destroyAll, "mesh-processes-shutdown");
     private SSLContext tls;
@@ -180,6 +183,25 @@ public final class MeshProcesses implements AutoCloseable {
         env(MeshService.ORCHESTRATOR, s.hostVariable, String.join(",", hosts));
     }
 
+    private record HostReplica(MeshService service, String host, Map<String, String> env) {}
+
+    /**
+     * Runs another process of a stage, a replica listening on {@code host} (another loopback address, e.g. 127.0.0.2)
+     * and the stage's port, with extra environment: started and awaited with the others by {@link #start}. Its log is
+     * MODULE-NAME.log. (Replicas on other ports: {@link #replicas}.)
+     */
+    public MeshProcesses replica(MeshService s, String name, String host, Map<String, String> env) {
+        hostReplicas.put(s.module + "-" + name, new HostReplica(s, host, Map.copyOf(env)));
+        return this;
+    }
+
+    /** The process id of the running replica {@code name} given to {@link #replica}. */
+    public long pid(MeshService s, String name) {
+        Process p = replicaProcesses.get(s.module + "-" + name);
+        if (p == null) throw new IllegalStateException(s.module + " " + name + " is not running");
+        return p.pid();
+    }
+
     /** The HTTP address of replica {@code index} (1: the first, as {@link #httpUrl}) of a stage. */
     public String httpUrl(MeshService s, int index) {
         return (tls == null ? "http" : "https") + "://127.0.0.1:" + (index == 1 ? ports.get(s) : replicaPorts.get(s).get(index - 2));
@@ -258,6 +280,14 @@ public final class MeshProcesses implements AutoCloseable {
                 replicaProcesses.put(name, launch(e.getKey(), env, logDir.resolve(name + ".log")));
             }
         }
+        for (var e : hostReplicas.entrySet()) {
+            if (replicaProcesses.containsKey(e.getKey()) && replicaProcesses.get(e.getKey()).isAlive()) continue;
+            HostReplica r = e.getValue();
+            Map<String, String> env = new HashMap<>(serviceEnv.get(r.service()));
+            env.putAll(r.env());
+            env.put("REFINERS_HOST", r.host());
+            replicaProcesses.put(e.getKey(), launch(r.service(), env, logDir.resolve(e.getKey() + ".log")));
+        }
         long until = System.nanoTime() + readyWithin.toNanos();
         for (MeshService s : MeshService.values()) awaitReady(s.module, processes.get(s), httpUrl(s), log(s), until);
         for (var e : replicaPorts.entrySet())
@@ -265,23 +295,11 @@ public final class MeshProcesses implements AutoCloseable {
                 String name = replicaName(e.getKey(), i);
                 awaitReady(name, replicaProcesses.get(name), httpUrl(e.getKey(), i), logDir.resolve(name + ".log"), until);
             }
+        for (var e : hostReplicas.entrySet()) {
+            String url = (tls == null ? "http" : "https") + "://" + e.getValue().host() + ":" + ports.get(e.getValue().service());
+            awaitReady(e.getKey(), replicaProcesses.get(e.getKey()), url, logDir.resolve(e.getKey() + ".log"), until);
+        }
         return this;
-    }
-
-    /**
-     * Starts another process of a service, a replica listening on {@code host} (another loopback address, e.g.
-     * 127.0.0.2) and the service's port, with extra environment; waits until it is ready. Its log is
-     * MODULE-NAME.log; {@link #close()} stops it with the others. (Replicas on other ports: {@link #replicas}.)
-     */
-    public Process startReplica(MeshService s, String name, String host, Map<String, String> env, Duration readyWithin) throws IOException, InterruptedException {
-        Map<String, String> replicaEnv = new HashMap<>(serviceEnv.get(s));
-        replicaEnv.putAll(env);
-        replicaEnv.put("REFINERS_HOST", host);
-        Path log = logDir.resolve(s.module + "-" + name + ".log");
-        Process p = launch(s, replicaEnv, log);
-        replicaProcesses.put(s.module + "-" + name, p);
-        awaitReady(s.module + " " + name, p, (tls == null ? "http" : "https") + "://" + host + ":" + ports.get(s), log, System.nanoTime() + readyWithin.toNanos());
-        return p;
     }
 
     private static String replicaName(MeshService s, int index) {

@@ -127,8 +127,10 @@ class BatchingIT {
         List<GenerateRequest> kept = List.of(request(6, 4, "dpm").addLoras(style(0.5f)).build(), request(7, 4, "ddim").build());
         Context.CancellableContext context = Context.current().withCancellation();
         Iterator<GenerateEvent> cancelledEvents = context.call(() -> orchestrator().generate(cancelled));
+        // a deadline of a few seconds: it runs out while the kept generations step (or just after), not after the test
+        // has waited out a long run of its 150 steps alone
         CompletableFuture<Result> expiring = CompletableFuture.supplyAsync(
-                () -> result(OrchestratorGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS).generate(expired)), callers);
+                () -> result(OrchestratorGrpc.newBlockingStub(channel).withDeadlineAfter(4, TimeUnit.SECONDS).generate(expired)), callers);
         List<CompletableFuture<Result>> results = concurrently(kept);
         assertEquals(1, cancelledEvents.next().getProgress().getStep());
         context.cancel(null); // mid-batch: its batch mates go on

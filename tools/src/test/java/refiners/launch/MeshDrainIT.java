@@ -45,7 +45,6 @@ class MeshDrainIT {
 
     MeshProcesses mesh;
     ManagedChannel channel;
-    Process replicaB;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @BeforeAll
@@ -62,10 +61,10 @@ class MeshDrainIT {
                 .env(MeshService.UNET, "REFINERS_SHUTDOWN_DELAY", "3s")
                 .env(MeshService.ORCHESTRATOR, "UNET_HOST", UNET_NAME)
                 .env(MeshService.ORCHESTRATOR, "REFINERS_LOAD_BALANCING", "round_robin")
-                .env(MeshService.ORCHESTRATOR, "JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts);
+                .env(MeshService.ORCHESTRATOR, "JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts)
+                .replica(MeshService.UNET, "b", "127.0.0.2", Map.of()); // started beside the others, not after them
         try {
             mesh.start(Duration.ofMinutes(10));
-            replicaB = mesh.startReplica(MeshService.UNET, "b", "127.0.0.2", Map.of(), Duration.ofMinutes(10));
         } catch (Exception e) {
             mesh.close();
             throw e;
@@ -103,7 +102,7 @@ class MeshDrainIT {
         String other = draining.equals("127.0.0.1") ? "127.0.0.2" : "127.0.0.1";
         assertTrue(metric(unetUrl(draining), "refiners_unet_inflight_streams") > 0, "a stream on the replica to drain");
         double otherStepsBefore = metric(unetUrl(other), "refiners_unet_steps_total");
-        ProcessHandle victim = ProcessHandle.of(draining.equals("127.0.0.1") ? mesh.pid(MeshService.UNET) : replicaB.pid()).orElseThrow();
+        ProcessHandle victim = ProcessHandle.of(draining.equals("127.0.0.1") ? mesh.pid(MeshService.UNET) : mesh.pid(MeshService.UNET, "b")).orElseThrow();
         long t0 = System.nanoTime();
         victim.destroy(); // SIGTERM
         int status = 0;

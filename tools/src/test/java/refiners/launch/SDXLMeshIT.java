@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,13 +46,17 @@ import refiners.proto.orchestrator.v1.Result;
 
 /**
  * SDXL beside SD 1.5 on one mesh of its own (every stage serving both: REFINERS_MODELS=sd15,sdxl, full-size detinit
- * weights, small images, 2 steps): an SDXL generation gives the in-process pixels bit for bit, without and with a kohya
+ * weights, 64² images, 2 steps): an SDXL generation gives the in-process pixels bit for bit, without and with a kohya
  * SDXL LoRA (alone, and beside other generations with and without it); SD 1.5 and SDXL generations running at once
  * each give theirs (a UNet call holding both families would fail: LocalUNet refuses mixed batch keys); the listings
  * name both families and the SDXL LoRA as loaded; bad requests (a LoRA of the other family too) are refused naming
  * the field.
- * The in-process references are computed before the mesh starts and their sessions dropped, so the machine holds one
- * copy of SDXL's sessions at a time (the weight files are mapped: shared). Heavy: run it alone, under the heavy lock.
+ * The in-process references are computed while the mesh starts (their graph builds and session creations leave a core
+ * idle): the weight files are mapped, so both share their pages, and this JVM's anonymous memory peaked at 0.9 GB
+ * meanwhile (measured); its SDXL sessions are dropped before the tests run. SD 1.5's references are
+ * {@link InProcessPeer}'s (a LoRA-free generation's graphs are the same whatever the LoRA directory), compiled once
+ * for every test class. 64², the size of unet-svc's and vae-svc's SDXL warm-up: the mesh compiles no second SDXL
+ * session of another size, and a step costs a quarter of 128²'s. Heavy: run it alone, under the heavy lock.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SDXLMeshIT {
@@ -60,7 +65,7 @@ class SDXLMeshIT {
     MeshProcesses mesh;
     ManagedChannel channel;
     final Map<GenerateRequest, int[]> expected = new HashMap<>();
-    final List<GenerateRequest> sdxl = List.of(request("sdxl", "a lighthouse at dusk", 11, 128), request("sdxl", "a red fox", 12, 128));
+    final List<GenerateRequest> sdxl = List.of(request("sdxl", "a lighthouse at dusk", 11, 64), request("sdxl", "a red fox", 12, 64));
     final List<GenerateRequest> sd15 = List.of(request("sd15", "a lighthouse at dusk", 21, 64), request("", "a red fox", 22, 64));
     /** The SDXL generations with a kohya SDXL LoRA (UNet and both text encoders) at a scale other than 1. */
     final List<GenerateRequest> sdxlLora = sdxl.stream().map(r -> withLora(r, XL_LORA, 0.7f)).toList();
@@ -87,24 +92,32 @@ class SDXLMeshIT {
     }
 
     @BeforeAll
-    void referencesThenMesh() throws Exception {
+    void meshBesideTheReferences() throws Exception {
         SharedMesh.close(); // a mesh of its own (see SharedMesh for why): both at once would not fit in memory
         Path root = Path.of(System.getProperty("mesh.root", "..")).toAbsolutePath().normalize();
         Path loras = loraDir(root);
-        try (Runner runner = new Runner(RuntimeConfig.defaults())) {
-            InProcessPipeline xl = InProcessPipeline.sdxl(SDXLWeights.parse(SDXLWeights.DETINIT), Optional.of(loras.toString()), runner);
-            for (GenerateRequest r : sdxl) expected.put(r, pixels(xl, r));
-            for (GenerateRequest r : sdxlLora) expected.put(r, pixels(xl, r));
-            InProcessPipeline sd = new InProcessPipeline(SD1Weights.detinit(), Optional.of(loras.toString()), Optional.empty(), Optional.empty(), runner);
-            for (GenerateRequest r : sd15) expected.put(r, pixels(sd, r));
-        }
-        System.gc();
+        InProcessPeer.load(); // SD 1.5's detinit files, written once before the processes map them
         mesh = new MeshProcesses(root, root.resolve("tools/target/sdxl-mesh/logs"), MeshProcesses.freePorts())
                 .env("REFINERS_MODELS", "sd15,sdxl")
                 .env("REFINERS_WEIGHTS", SD1Weights.DETINIT)
                 .env("REFINERS_SDXL_WEIGHTS", SDXLWeights.DETINIT)
                 .env("REFINERS_LORA_DIR", loras.toString());
-        mesh.start(READY);
+        CompletableFuture<Void> started;
+        try (Runner runner = new Runner(RuntimeConfig.defaults())) {
+            // SDXL's detinit files are written (or mapped) here, before the processes map them
+            InProcessPipeline xl = InProcessPipeline.sdxl(SDXLWeights.parse(SDXLWeights.DETINIT), Optional.of(loras.toString()), runner);
+            started = CompletableFuture.runAsync(() -> {
+                try {
+                    mesh.start(READY);
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            });
+            for (GenerateRequest r : sdxl) expected.put(r, pixels(xl, r));
+            for (GenerateRequest r : sdxlLora) expected.put(r, pixels(xl, r));
+        }
+        for (GenerateRequest r : sd15) expected.put(r, InProcessPeer.pixels(r));
+        started.join();
         channel = ManagedChannelBuilder.forTarget(mesh.address(MeshService.ORCHESTRATOR)).usePlaintext().maxInboundMessageSize(64 << 20).build();
     }
 
