@@ -49,9 +49,8 @@ final class OracleParity {
         Map<String, CaseRunner> runners = runners();
         List<DynamicNode> nodes = new ArrayList<>();
         for (Path p : manifests) {
-            OracleCase oc = OracleCase.load(p);
-            CaseRunner runner = runners.get(oc.name());
-            if ((runner != null && runner.largestModels()) == largest) nodes.add(caseNode(oc, runners));
+            CaseRunner runner = runners.get(OracleCase.read(p).get("case").asText());
+            if ((runner != null && runner.largestModels()) == largest) nodes.add(caseNode(OracleCase.load(p), runners)); // maps only its own files
         }
         System.out.println("oracle: " + dir + ", " + nodes.size() + " of " + manifests.size() + " case files (" + (largest ? "" : "not ")
                 + "SDXL-size); pending: " + (PENDING.isEmpty() ? "none" : PENDING));
