@@ -8,7 +8,7 @@ import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
- * A test class that maps SDXL-size models (10 GB and more) or every family in turn (the oracle): it runs beside no
+ * A test class that maps SDXL-size models (10 GB and more, e.g. the oracle's SDXL families): it runs beside no
  * {@link FullSizeModels} class, since two such working sets at once would thrash the page cache.
  */
 @Target(ElementType.TYPE)

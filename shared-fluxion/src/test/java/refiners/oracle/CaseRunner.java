@@ -17,6 +17,15 @@ public interface CaseRunner {
     Map<String, Tensor> run(OracleCase oracleCase, JsonNode subcase) throws Exception;
 
     /**
+     * Whether this family maps SDXL's models (SDXL-size: its UNet alone is 10 GB): its case files run in
+     * {@link OracleParityLargestTest}, beside no full-size class; the others' in {@link OracleParityTest}, which may run
+     * beside another full-size class.
+     */
+    default boolean largestModels() {
+        return false;
+    }
+
+    /**
      * Further named checks: model state-dict keys and structure, or references kept outside "outputs" (token ids per
      * prompt). Each becomes its own test.
      */

@@ -24,6 +24,11 @@ public final class SDXLTextEncoderCase implements CaseRunner {
         return "sdxl-text-encoder";
     }
 
+    @Override
+    public boolean largestModels() {
+        return true;
+    }
+
     static DoubleTextEncoder build(JsonNode spec) {
         String cls = spec.get("class").asText();
         if (!cls.endsWith(".DoubleTextEncoder")) throw new IllegalArgumentException("sdxl-text-encoder: no Java model for " + cls);

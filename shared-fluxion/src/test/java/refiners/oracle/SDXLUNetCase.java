@@ -25,6 +25,11 @@ public final class SDXLUNetCase implements CaseRunner {
         return "sdxl-unet";
     }
 
+    @Override
+    public boolean largestModels() {
+        return true;
+    }
+
     static SDXLUNet build(JsonNode spec) {
         String cls = spec.get("class").asText();
         if (!cls.endsWith(".SDXLUNet")) throw new IllegalArgumentException("sdxl-unet: no Java model for " + cls);
