@@ -10,8 +10,10 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,7 +42,7 @@ import refiners.fluxion.compile.onnx.Onnx.ValueInfoProto;
  * the kernels instead of packing (keyed by operator type: our {@code Gemm} nodes must stay Gemm, not be fused). So a
  * model of just those Gemms is saved once into the weight file's cache directory (beside its blocked convolution
  * weights, evicted with them), and a session declares those weights in that file rather than binding them. The file
- * holds each weight twice (as is, then packed): about 2 × 1.2 GB for the SD 1.x UNet. The packed layout is ONNX
+ * holds each weight twice (as is, then packed): 2.16 GB for the SD 1.x UNet. The packed layout is ONNX
  * Runtime's and the CPU's, so the file's name hashes ONNX Runtime's version and the CPU's flags with the weights.
  */
 final class PrepackedGemms {
@@ -62,12 +64,13 @@ final class PrepackedGemms {
             String key = key(source, weights);
             Path dir = NchwcCache.directory(source, Math.max(0, OrtRuntime.nchwcBlockSize()));
             Path saved = dir.resolve("gemm-" + key + ".onnx");
-            if (!Files.isRegularFile(saved)) save(source, weights, dir, "gemm-" + key);
+            // both files checked: another process may have pruned this directory from the cache meanwhile
+            if (!Files.isRegularFile(saved) || !Files.isRegularFile(dir.resolve("gemm-" + key + ".data"))) save(source, weights, dir, "gemm-" + key);
             Map<String, TensorProto> packed = new HashMap<>();
             for (TensorProto t : ModelProto.parseFrom(Files.readAllBytes(saved)).getGraph().getInitializerList())
                 if (t.getExternalDataList().stream().anyMatch(e -> e.getKey().startsWith("prepacked"))) packed.put(t.getName(), t);
             GraphProto.Builder g = model.getGraph().toBuilder();
-            Set<String> fromFile = new java.util.HashSet<>();
+            Set<String> fromFile = new HashSet<>();
             for (int i = 0; i < g.getInitializerCount(); i++) {
                 Tensor w = weights.get(g.getInitializer(i).getName());
                 TensorProto p = w == null ? null : packed.get(auxName(w));
@@ -90,7 +93,7 @@ final class PrepackedGemms {
      */
     private static Map<String, Tensor> packable(GraphProto g, Map<String, Tensor> bound) {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        Set<String> other = new java.util.HashSet<>();
+        Set<String> other = new HashSet<>();
         for (NodeProto n : g.getNodeList())
             for (int i = 0; i < n.getInputCount(); i++) {
                 String in = n.getInput(i);
@@ -119,7 +122,7 @@ final class PrepackedGemms {
      */
     private static void save(Path source, Map<String, Tensor> weights, Path dir, String name) throws IOException, OrtException {
         GraphProto.Builder g = GraphProto.newBuilder().setName("prepacked-gemms");
-        for (Tensor w : new java.util.LinkedHashSet<>(weights.values())) {
+        for (Tensor w : new LinkedHashSet<>(weights.values())) {
             String n = auxName(w);
             if (g.getInitializerList().stream().anyMatch(t -> t.getName().equals(n))) continue;
             g.addInitializer(TensorProto.newBuilder().setName(n).setDataType(DType.F32.onnxCode).addDims(w.dim(0)).addDims(w.dim(1))
@@ -134,7 +137,7 @@ final class PrepackedGemms {
         }
         byte[] model = ModelProto.newBuilder().setIrVersion(Compiler.IR_VERSION)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(Compiler.OPSET)).setGraph(g).build().toByteArray();
-        Path tmp = Files.createTempDirectory(dir, "tmp-");
+        Path tmp = Files.createTempDirectory(Files.createDirectories(dir), "tmp-");
         try {
             try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
