@@ -36,6 +36,10 @@ public interface ModelConfig {
     @WithDefault("false")
     boolean prepacking();
 
+    /** The linear layers' weights mapped already packed for ONNX Runtime's GEMM from a file it writes once into the cache (cpu). */
+    @WithDefault("false")
+    boolean mappedPrepacking();
+
     /** ONNX Runtime threads busy-wait between ops. */
     @WithDefault("true")
     boolean spinning();
@@ -62,6 +66,7 @@ public interface ModelConfig {
     default RuntimeConfig runtime() {
         return RuntimeConfig.defaults().withDevice(device()).withThreads(threads()).withPrepacking(prepacking()).withSpinning(spinning())
                 .withSessionCacheSize(sessionCache()).withNchwcConvolutions(nchwc()).withWeightRewrites(weightRewrites())
+                .withMappedPrepacking(mappedPrepacking())
                 .withDumpOptimized(dumpOptimized().orElse(null));
     }
 

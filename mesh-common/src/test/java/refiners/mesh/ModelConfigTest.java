@@ -33,14 +33,15 @@ class ModelConfigTest {
         ModelConfig c = config(Map.of("REFINERS_DEVICE", "cuda:1", "REFINERS_THREADS", "3", "REFINERS_PREPACKING", "true", "REFINERS_SPINNING", "false",
                 "REFINERS_SESSION_CACHE", "7", "REFINERS_NCHWC", "false", "REFINERS_WEIGHT_REWRITES", "true", "REFINERS_DUMP_OPTIMIZED", "/tmp/optimized.onnx",
                 "REFINERS_DTYPE", "float16", "REFINERS_WEIGHTS", "detinit"), Map.of());
-        assertEquals(new RuntimeConfig("cuda", 1, 3, true, 7, true, false, "/tmp/optimized.onnx", null, false), c.runtime());
+        assertEquals(new RuntimeConfig("cuda", 1, 3, true, 7, true, false, "/tmp/optimized.onnx", null, false, false), c.runtime());
         assertEquals(DType.F16, c.computeDtype());
         assertEquals("detinit", c.weights().orElseThrow());
     }
 
     @Test
     void propertiesSetThemToo() {
-        ModelConfig c = config(Map.of(), Map.of("refiners.session-cache", "9", "refiners.nchwc", "false", "refiners.weight-rewrites", "true"));
-        assertEquals(RuntimeConfig.defaults().withSessionCacheSize(9).withNchwcConvolutions(false).withWeightRewrites(true), c.runtime());
+        ModelConfig c = config(Map.of(), Map.of("refiners.session-cache", "9", "refiners.nchwc", "false", "refiners.weight-rewrites", "true",
+                "refiners.mapped-prepacking", "true"));
+        assertEquals(RuntimeConfig.defaults().withSessionCacheSize(9).withNchwcConvolutions(false).withWeightRewrites(true).withMappedPrepacking(true), c.runtime());
     }
 }

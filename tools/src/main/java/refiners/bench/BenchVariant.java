@@ -20,6 +20,8 @@ record BenchVariant(String name, String description, CompileOptions options, Una
         add(new BenchVariant("default", "the defaults: fused attention, NCHWc convolutions on blocked weights mapped from the cache, zero copy",
                 CompileOptions.defaults(), c -> c));
         add(new BenchVariant("prepacking", "default + ONNX Runtime prepacking (copies weights)", CompileOptions.defaults(), c -> c.withPrepacking(true)));
+        add(new BenchVariant("mapped-prepacking", "default + the linear layers' weights mapped already packed for ONNX Runtime's GEMM from a file it"
+                + " wrote once into the cache (zero copy, more disk)", CompileOptions.defaults(), c -> c.withMappedPrepacking(true)));
         add(new BenchVariant("rewrites", "no-nchwc + prepacking + ONNX Runtime's own weight rewrites (its NCHWc transformer, folding: copies)",
                 CompileOptions.defaults(), c -> c.withNchwcConvolutions(false).withPrepacking(true).withWeightRewrites(true)));
         add(new BenchVariant("int8", "Linear and Conv2d in int8 (DynamicQuantizeMatMul, ConvInteger), weights quantized per channel (mapped from"

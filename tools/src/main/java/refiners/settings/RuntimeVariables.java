@@ -17,7 +17,7 @@ public final class RuntimeVariables {
 
     /**
      * REFINERS_DEVICE (cpu|cuda[:N]), REFINERS_THREADS, REFINERS_PREPACKING, REFINERS_SPINNING, REFINERS_SESSION_CACHE,
-     * REFINERS_NCHWC, REFINERS_WEIGHT_REWRITES, REFINERS_DUMP_OPTIMIZED.
+     * REFINERS_NCHWC, REFINERS_WEIGHT_REWRITES, REFINERS_MAPPED_PREPACKING, REFINERS_DUMP_OPTIMIZED.
      */
     public static RuntimeConfig from(Map<String, String> env) {
         RuntimeConfig c = RuntimeConfig.defaults();
@@ -35,6 +35,8 @@ public final class RuntimeVariables {
         if (nchwc != null) c = c.withNchwcConvolutions(nchwc);
         Boolean rewrites = bool(env, "REFINERS_WEIGHT_REWRITES");
         if (rewrites != null) c = c.withWeightRewrites(rewrites);
+        Boolean mappedPrepacking = bool(env, "REFINERS_MAPPED_PREPACKING");
+        if (mappedPrepacking != null) c = c.withMappedPrepacking(mappedPrepacking);
         String dump = value(env, "REFINERS_DUMP_OPTIMIZED");
         return dump != null ? c.withDumpOptimized(dump) : c;
     }

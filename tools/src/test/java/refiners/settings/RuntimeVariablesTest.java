@@ -19,8 +19,8 @@ class RuntimeVariablesTest {
     void everyVariableSetsItsSetting() {
         RuntimeConfig c = RuntimeVariables.from(Map.of("REFINERS_DEVICE", "cuda:1", "REFINERS_THREADS", "3", "REFINERS_PREPACKING", "true",
                 "REFINERS_SPINNING", "false", "REFINERS_SESSION_CACHE", "7", "REFINERS_NCHWC", "FALSE", "REFINERS_WEIGHT_REWRITES", "true",
-                "REFINERS_DUMP_OPTIMIZED", "/tmp/optimized.onnx"));
-        assertEquals(new RuntimeConfig("cuda", 1, 3, true, 7, true, false, "/tmp/optimized.onnx", null, false), c);
+                "REFINERS_DUMP_OPTIMIZED", "/tmp/optimized.onnx", "REFINERS_MAPPED_PREPACKING", "true"));
+        assertEquals(new RuntimeConfig("cuda", 1, 3, true, 7, true, false, "/tmp/optimized.onnx", null, false, true), c);
     }
 
     @Test

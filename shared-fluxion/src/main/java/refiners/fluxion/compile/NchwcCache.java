@@ -75,8 +75,16 @@ public final class NchwcCache {
         return dir;
     }
 
+    /**
+     * The cache directory of a weight file, for other copies derived from it on this CPU (ONNX Runtime's prepacked
+     * GEMM weights): kept, counted and evicted with its blocked convolution weights.
+     */
+    public static Path directory(Path weights, int block) throws IOException {
+        return directory(weights, block, WeightFingerprint.of(weights));
+    }
+
     /** Counts bytes written into the cache, checking its limit every few hundred MiB. */
-    static void written(long bytes) {
+    public static void written(long bytes) {
         long before = WRITTEN.getAndAdd(bytes);
         if (before / CHECK_EVERY != (before + bytes) / CHECK_EVERY) prune(DetInit.cacheLimit());
     }

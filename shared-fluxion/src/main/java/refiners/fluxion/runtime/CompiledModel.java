@@ -46,16 +46,20 @@ public final class CompiledModel implements AutoCloseable {
         OrtEnvironment env = OrtRuntime.environment();
         List<OnnxTensor> weights = new ArrayList<>();
         long t0 = System.nanoTime();
-        try (OrtSession.SessionOptions options = OrtRuntime.sessionOptions(config)) {
-            if (graph.weightsFolder() != null)
-                options.addConfigEntry("session.model_external_initializers_file_folder_path", graph.weightsFolder().toString());
+        // Prepacked linear weights mapped from a file need ONNX Runtime's prepacking on, to hand them to the kernels.
+        PrepackedGemms.Plan packed = config.mappedPrepacking() && config.device().equals("cpu") && !config.prepacking() && !config.weightRewrites()
+                ? PrepackedGemms.plan(graph) : null;
+        try (OrtSession.SessionOptions options = OrtRuntime.sessionOptions(packed == null ? config : config.withPrepacking(true))) {
+            java.nio.file.Path folder = packed != null ? packed.folder() : graph.weightsFolder();
+            if (folder != null) options.addConfigEntry("session.model_external_initializers_file_folder_path", folder.toString());
             for (Map.Entry<String, Tensor> e : graph.weights().entrySet()) {
+                if (packed != null && packed.fromFile().contains(e.getKey())) continue;
                 OnnxTensor t = wrap(env, e.getValue());
                 weights.add(t);
                 options.addInitializer(e.getKey(), t);
             }
             OrtSession.RunOptions runOptions = runOptions(graph, config);
-            OrtSession session = env.createSession(graph.model(), options);
+            OrtSession session = env.createSession(packed != null ? packed.model() : graph.model(), options);
             return new CompiledModel(graph, session, weights, (System.nanoTime() - t0) / 1e9, runOptions);
         } catch (OrtException e) {
             weights.forEach(OnnxTensor::close);

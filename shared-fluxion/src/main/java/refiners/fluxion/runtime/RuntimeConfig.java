@@ -12,10 +12,12 @@ package refiners.fluxion.runtime;
  * new session's optimized graph to (for debugging); {@code profilePrefix}, when set, turns on ONNX Runtime's per-node
  * profiling. {@code nchwcConvolutions} (default on) puts float32 convolutions on ONNX Runtime's NCHWc kernels with
  * blocked weights kept in cached files, mapped like the others. {@code sessionCacheSize} bounds the sessions a runner keeps.
+ * {@code mappedPrepacking} (default off) maps the linear layers' weights already packed for ONNX Runtime's GEMM from a
+ * cached file written once (see PrepackedGemms) instead of letting it pack them on every call.
  */
 public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, boolean prepacking, int sessionCacheSize,
                             boolean weightRewrites, boolean spinning, String dumpOptimized, String profilePrefix,
-                            boolean nchwcConvolutions) {
+                            boolean nchwcConvolutions, boolean mappedPrepacking) {
     public RuntimeConfig {
         if (!device.equals("cpu") && !device.equals("cuda")) throw new IllegalArgumentException("device must be cpu or cuda[:N], not " + device);
         if (cudaDevice < 0) throw new IllegalArgumentException("cuda device index must be >= 0, not " + cudaDevice);
@@ -27,7 +29,7 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
 
     /** cpu, one thread per processor, no prepacking, 4 cached sessions, no weight rewrites, spinning, no dump. */
     public static RuntimeConfig defaults() {
-        return new RuntimeConfig("cpu", 0, 0, false, 4, false, true, null, null, true);
+        return new RuntimeConfig("cpu", 0, 0, false, 4, false, true, null, null, true, false);
     }
 
     /** "cpu", "cuda" or "cuda:N". */
@@ -42,32 +44,32 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
             }
             dev = "cuda";
         }
-        return new RuntimeConfig(dev, cuda, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions);
+        return new RuntimeConfig(dev, cuda, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions, mappedPrepacking);
     }
 
     public RuntimeConfig withThreads(int t) {
-        return new RuntimeConfig(device, cudaDevice, t, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions);
+        return new RuntimeConfig(device, cudaDevice, t, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions, mappedPrepacking);
     }
 
     public RuntimeConfig withPrepacking(boolean p) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, p, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, p, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions, mappedPrepacking);
     }
 
     public RuntimeConfig withSessionCacheSize(int n) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, n, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, n, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions, mappedPrepacking);
     }
 
     public RuntimeConfig withWeightRewrites(boolean w) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, w, spinning, dumpOptimized, profilePrefix, nchwcConvolutions);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, w, spinning, dumpOptimized, profilePrefix, nchwcConvolutions, mappedPrepacking);
     }
 
     public RuntimeConfig withSpinning(boolean s) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, s, dumpOptimized, profilePrefix, nchwcConvolutions);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, s, dumpOptimized, profilePrefix, nchwcConvolutions, mappedPrepacking);
     }
 
     /** A file to write each new session's optimized graph to; null or blank: none. */
     public RuntimeConfig withDumpOptimized(String file) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, file, profilePrefix, nchwcConvolutions);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, file, profilePrefix, nchwcConvolutions, mappedPrepacking);
     }
 
     /**
@@ -75,7 +77,7 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
      * CompiledModel.endProfiling); null or blank: none. Profiling slows runs slightly.
      */
     public RuntimeConfig withProfiling(String prefix) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, prefix, nchwcConvolutions);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, prefix, nchwcConvolutions, mappedPrepacking);
     }
 
     /**
@@ -83,6 +85,14 @@ public record RuntimeConfig(String device, int cudaDevice, int intraOpThreads, b
      * once into cached files that are mapped like the others (more disk, no more memory).
      */
     public RuntimeConfig withNchwcConvolutions(boolean on) {
-        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, on);
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, on, mappedPrepacking);
+    }
+
+    /**
+     * Whether, on cpu, the linear layers' weights are mapped already packed for ONNX Runtime's GEMM kernels from a file
+     * ONNX Runtime writes once into the cache (more disk, no more memory), instead of being packed on every call.
+     */
+    public RuntimeConfig withMappedPrepacking(boolean on) {
+        return new RuntimeConfig(device, cudaDevice, intraOpThreads, prepacking, sessionCacheSize, weightRewrites, spinning, dumpOptimized, profilePrefix, nchwcConvolutions, on);
     }
 }
