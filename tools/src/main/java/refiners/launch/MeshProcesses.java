@@ -36,7 +36,7 @@ public final class MeshProcesses implements AutoCloseable {
     /** Further replicas of a stage (replica 2, 3 ...): their ports, and their processes once started. */
     private final Map<MeshService, List<Integer>> replicaPorts = new EnumMap<>(MeshService.class);
     private final Map<String, Process> replicaProcesses = new HashMap<>();
-    private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx2g", "-XX:MaxDirectMemorySize=16g"));
+    private final List<String> jvmOptions = jvmOptions();
     private final Thread shutdownHook = new Thread(this::destroyAll, "mesh-processes-shutdown");
     private SSLContext tls;
 
@@ -55,6 +55,17 @@ public final class MeshProcesses implements AutoCloseable {
         commonEnv.put("REFINERS_HOST", "127.0.0.1");
         commonEnv.put("REFINERS_WEIGHTS", weights());
         for (MeshService s : MeshService.values()) if (s.hostVariable != null) commonEnv.put(s.hostVariable, "127.0.0.1");
+    }
+
+    /**
+     * The services' JVM options: the Dockerfile's, then REFINERS_MESH_JVM_OPTIONS (space-separated; {service} stands
+     * for the module's name, e.g. for a class-data archive per service), to compare others.
+     */
+    private static List<String> jvmOptions() {
+        List<String> options = new ArrayList<>(List.of("-Xmx2g", "-XX:MaxDirectMemorySize=16g"));
+        String extra = System.getenv("REFINERS_MESH_JVM_OPTIONS");
+        if (extra != null && !extra.isBlank()) options.addAll(List.of(extra.trim().split("\\s+")));
+        return options;
     }
 
     private void usePorts(Map<MeshService, Integer> ports) {
@@ -293,7 +304,7 @@ public final class MeshProcesses implements AutoCloseable {
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing: package the modules first (mvn -B package -DskipTests)");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
+        for (String o : jvmOptions) command.add(o.replace("{service}", s.module));
         command.add("-jar");
         command.add(jar.toString());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
