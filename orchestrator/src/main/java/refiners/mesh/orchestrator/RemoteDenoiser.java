@@ -80,7 +80,7 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
         send(DenoiseRequest.newBuilder().setStart(start).build());
     }
 
-    /** Reads the Start's Ready (a failure there is the Start's: not resumed, as the Start is refused on any replica). */
+    /** Reads the Start's Ready; a failure before it is the Start's and thrown as it comes (not resumed). */
     private void expectReady() {
         readyPending = false;
         DenoiseResponse r = next(stream);
@@ -95,7 +95,7 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
         DenoiseRequest step = DenoiseRequest.newBuilder().setStep(builder).build();
         DenoiseResponse r;
         boolean sent = false;
-        if (readyPending) {
+        if (readyPending) { // the first step: its time (and transport) includes the Start's handling in unet-svc
             send(step);
             sent = true;
             expectReady();
