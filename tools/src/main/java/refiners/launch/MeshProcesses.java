@@ -39,7 +39,7 @@ public final class MeshProcesses implements AutoCloseable {
     private final Map<String, Process> replicaProcesses = new HashMap<>();
     /** Replicas of a stage on other loopback addresses (the stage's port), by name (MODULE-NAME): see {@link #replica}. */
     private final Map<String, HostReplica> hostReplicas = new LinkedHashMap<>();
-    private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx2g", "-XX:MaxDirectMemorySize=16g"));
+    private final List<String> jvmOptions = jvmOptions();
     private final Thread shutdownHook = new Thread(this::destroyAll, "mesh-processes-shutdown");
     private SSLContext tls;
 
@@ -58,6 +58,17 @@ public final class MeshProcesses implements AutoCloseable {
         commonEnv.put("REFINERS_HOST", "127.0.0.1");
         commonEnv.put("REFINERS_WEIGHTS", weights());
         for (MeshService s : MeshService.values()) if (s.hostVariable != null) commonEnv.put(s.hostVariable, "127.0.0.1");
+    }
+
+    /**
+     * The services' JVM options: the Dockerfile's, then REFINERS_MESH_JVM_OPTIONS (space-separated; {service} stands
+     * for the module's name, e.g. for a class-data archive per service), to compare others.
+     */
+    private static List<String> jvmOptions() {
+        List<String> options = new ArrayList<>(List.of("-Xmx2g", "-XX:MaxDirectMemorySize=16g"));
+        String extra = System.getenv("REFINERS_MESH_JVM_OPTIONS");
+        if (extra != null && !extra.isBlank()) options.addAll(List.of(extra.trim().split("\\s+")));
+        return options;
     }
 
     private void usePorts(Map<MeshService, Integer> ports) {
@@ -311,7 +322,7 @@ public final class MeshProcesses implements AutoCloseable {
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " is missing: package the modules first (mvn -B package -DskipTests)");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
+        for (String o : jvmOptions) command.add(o.replace("{service}", s.module));
         command.add("-jar");
         command.add(jar.toString());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));

@@ -39,6 +39,8 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
     private double serviceSeconds;
     private double queueSeconds;
     private boolean ended;
+    /** The first stream's Ready not read yet: the first step went out behind the Start, its answer follows the Ready. */
+    private boolean readyPending;
 
     RemoteDenoiser(Channel channel, Deadline deadline, Duration stepTimeout, GenerationMetrics metrics) {
         this.channel = channel;
@@ -47,14 +49,24 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
         this.metrics = metrics;
     }
 
-    /** Opens the stream and waits until the service has opened its denoiser (LoRAs applied). */
+    /**
+     * Opens the stream with the Start; the first step follows it without waiting for the Ready (the service handles a
+     * stream's messages in order), which the first step then reads before its answer: one round trip fewer.
+     */
     void start(DenoiseStart start) {
         this.start = start;
         latentShape = start.getLatentShapeList().stream().mapToLong(Long::longValue).toArray();
-        open(false);
+        openStream(false);
+        readyPending = true;
     }
 
+    /** A stream on which the Start is sent and its Ready read. */
     private void open(boolean waitForReady) {
+        openStream(waitForReady);
+        expectReady();
+    }
+
+    private void openStream(boolean waitForReady) {
         // answers are queued straight from the transport thread
         var stub = UNetGrpc.newStub(channel).withDeadline(deadline).withExecutor(Runnable::run);
         DenoiseCall s = DenoiseCall.open(waitForReady ? stub.withWaitForReady() : stub);
@@ -66,7 +78,12 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
             stream = s;
         }
         send(DenoiseRequest.newBuilder().setStart(start).build());
-        DenoiseResponse r = next(s);
+    }
+
+    /** Reads the Start's Ready; a failure before it is the Start's and thrown as it comes (not resumed). */
+    private void expectReady() {
+        readyPending = false;
+        DenoiseResponse r = next(stream);
         if (!r.hasReady()) throw Stage.UNET.failure(Status.INTERNAL.withDescription("expected ready, got " + r.getKindCase()).asRuntimeException());
     }
 
@@ -77,14 +94,21 @@ final class RemoteDenoiser implements SD1Stages.Denoiser {
         if (reference != null) builder.setReferenceLatents(WireTensors.toMessage(reference));
         DenoiseRequest step = DenoiseRequest.newBuilder().setStep(builder).build();
         DenoiseResponse r;
+        boolean sent = false;
+        if (readyPending) { // the first step: its time (and transport) includes the Start's handling in unet-svc
+            send(step);
+            sent = true;
+            expectReady();
+        }
         while (true) {
             try {
-                send(step);
+                if (!sent) send(step);
                 r = next(stream);
                 break;
             } catch (StatusRuntimeException e) {
                 if (!resumable(e)) throw e;
                 resume(stepIndex, e);
+                sent = false;
             }
         }
         if (!r.hasResult() || r.getResult().getStepIndex() != stepIndex)
