@@ -170,12 +170,15 @@ final class PrepackedGemms {
         return HexFormat.of().formatHex(sha.digest(), 0, 6);
     }
 
-    /** The CPU's model and instruction set flags, as Linux lists them; the architecture elsewhere. */
+    /**
+     * The CPU's model and instruction set flags, as Linux lists them: the packed layout depends on them, so a file
+     * packed on another CPU (a shared models volume) must not be found. Without them there is no safe key.
+     */
     private static String cpu() {
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
             return String.join("\n", lines.filter(l -> l.startsWith("model name") || l.startsWith("flags")).distinct().toList());
         } catch (IOException | java.io.UncheckedIOException e) {
-            return System.getProperty("os.arch");
+            throw new IllegalStateException("mapped prepacking keys its files by the CPU's flags, read from Linux's /proc/cpuinfo: not readable here", e);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import refiners.fluxion.DType;
 import refiners.fluxion.DetInit;
 import refiners.fluxion.Tensor;
@@ -28,6 +29,7 @@ import refiners.fluxion.runtime.RuntimeConfig;
  * resident memory during the calls (the kernel's high-water mark, reset first), since the arena gives its chunks back
  * after each call of a float16 model.
  */
+@Isolated("measures the whole process's peak resident memory: a class running beside it would add its own")
 class HalfWeightCastsTest {
     static final int LAYERS = 16, WIDTH = 2048;
 
