@@ -215,7 +215,12 @@ public final class MeshProcesses implements AutoCloseable {
 
     /** The HTTP address of replica {@code index} (1: the first, as {@link #httpUrl}) of a stage. */
     public String httpUrl(MeshService s, int index) {
-        return (tls == null ? "http" : "https") + "://127.0.0.1:" + (index == 1 ? ports.get(s) : replicaPorts.get(s).get(index - 2));
+        return url("127.0.0.1", index == 1 ? ports.get(s) : replicaPorts.get(s).get(index - 2));
+    }
+
+    /** The HTTP(S) address of a process listening on {@code host}:{@code port}. */
+    private String url(String host, int port) {
+        return (tls == null ? "http" : "https") + "://" + host + ":" + port;
     }
 
     public Path jar(MeshService s) {
@@ -307,8 +312,7 @@ public final class MeshProcesses implements AutoCloseable {
                 awaitReady(name, replicaProcesses.get(name), httpUrl(e.getKey(), i), logDir.resolve(name + ".log"), until);
             }
         for (var e : hostReplicas.entrySet()) {
-            String url = (tls == null ? "http" : "https") + "://" + e.getValue().host() + ":" + ports.get(e.getValue().service());
-            awaitReady(e.getKey(), replicaProcesses.get(e.getKey()), url, logDir.resolve(e.getKey() + ".log"), until);
+            awaitReady(e.getKey(), replicaProcesses.get(e.getKey()), url(e.getValue().host(), ports.get(e.getValue().service())), logDir.resolve(e.getKey() + ".log"), until);
         }
         return this;
     }
@@ -380,7 +384,7 @@ public final class MeshProcesses implements AutoCloseable {
     }
 
     public String httpUrl(MeshService s) {
-        return (tls == null ? "http" : "https") + "://127.0.0.1:" + ports.get(s);
+        return url("127.0.0.1", ports.get(s));
     }
 
     /** host:port for gRPC clients. */

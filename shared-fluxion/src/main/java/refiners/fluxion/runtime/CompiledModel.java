@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -50,7 +51,7 @@ public final class CompiledModel implements AutoCloseable {
         PrepackedGemms.Plan packed = config.mappedPrepacking() && config.device().equals("cpu") && !config.prepacking() && !config.weightRewrites()
                 ? PrepackedGemms.plan(graph) : null;
         try (OrtSession.SessionOptions options = OrtRuntime.sessionOptions(packed == null ? config : config.withPrepacking(true))) {
-            java.nio.file.Path folder = packed != null ? packed.folder() : graph.weightsFolder();
+            Path folder = packed != null ? packed.folder() : graph.weightsFolder();
             if (folder != null) options.addConfigEntry("session.model_external_initializers_file_folder_path", folder.toString());
             for (Map.Entry<String, Tensor> e : graph.weights().entrySet()) {
                 if (packed != null && packed.fromFile().contains(e.getKey())) continue;

@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,9 +20,9 @@ import java.util.stream.Stream;
 import refiners.fluxion.DType;
 import refiners.fluxion.Tensor;
 import refiners.fluxion.compile.CompiledGraph;
+import refiners.fluxion.compile.Attr;
 import refiners.fluxion.compile.Compiler;
 import refiners.fluxion.compile.NchwcCache;
-import refiners.fluxion.compile.onnx.Onnx.AttributeProto;
 import refiners.fluxion.compile.onnx.Onnx.GraphProto;
 import refiners.fluxion.compile.onnx.Onnx.ModelProto;
 import refiners.fluxion.compile.onnx.Onnx.NodeProto;
@@ -50,6 +49,8 @@ final class PrepackedGemms {
     record Plan(byte[] model, Set<String> fromFile, Path folder) {}
 
     private static final AtomicBoolean WARNED = new AtomicBoolean();
+    /** The CPU's flags, read once per process (every session's plan keys by them). */
+    private static volatile String cpu;
 
     private PrepackedGemms() {}
 
@@ -122,9 +123,11 @@ final class PrepackedGemms {
      */
     private static void save(Path source, Map<String, Tensor> weights, Path dir, String name) throws IOException, OrtException {
         GraphProto.Builder g = GraphProto.newBuilder().setName("prepacked-gemms");
-        for (Tensor w : new LinkedHashSet<>(weights.values())) {
-            String n = auxName(w);
-            if (g.getInitializerList().stream().anyMatch(t -> t.getName().equals(n))) continue;
+        Map<String, Tensor> distinct = new LinkedHashMap<>(); // graphs may bind one weight under several names
+        weights.values().forEach(w -> distinct.putIfAbsent(auxName(w), w));
+        for (Map.Entry<String, Tensor> e : distinct.entrySet()) {
+            String n = e.getKey();
+            Tensor w = e.getValue();
             g.addInitializer(TensorProto.newBuilder().setName(n).setDataType(DType.F32.onnxCode).addDims(w.dim(0)).addDims(w.dim(1))
                     .setDataLocation(TensorProto.DataLocation.EXTERNAL)
                     .addExternalData(entry("location", source.getFileName().toString()))
@@ -132,7 +135,7 @@ final class PrepackedGemms {
                     .addExternalData(entry("length", Long.toString(w.byteSize()))));
             g.addInput(ValueInfoProto.newBuilder().setName("x" + n).setType(floats(1, w.dim(1))));
             g.addNode(NodeProto.newBuilder().setOpType("Gemm").addInput("x" + n).addInput(n).addOutput("y" + n)
-                    .addAttribute(AttributeProto.newBuilder().setName("transB").setType(AttributeProto.AttributeType.INT).setI(1)));
+                    .addAttribute(Attr.i("transB", 1)));
             g.addOutput(ValueInfoProto.newBuilder().setName("y" + n));
         }
         byte[] model = ModelProto.newBuilder().setIrVersion(Compiler.IR_VERSION)
@@ -175,8 +178,10 @@ final class PrepackedGemms {
      * packed on another CPU (a shared models volume) must not be found. Without them there is no safe key.
      */
     private static String cpu() {
+        String known = cpu;
+        if (known != null) return known;
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return String.join("\n", lines.filter(l -> l.startsWith("model name") || l.startsWith("flags")).distinct().toList());
+            return cpu = String.join("\n", lines.filter(l -> l.startsWith("model name") || l.startsWith("flags")).distinct().toList());
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new IllegalStateException("mapped prepacking keys its files by the CPU's flags, read from Linux's /proc/cpuinfo: not readable here", e);
         }
